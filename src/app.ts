@@ -1,0 +1,74 @@
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import cookie from '@fastify/cookie';
+import formbody from '@fastify/formbody';
+import qs from 'node:querystring';
+import type { Config } from './config.js';
+import type { DB } from './db/database.js';
+import type SQLite from 'better-sqlite3';
+import securityPlugin from './plugins/security.js';
+import staticPlugin from './plugins/static.js';
+import viewPlugin from './plugins/view.js';
+import flashPlugin from './plugins/flash.js';
+import sessionPlugin from './plugins/session.js';
+import csrfPlugin from './plugins/csrf.js';
+import errorsPlugin from './plugins/errors.js';
+import healthRoutes from './features/health/health.routes.js';
+import authRoutes from './features/auth/auth.routes.js';
+import dashboardRoutes from './features/dashboard/dashboard.routes.js';
+import usersRoutes from './features/users/users.routes.js';
+import profileRoutes from './features/users/profile.routes.js';
+import { ensureFirstAdmin } from './features/users/bootstrap.js';
+import type { LoginLimiter } from './features/auth/login-limiter.js';
+
+export interface BuildOptions {
+  config: Config;
+  db: DB;
+  sqlite: SQLite.Database;
+  logger?: boolean;
+  loginLimiter?: LoginLimiter;
+}
+
+export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
+  const { config } = opts;
+  const app = Fastify({
+    logger: opts.logger === false ? false : { level: config.logLevel, redact: ['req.headers.cookie', 'req.headers["x-csrf-token"]'] },
+    trustProxy: true,
+    bodyLimit: 2 * 1024 * 1024,
+    routerOptions: { ignoreTrailingSlash: true },
+    // Our onResponse hook writes the one line per request.
+    logController: new LogController({ disableRequestLogging: true }),
+  });
+
+  // One structured line per request.
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      { method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime), user: request.viewer?.id },
+      'request',
+    );
+  });
+
+  app.decorate('config', config);
+  app.decorate('db', opts.db);
+  app.decorate('sqlite', opts.sqlite);
+  app.decorate('setupToken', await ensureFirstAdmin(opts.db, config));
+
+  // Plugins: order matters (session before csrf so a signed-out POST goes to the login page).
+  await app.register(cookie);
+  await app.register(formbody, { parser: (body) => qs.parse(body) });
+  await app.register(securityPlugin);
+  await app.register(viewPlugin);
+  await app.register(flashPlugin);
+  await app.register(sessionPlugin);
+  await app.register(csrfPlugin);
+  await app.register(errorsPlugin);
+  await app.register(staticPlugin);
+
+  // Features.
+  await app.register(healthRoutes);
+  await app.register(authRoutes, { limiter: opts.loginLimiter });
+  await app.register(dashboardRoutes);
+  await app.register(usersRoutes);
+  await app.register(profileRoutes);
+
+  return app;
+}

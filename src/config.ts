@@ -1,0 +1,61 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const emptyAsUndefined = (v: unknown) => (v === '' ? undefined : v);
+
+export const configSchema = z
+  .object({
+    PORT: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).max(65535).default(3000)),
+    HOST: z.preprocess(emptyAsUndefined, z.string().min(1).default('0.0.0.0')),
+    ORCHARD_DB: z.preprocess(emptyAsUndefined, z.string().min(1).default('./data/orchard.db')),
+    ORCHARD_ADMIN_EMAIL: z.preprocess(emptyAsUndefined, z.string().email().optional()),
+    ORCHARD_ADMIN_PASSWORD: z.preprocess(emptyAsUndefined, z.string().min(10, 'must be at least 10 characters').optional()),
+    ORCHARD_BASE_URL: z.preprocess(emptyAsUndefined, z.string().url().optional()),
+    LOG_LEVEL: z.preprocess(emptyAsUndefined, z.enum(LOG_LEVELS).default('info')),
+    NODE_ENV: z.preprocess(emptyAsUndefined, z.string().default('production')),
+  })
+  .refine((c) => Boolean(c.ORCHARD_ADMIN_EMAIL) === Boolean(c.ORCHARD_ADMIN_PASSWORD), {
+    message: 'set both ORCHARD_ADMIN_EMAIL and ORCHARD_ADMIN_PASSWORD, or neither',
+    path: ['ORCHARD_ADMIN_PASSWORD'],
+  });
+
+export interface Config {
+  port: number;
+  host: string;
+  dbPath: string;
+  adminEmail: string | null;
+  adminPassword: string | null;
+  baseUrl: string | null;
+  logLevel: (typeof LOG_LEVELS)[number];
+  secureCookies: boolean;
+  isDev: boolean;
+}
+
+export class ConfigError extends Error {}
+
+/** The only place that reads process.env. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const name = String(issue.path[0] ?? 'environment');
+    const value = env[name];
+    throw new ConfigError(
+      `Invalid ${name}${value !== undefined && !/PASSWORD/.test(name) ? ` ("${value}")` : ''}: ${issue.message}`,
+    );
+  }
+  const c = parsed.data;
+  return {
+    port: c.PORT,
+    host: c.HOST,
+    dbPath: c.ORCHARD_DB === ':memory:' ? c.ORCHARD_DB : path.resolve(c.ORCHARD_DB),
+    adminEmail: c.ORCHARD_ADMIN_EMAIL ?? null,
+    adminPassword: c.ORCHARD_ADMIN_PASSWORD ?? null,
+    baseUrl: c.ORCHARD_BASE_URL ?? null,
+    logLevel: c.LOG_LEVEL,
+    secureCookies: (c.ORCHARD_BASE_URL ?? '').startsWith('https://'),
+    isDev: c.NODE_ENV === 'development',
+  };
+}

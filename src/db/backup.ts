@@ -1,0 +1,55 @@
+import fs from 'node:fs';
+import SQLite from 'better-sqlite3';
+
+/** SQLite's online backup: a consistent copy even while the server writes. */
+export async function backupTo(sourceFile: string, target: string): Promise<void> {
+  const src = new SQLite(sourceFile, { readonly: true, fileMustExist: true });
+  src.pragma('busy_timeout = 5000');
+  try {
+    await src.backup(target);
+  } finally {
+    src.close();
+  }
+}
+
+export function integrityCheck(file: string): string {
+  const db = new SQLite(file, { readonly: true, fileMustExist: true });
+  try {
+    const rows = db.pragma('integrity_check') as { integrity_check: string }[];
+    return rows.map((r) => r.integrity_check).join('; ');
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * True while another connection holds the database open for writing. A running server keeps a
+ * WAL read transaction briefly at most, so we probe with an exclusive lock instead: the server
+ * takes a lock file beside the database while it serves.
+ */
+export function serverLockFile(dbFile: string): string {
+  return dbFile + '.server.lock';
+}
+
+export function isServerRunning(dbFile: string): boolean {
+  const lock = serverLockFile(dbFile);
+  if (!fs.existsSync(lock)) return false;
+  const pid = Number(fs.readFileSync(lock, 'utf8').trim());
+  if (!pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Replaces the database with a checked copy of `from`; the caller made sure no server runs. */
+export function restoreFrom(from: string, dbFile: string): void {
+  const result = integrityCheck(from);
+  if (result !== 'ok') throw new Error(`${from} fails the integrity check: ${result}`);
+  for (const suffix of ['-wal', '-shm']) fs.rmSync(dbFile + suffix, { force: true });
+  const tmp = dbFile + '.restoring';
+  fs.copyFileSync(from, tmp);
+  fs.renameSync(tmp, dbFile);
+}

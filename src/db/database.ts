@@ -1,0 +1,46 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, SqliteAdapter, SqliteDialect } from 'kysely';
+import type { Database } from './schema.js';
+
+/**
+ * SQLite runs DDL inside transactions; Kysely's adapter says it doesn't, which would let a failing
+ * migration leave a half-migrated file. Claiming support makes the Migrator wrap the whole run
+ * in one transaction.
+ */
+class TransactionalDdlSqliteAdapter extends SqliteAdapter {
+  override get supportsTransactionalDdl(): boolean {
+    return true;
+  }
+}
+
+class OrchardSqliteDialect extends SqliteDialect {
+  override createAdapter() {
+    return new TransactionalDdlSqliteAdapter();
+  }
+}
+
+export type DB = Kysely<Database>;
+
+export interface OpenedDatabase {
+  db: DB;
+  sqlite: SQLite.Database;
+}
+
+export function openSqlite(file: string): SQLite.Database {
+  if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
+  const sqlite = new SQLite(file);
+  sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = FULL');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma('temp_store = MEMORY');
+  return sqlite;
+}
+
+export function openDatabase(file: string): OpenedDatabase {
+  const sqlite = openSqlite(file);
+  const db = new Kysely<Database>({ dialect: new OrchardSqliteDialect({ database: sqlite }) });
+  return { db, sqlite };
+}

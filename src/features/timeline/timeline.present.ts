@@ -1,0 +1,104 @@
+import type { Executor, TimelineRow } from './timeline.queries.js';
+import { entityNoun, timelineField } from './timeline.fields.js';
+import { formatMoney } from '../../lib/format.js';
+
+export interface TimelineChangeLine {
+  label: string;
+  from: string;
+  to: string;
+}
+
+export interface TimelineItem {
+  id: number;
+  kind: 'created' | 'changed' | 'deleted' | 'stage' | 'note' | 'other';
+  who: string;
+  at: string;
+  summary: string;
+  lines: TimelineChangeLine[];
+  body: string | null;
+}
+
+const ACTION_SUMMARY: Record<string, string> = {
+  created: 'created this {noun}',
+  updated: 'updated this {noun}',
+  deleted: 'deleted this {noun}',
+  deactivated: 'deactivated this {noun}',
+  reactivated: 'reactivated this {noun}',
+  password_reset: 'reset the password',
+  password_changed: 'changed the password',
+  stage_changed: 'moved this {noun}',
+};
+
+function kindOf(action: string): TimelineItem['kind'] {
+  if (action === 'created') return 'created';
+  if (action.endsWith('deleted')) return 'deleted';
+  if (action === 'stage_changed') return 'stage';
+  if (action.startsWith('note')) return 'note';
+  if (action === 'updated' || action.endsWith('activated')) return 'changed';
+  return 'other';
+}
+
+/**
+ * Turns stored entries into readable lines. Referenced ids are looked up in one query per
+ * referenced table for the whole page of entries, never one per row.
+ */
+export async function presentTimeline(
+  db: Executor,
+  rows: TimelineRow[],
+  opts: { money: (cents: number) => string } = { money: formatMoney },
+): Promise<TimelineItem[]> {
+  const parsed = rows.map((r) => ({ row: r, changes: r.changes ? (JSON.parse(r.changes) as Record<string, [unknown, unknown]>) : {} }));
+
+  const wanted = new Map<string, Set<number>>();
+  for (const { row, changes } of parsed) {
+    for (const [field, pair] of Object.entries(changes)) {
+      const ref = timelineField(row.entity_type, field).ref;
+      if (!ref) continue;
+      const ids = wanted.get(ref) ?? new Set<number>();
+      for (const v of pair) if (typeof v === 'number') ids.add(v);
+      wanted.set(ref, ids);
+    }
+  }
+  const names = new Map<string, Map<number, string>>();
+  for (const [table, ids] of wanted) {
+    if (ids.size === 0) continue;
+    const found = (await (db as any)
+      .selectFrom(table)
+      .select(['id', 'name'])
+      .where('id', 'in', [...ids])
+      .execute()) as { id: number; name: string }[];
+    names.set(table, new Map(found.map((f) => [f.id, f.name])));
+  }
+
+  return parsed.map(({ row, changes }) => {
+    const lines: TimelineChangeLine[] = [];
+    let body: string | null = null;
+    for (const [field, [oldV, newV]] of Object.entries(changes)) {
+      const spec = timelineField(row.entity_type, field);
+      if (field === 'body' && row.action.startsWith('note')) {
+        body = typeof newV === 'string' ? newV : typeof oldV === 'string' ? oldV : null;
+        continue;
+      }
+      const show = (v: unknown): string => {
+        if (v === null || v === undefined || v === '') return '—';
+        if (spec.kind === 'password') return '••••';
+        if (spec.ref && typeof v === 'number') return names.get(spec.ref)?.get(v) ?? `#${v} (deleted)`;
+        if (spec.kind === 'bool') return v ? 'Yes' : 'No';
+        if (spec.kind === 'money' && typeof v === 'number') return opts.money(v);
+        if (spec.kind === 'percent') return `${v}%`;
+        return String(v);
+      };
+      lines.push({ label: spec.label, from: show(oldV), to: show(newV) });
+    }
+    const template = ACTION_SUMMARY[row.action] ?? row.action.replace(/_/g, ' ');
+    return {
+      id: row.id,
+      kind: kindOf(row.action),
+      who: row.user_name ?? 'System',
+      at: row.created_at,
+      summary: template.replace('{noun}', entityNoun(row.entity_type)),
+      lines,
+      body,
+    };
+  });
+}

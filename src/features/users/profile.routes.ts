@@ -1,0 +1,51 @@
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import { asFormBody, parseForm, submitForm, type FormBody } from '../../lib/forms.js';
+import { ValidationError, type FieldErrors } from '../../lib/errors.js';
+import { verifyPassword } from '../../lib/password.js';
+import { viewerOf } from '../../plugins/session.js';
+import * as q from './users.queries.js';
+import * as service from './users.service.js';
+import { passwordChangeSchema, profileSchema } from './users.schemas.js';
+
+const TIME_ZONES = Intl.supportedValuesOf('timeZone');
+
+const profileRoutes: FastifyPluginAsync = async (app) => {
+  const render = async (reply: FastifyReply, userId: number, values: FormBody | null, errors: FieldErrors, status = 200) => {
+    const user = await q.findUserById(app.db, userId);
+    return reply.render('users/profile', { title: 'Your profile', user, values: values ?? user, errors, timeZones: TIME_ZONES }, status);
+  };
+
+  app.get('/profile', async (request, reply) => render(reply, viewerOf(request).id, null, {}));
+
+  app.post('/profile', async (request, reply) => {
+    const viewer = viewerOf(request);
+    return submitForm(
+      async () => {
+        await service.updateProfile(app.db, viewer, parseForm(profileSchema, request.body));
+        reply.flash('success', 'Profile saved.');
+        return reply.redirect('/profile', 303);
+      },
+      (values, errors, status) => render(reply, viewer.id, values, errors, status),
+    );
+  });
+
+  app.post('/profile/password', async (request, reply) => {
+    const viewer = viewerOf(request);
+    const body = asFormBody(request.body);
+    return submitForm(
+      async () => {
+        const input = parseForm(passwordChangeSchema, body);
+        const user = await q.findUserById(app.db, viewer.id);
+        if (!user || !(await verifyPassword(input.current_password, user.password_hash))) {
+          throw new ValidationError({ current_password: 'That is not your current password.' }, body);
+        }
+        await service.changeOwnPassword(app.db, viewer, input.password);
+        reply.flash('success', 'Password changed. Your other devices were signed out.');
+        return reply.redirect('/profile', 303);
+      },
+      (_values, errors, status) => render(reply, viewer.id, null, errors, status),
+    );
+  });
+};
+
+export default profileRoutes;

@@ -1,0 +1,86 @@
+import { z } from 'zod';
+import { ValidationError, type FieldErrors } from './errors.js';
+
+/** Form bodies arrive as strings (or arrays for repeated fields); this normalises them. */
+export type FormBody = Record<string, unknown>;
+
+export function asFormBody(body: unknown): FormBody {
+  return body && typeof body === 'object' ? (body as FormBody) : {};
+}
+
+export function fieldErrorsFrom(error: z.ZodError): FieldErrors {
+  const errors: FieldErrors = {};
+  for (const issue of error.issues) {
+    const key = String(issue.path[0] ?? '_form');
+    if (!errors[key]) errors[key] = issue.message;
+  }
+  return errors;
+}
+
+/** Parses a submitted form with its schema or throws a ValidationError carrying the typed values. */
+export function parseForm<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
+  const values = asFormBody(body);
+  const result = schema.safeParse(values);
+  if (!result.success) throw new ValidationError(fieldErrorsFrom(result.error), values);
+  return result.data;
+}
+
+/** Query strings: unknown or malformed filters fall back to defaults rather than failing the page. */
+export function parseQuery<S extends z.ZodType>(schema: S, query: unknown): z.output<S> {
+  const result = schema.safeParse(query ?? {});
+  if (result.success) return result.data;
+  const cleaned: FormBody = { ...asFormBody(query) };
+  for (const issue of result.error.issues) delete cleaned[String(issue.path[0])];
+  return schema.parse(cleaned);
+}
+
+const trimmed = z.preprocess((v) => (typeof v === 'string' ? v.trim() : v), z.string());
+
+/** Field helpers shared by every form schema. */
+export const f = {
+  requiredText: (label: string, max = 200) =>
+    z.preprocess(
+      (v) => (typeof v === 'string' ? v.trim() : ''),
+      z.string().min(1, `${label} is required.`).max(max, `${label} must be at most ${max} characters.`),
+    ),
+  optionalText: (max = 5000) =>
+    z.preprocess(
+      (v) => (typeof v === 'string' && v.trim() !== '' ? v.trim() : null),
+      z.string().max(max, `Must be at most ${max} characters.`).nullable(),
+    ),
+  optionalEmail: () =>
+    z.preprocess(
+      (v) => (typeof v === 'string' && v.trim() !== '' ? v.trim() : null),
+      z.string().email('Enter a valid email address, like name@example.com.').max(254).nullable(),
+    ),
+  requiredEmail: () =>
+    z.preprocess(
+      (v) => (typeof v === 'string' ? v.trim() : ''),
+      z.string().min(1, 'Email is required.').email('Enter a valid email address, like name@example.com.').max(254),
+    ),
+  optionalId: () =>
+    z.preprocess(
+      (v) => (v === '' || v === undefined || v === null ? null : v),
+      z.coerce.number({ message: 'Choose an option from the list.' }).int('Choose an option from the list.').positive('Choose an option from the list.').nullable(),
+    ),
+  checkbox: () => z.preprocess((v) => (Array.isArray(v) ? v.at(-1) : v), z.any()).transform((v) => (v === '1' || v === 'on' || v === 'true' || v === true ? 1 : 0)),
+  trimmed,
+};
+
+/**
+ * Runs a form submission; a ValidationError re-renders the form (422) with the typed values and
+ * a message at each field. Passwords are never echoed back.
+ */
+export async function submitForm<R>(
+  action: () => Promise<R>,
+  rerender: (values: FormBody, errors: FieldErrors, status: number) => Promise<R>,
+): Promise<R> {
+  try {
+    return await action();
+  } catch (err) {
+    if (!(err instanceof ValidationError)) throw err;
+    const values: FormBody = {};
+    for (const [k, v] of Object.entries(err.values)) if (!/password/.test(k) && k !== '_csrf') values[k] = v;
+    return rerender(values, err.fieldErrors, 422);
+  }
+}

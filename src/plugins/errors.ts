@@ -1,0 +1,68 @@
+import fp from 'fastify-plugin';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { HttpError, ValidationError } from '../lib/errors.js';
+import { UnauthenticatedError } from './session.js';
+
+function isHtmx(request: FastifyRequest): boolean {
+  return request.headers['hx-request'] === 'true';
+}
+
+function wantsJson(request: FastifyRequest): boolean {
+  return request.url.startsWith('/api/');
+}
+
+const TITLES: Record<number, string> = {
+  400: 'Bad request',
+  403: 'Not allowed',
+  404: 'Not found',
+  409: 'Cannot do that',
+  413: 'Too large',
+  422: 'Check your input',
+  429: 'Too many attempts',
+  500: 'Something went wrong',
+};
+
+export async function renderError(request: FastifyRequest, reply: FastifyReply, status: number, message: string) {
+  if (wantsJson(request)) return reply.code(status).send({ error: TITLES[status] ?? 'Error', message });
+  if (isHtmx(request)) {
+    // Errors for htmx requests land in the flash area, whatever the request targeted.
+    reply.header('HX-Retarget', '#flash').header('HX-Reswap', 'innerHTML');
+    return reply.render('partials/_flash', { flash: { type: 'error', message } }, status);
+  }
+  return reply.render('errors/error', { status, title: TITLES[status] ?? 'Error', message }, status);
+}
+
+export default fp(async (app) => {
+  app.setNotFoundHandler(async (request, reply) => {
+    if (!request.viewer && !wantsJson(request) && request.method === 'GET') {
+      return reply.redirect(`/login?next=${encodeURIComponent(request.url)}`, 303);
+    }
+    return renderError(request, reply, 404, 'We could not find that page, or you do not have access to it.');
+  });
+
+  app.setErrorHandler(async (error, request, reply) => {
+    if (error instanceof UnauthenticatedError) {
+      if (wantsJson(request)) return reply.code(401).send({ error: 'Unauthorized', message: 'Sign in first.' });
+      const next = request.method === 'GET' ? `?next=${encodeURIComponent(request.url)}` : '';
+      if (isHtmx(request)) return reply.header('HX-Redirect', `/login${next}`).code(204).send();
+      return reply.redirect(`/login${next}`, 303);
+    }
+    if (error instanceof ValidationError) {
+      // Handlers render their own forms; one that did not falls back to a message.
+      return renderError(request, reply, 422, Object.values(error.fieldErrors).join(' ') || error.message);
+    }
+    if (error instanceof HttpError) return renderError(request, reply, error.statusCode, error.message);
+
+    const err = error as { statusCode?: number; code?: string; message?: string; validation?: unknown };
+    const status = err.statusCode ?? 500;
+    if (err.code?.startsWith('FST_CSRF')) {
+      return renderError(request, reply, 403, 'This form has expired or was sent from another site. Reload the page and try again.');
+    }
+    if (status >= 400 && status < 500) {
+      const message = status === 413 ? 'That file is too large.' : status === 400 ? 'The request could not be read. Check what you entered and try again.' : (err.message ?? 'Request refused.');
+      return renderError(request, reply, status, message);
+    }
+    request.log.error({ err: error }, 'request failed');
+    return renderError(request, reply, 500, 'Something went wrong on our side. It has been logged; please try again.');
+  });
+});

@@ -1,0 +1,60 @@
+import fp from 'fastify-plugin';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Viewer } from '../types.js';
+import type { Role } from '../db/schema.js';
+import { ForbiddenError } from '../lib/errors.js';
+import { findSessionViewer, touchSession } from '../features/auth/sessions.queries.js';
+
+export const SESSION_COOKIE = 'orchard_sid';
+export const SESSION_IDLE_DAYS = 14;
+
+/** The one guard: every route passes through it; `config.access` says who may enter (default: signed in). */
+export function assertAccess(request: FastifyRequest, roles: 'user' | Role[]): Viewer {
+  const viewer = request.viewer;
+  if (!viewer) throw new UnauthenticatedError();
+  if (roles !== 'user' && !roles.includes(viewer.role)) throw new ForbiddenError();
+  return viewer;
+}
+
+export class UnauthenticatedError extends Error {
+  statusCode = 401;
+}
+
+/** Handlers call this to get the signed-in viewer the guard already checked. */
+export function viewerOf(request: FastifyRequest): Viewer {
+  return assertAccess(request, 'user');
+}
+
+export function setSessionCookie(reply: FastifyReply, token: string): void {
+  reply.setCookie(SESSION_COOKIE, token, {
+    path: '/',
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: reply.server.config.secureCookies,
+    maxAge: SESSION_IDLE_DAYS * 86400,
+  });
+}
+
+export default fp(async (app) => {
+  app.decorateRequest('viewer', null);
+
+  // Static assets are public; every other route is guarded unless it says otherwise.
+  app.addHook('onRoute', (route) => {
+    if (route.url.startsWith('/public/')) route.config = { ...(route.config ?? {}), access: 'public' };
+  });
+
+  app.addHook('onRequest', async (request) => {
+    const token = request.cookies[SESSION_COOKIE];
+    if (!token) return;
+    const found = await findSessionViewer(app.db, token);
+    if (!found) return;
+    request.viewer = found.viewer;
+    await touchSession(app.db, found.sessionId, found.lastSeenAt, SESSION_IDLE_DAYS);
+  });
+
+  app.addHook('preHandler', async (request) => {
+    const access = request.routeOptions.config?.access ?? 'user';
+    if (access === 'public') return;
+    assertAccess(request, access);
+  });
+});

@@ -1,0 +1,46 @@
+import fp from 'fastify-plugin';
+import view from '@fastify/view';
+import { Eta } from 'eta';
+import type { FastifyReply } from 'fastify';
+import { viewsDir } from '../paths.js';
+import * as format from '../lib/format.js';
+import { navFor } from './nav.js';
+
+declare module 'fastify' {
+  interface FastifyReply {
+    /** Renders a page or fragment with the request's locals; status defaults to 200. */
+    render(template: string, data?: Record<string, unknown>, status?: number): Promise<FastifyReply>;
+  }
+}
+
+export default fp(async (app) => {
+  const eta = new Eta({
+    views: viewsDir,
+    cache: !app.config.isDev,
+    autoEscape: true,
+    autoFilter: true,
+    filterFunction: (v: unknown) => (v === null || v === undefined ? '' : String(v)),
+  });
+
+  await app.register(view, {
+    engine: { eta },
+    root: viewsDir,
+    viewExt: 'eta',
+    production: !app.config.isDev,
+    defaultContext: { fmt: format },
+  });
+
+  // @fastify/view gives every reply a fresh `locals` object in its onRequest hook.
+
+  app.decorateReply('render', async function (this: FastifyReply, template: string, data: Record<string, unknown> = {}, status = 200) {
+    const request = this.request;
+    // Every page reads these; set once here so error pages rendered early get them too.
+    this.locals.viewer ??= request.viewer;
+    this.locals.path ??= request.url.split('?')[0];
+    this.locals.url ??= request.url;
+    this.locals.csrfToken ??= this.generateCsrf ? this.generateCsrf() : '';
+    this.locals.nav ??= navFor(request.viewer);
+    const html = await this.viewAsync(template, data);
+    return this.code(status).type('text/html; charset=utf-8').send(html);
+  });
+});

@@ -1,0 +1,34 @@
+import type { Kysely } from 'kysely';
+import type SQLite from 'better-sqlite3';
+import type { Database, Role } from './db/schema.js';
+import type { Config } from './config.js';
+
+export interface Viewer {
+  id: number;
+  name: string;
+  email: string;
+  role: Role;
+  timeZone: string;
+  sessionId: string;
+}
+
+/** Who may reach a route: anyone, any signed-in user, or the listed roles. */
+export type Access = 'public' | 'user' | Role[];
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    db: Kysely<Database>;
+    sqlite: SQLite.Database;
+    config: Config;
+    setupToken: string | null;
+  }
+  interface FastifyRequest {
+    viewer: Viewer | null;
+  }
+  interface FastifyReply {
+    locals: Record<string, unknown>;
+  }
+  interface FastifyContextConfig {
+    access?: Access;
+  }
+}

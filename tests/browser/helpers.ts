@@ -1,0 +1,98 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+export interface Served {
+  base: string;
+  dir: string;
+  env: NodeJS.ProcessEnv;
+  stop: () => Promise<void>;
+}
+
+/** Starts the compiled server on a fresh database, as `npm start` would. */
+export async function startServer(extraEnv: Record<string, string> = {}): Promise<Served> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orchard-browser-'));
+  const port = String(33000 + Math.floor(Math.random() * 2000));
+  const env = {
+    ...process.env,
+    ORCHARD_DB: path.join(dir, 'orchard.db'),
+    PORT: port,
+    HOST: '127.0.0.1',
+    ORCHARD_ADMIN_EMAIL: 'admin@orchard.test',
+    ORCHARD_ADMIN_PASSWORD: 'admin-password-1',
+    LOG_LEVEL: 'warn',
+    ...extraEnv,
+  };
+  const child: ChildProcess = spawn(process.execPath, ['dist/src/server.js'], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+  const base = `http://127.0.0.1:${port}`;
+  const until = Date.now() + 20_000;
+  for (;;) {
+    try {
+      if ((await fetch(`${base}/healthz`)).ok) break;
+    } catch {
+      /* starting */
+    }
+    if (Date.now() > until) throw new Error('server did not start');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    base,
+    dir,
+    env,
+    stop: async () => {
+      const exited = new Promise((r) => child.on('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function openBrowser(opts: { width?: number; height?: number } = {}): Promise<{ context: BrowserContext; page: Page; close: () => Promise<void> }> {
+  if (!fs.existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium`);
+  const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'orchard-chromium-'));
+  const context = await chromium.launchPersistentContext(userDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: { width: opts.width ?? 1280, height: opts.height ?? 800 },
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('console', (m) => {
+    // 4xx answers (a refused sign-in, a 422 form) are logged by Chromium but are not page errors.
+    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) errors.push(m.text());
+  });
+  (page as Page & { jsErrors: string[] }).jsErrors = errors;
+  return {
+    context,
+    page,
+    close: async () => {
+      await context.close();
+      fs.rmSync(userDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function jsErrors(page: Page): string[] {
+  return (page as Page & { jsErrors?: string[] }).jsErrors ?? [];
+}
+
+export async function signIn(page: Page, base: string, email = 'admin@orchard.test', password = 'admin-password-1'): Promise<void> {
+  await page.goto(`${base}/login`);
+  await page.fill('input[name=email]', email);
+  await page.fill('input[name=password]', password);
+  await Promise.all([page.waitForURL((u) => !u.pathname.startsWith('/login')), page.click('button[type=submit]')]);
+}
+
+/** Screenshots go to screenshots/ (gitignored) when SCREENSHOTS=1, for looking at the pages. */
+export async function shot(page: Page, name: string): Promise<void> {
+  if (!process.env.SCREENSHOTS) return;
+  fs.mkdirSync('screenshots', { recursive: true });
+  await page.screenshot({ path: `screenshots/${name}.png`, fullPage: true });
+}
