@@ -17,6 +17,12 @@ import authRoutes from './features/auth/auth.routes.js';
 import dashboardRoutes from './features/dashboard/dashboard.routes.js';
 import usersRoutes from './features/users/users.routes.js';
 import profileRoutes from './features/users/profile.routes.js';
+import companiesRoutes from './features/companies/companies.routes.js';
+import contactsRoutes from './features/contacts/contacts.routes.js';
+import customersRoutes from './features/customers/customers.routes.js';
+import customerGroupsRoutes from './features/customer-groups/customer-groups.routes.js';
+import directoriesRoutes from './features/directories/directories.routes.js';
+import notesRoutes from './features/notes/notes.routes.js';
 import { ensureFirstAdmin } from './features/users/bootstrap.js';
 import type { LoginLimiter } from './features/auth/login-limiter.js';
 
@@ -69,6 +75,12 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   await app.register(dashboardRoutes);
   await app.register(usersRoutes);
   await app.register(profileRoutes);
+  await app.register(companiesRoutes);
+  await app.register(contactsRoutes);
+  await app.register(customersRoutes);
+  await app.register(customerGroupsRoutes);
+  await app.register(directoriesRoutes);
+  await app.register(notesRoutes);
 
   return app;
 }

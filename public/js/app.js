@@ -48,3 +48,26 @@
     document.addEventListener('DOMContentLoaded', function () { run(document); });
   }
 })();
+
+// Drag to reorder: SortableJS on `.sortable[data-reorder-url]`; the new order is posted as ids.
+(function () {
+  'use strict';
+  function initReorder(root) {
+    if (!window.Sortable) return;
+    var lists = root.querySelectorAll ? root.querySelectorAll('.sortable[data-reorder-url]') : [];
+    lists.forEach(function (list) {
+      if (list.dataset.sortableReady) return;
+      list.dataset.sortableReady = '1';
+      window.Sortable.create(list, {
+        handle: '.drag-handle',
+        animation: 150,
+        ghostClass: 'drag-ghost',
+        onEnd: function () {
+          var ids = Array.prototype.map.call(list.querySelectorAll('[data-id]'), function (li) { return li.getAttribute('data-id'); });
+          window.htmx.ajax('POST', list.getAttribute('data-reorder-url'), { source: list, values: { ids: ids }, swap: 'none', headers: { 'HX-Target': list.id } });
+        },
+      });
+    });
+  }
+  window.Orchard.initializers.push(initReorder);
+})();

@@ -41,7 +41,7 @@ export interface SettingsTable {
   updated_at: string;
 }
 
-export interface Database {
+export interface Database extends CustomerDatabase {
   users: UsersTable;
   sessions: SessionsTable;
   audit_entries: AuditEntriesTable;
@@ -53,3 +53,122 @@ export type NewUser = Insertable<UsersTable>;
 export type UserUpdate = Updateable<UsersTable>;
 export type Session = Selectable<SessionsTable>;
 export type AuditEntry = Selectable<AuditEntriesTable>;
+
+export interface DirectoryColumns {
+  id: Generated<number>;
+  name: string;
+  is_active: ColumnType<number, number | undefined, number>;
+  position: ColumnType<number, number | undefined, number>;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ProductsTable extends DirectoryColumns {
+  code: string | null;
+  price_cents: number | null;
+}
+
+export interface CampaignsTable extends DirectoryColumns {
+  channel: string | null;
+  starts_on: string | null;
+  ends_on: string | null;
+  budget_cents: number | null;
+}
+
+export interface CompaniesTable {
+  id: Generated<number>;
+  name: string;
+  website: string | null;
+  phone: string | null;
+  email: string | null;
+  street: string | null;
+  city: string | null;
+  state: string | null;
+  postal_code: string | null;
+  country: string | null;
+  industry_id: number | null;
+  size_id: number | null;
+  description: string | null;
+  assigned_to: number | null;
+  is_active: ColumnType<number, number | undefined, number>;
+  version: ColumnType<number, number | undefined, number>;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ContactsTable {
+  id: Generated<number>;
+  first_name: string | null;
+  last_name: string | null;
+  position: string | null;
+  email: string | null;
+  phone: string | null;
+  company_id: number | null;
+  assigned_to: number | null;
+  version: ColumnType<number, number | undefined, number>;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface CustomerGroupsTable {
+  id: Generated<number>;
+  name: string;
+  code: string;
+  description: string | null;
+  discount_percent: number | null;
+  priority: number;
+  is_active: ColumnType<number, number | undefined, number>;
+  version: ColumnType<number, number | undefined, number>;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface CustomersTable {
+  id: Generated<number>;
+  name: string;
+  email: string | null;
+  phone: string | null;
+  company_id: number | null;
+  customer_group_id: number | null;
+  assigned_to: number | null;
+  version: ColumnType<number, number | undefined, number>;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface NotesTable {
+  id: Generated<number>;
+  entity_type: string;
+  entity_id: number;
+  body: string;
+  user_id: number | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface FtsTable {
+  rowid: number;
+}
+
+export interface CustomerDatabase {
+  industries: DirectoryColumns;
+  company_sizes: DirectoryColumns;
+  lead_sources: DirectoryColumns;
+  lost_reasons: DirectoryColumns;
+  products: ProductsTable;
+  campaigns: CampaignsTable;
+  companies: CompaniesTable;
+  contacts: ContactsTable;
+  customer_groups: CustomerGroupsTable;
+  customers: CustomersTable;
+  notes: NotesTable;
+  companies_fts: FtsTable;
+  contacts_fts: FtsTable;
+  customers_fts: FtsTable;
+}
+
+export type Company = Selectable<CompaniesTable>;
+export type Contact = Selectable<ContactsTable>;
+export type Customer = Selectable<CustomersTable>;
+export type CustomerGroup = Selectable<CustomerGroupsTable>;
+export type Note = Selectable<NotesTable>;

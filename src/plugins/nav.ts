@@ -4,13 +4,31 @@ export interface NavEntry {
   href: string;
   label: string;
   icon: string;
+  /** Other path prefixes that belong to this entry (customer groups sit under Customers). */
+  also?: string[];
 }
 
 /** Sidebar entries, shown as their pages exist. Settings sit apart at the bottom. */
-const MAIN: NavEntry[] = [{ href: '/', label: 'Dashboard', icon: 'home' }];
+const MAIN: NavEntry[] = [
+  { href: '/', label: 'Dashboard', icon: 'home' },
+  { href: '/companies', label: 'Companies', icon: 'building' },
+  { href: '/contacts', label: 'Contacts', icon: 'user' },
+  { href: '/customers', label: 'Customers', icon: 'wallet', also: ['/customer-groups'] },
+];
 
-export function navFor(viewer: Viewer | null): { main: NavEntry[]; settings: NavEntry | null } {
-  if (!viewer) return { main: [], settings: null };
-  const settings = viewer.role === 'admin' ? { href: '/settings/users', label: 'Settings', icon: 'settings' } : null;
-  return { main: MAIN, settings };
+const SETTINGS_TABS: { href: string; label: string; roles: Viewer['role'][] }[] = [
+  { href: '/settings/users', label: 'Users', roles: ['admin'] },
+  { href: '/settings/directories', label: 'Directories', roles: ['admin', 'manager'] },
+];
+
+export function navFor(viewer: Viewer | null): { main: NavEntry[]; settings: NavEntry | null; settingsTabs: { href: string; label: string }[] } {
+  if (!viewer) return { main: [], settings: null, settingsTabs: [] };
+  const settingsTabs = SETTINGS_TABS.filter((t) => t.roles.includes(viewer.role));
+  const settings = settingsTabs.length ? { href: settingsTabs[0].href, label: 'Settings', icon: 'settings' } : null;
+  return { main: MAIN, settings, settingsTabs };
+}
+
+export function isActive(entry: NavEntry, path: string): boolean {
+  if (entry.href === '/') return path === '/';
+  return [entry.href, ...(entry.also ?? [])].some((p) => path === p || path.startsWith(p + '/'));
 }

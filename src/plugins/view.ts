@@ -4,7 +4,7 @@ import { Eta } from 'eta';
 import type { FastifyReply } from 'fastify';
 import { viewsDir } from '../paths.js';
 import * as format from '../lib/format.js';
-import { navFor } from './nav.js';
+import { isActive, navFor } from './nav.js';
 
 declare module 'fastify' {
   interface FastifyReply {
@@ -27,7 +27,7 @@ export default fp(async (app) => {
     root: viewsDir,
     viewExt: 'eta',
     production: !app.config.isDev,
-    defaultContext: { fmt: format },
+    defaultContext: { fmt: format, navActive: isActive },
   });
 
   // @fastify/view gives every reply a fresh `locals` object in its onRequest hook.

@@ -19,3 +19,33 @@ export async function makeUser(app: FastifyInstance, over: Partial<Omit<TestUser
   const id = await createUser(app.db, null, u);
   return { id, ...u };
 }
+
+import { getSettings } from '../../src/features/settings/settings.queries.js';
+import type { Scope } from '../../src/lib/access.js';
+import { createCompany } from '../../src/features/companies/companies.service.js';
+import { createContact } from '../../src/features/contacts/contacts.service.js';
+import { createCustomer } from '../../src/features/customers/customers.service.js';
+import { createCustomerGroup } from '../../src/features/customer-groups/customer-groups.service.js';
+
+async function scopeOf(app: FastifyInstance, user: TestUser): Promise<Scope> {
+  return { viewer: { id: user.id, name: user.name, email: user.email, role: user.role, timeZone: 'UTC', sessionId: '' }, ownOnly: false, settings: await getSettings(app.db) };
+}
+
+export async function makeCompany(app: FastifyInstance, by: TestUser, over: Record<string, unknown> = {}): Promise<number> {
+  return createCompany(app.db, await scopeOf(app, by), {
+    name: 'Company', website: null, phone: null, email: null, street: null, city: null, state: null, postal_code: null, country: null,
+    industry_id: null, size_id: null, description: null, assigned_to: null, is_active: 1, ...over,
+  } as never, {});
+}
+
+export async function makeContact(app: FastifyInstance, by: TestUser, over: Record<string, unknown> = {}): Promise<number> {
+  return createContact(app.db, await scopeOf(app, by), { first_name: 'Pat', last_name: 'Doe', position: null, email: null, phone: null, company_id: null, assigned_to: null, ...over } as never, {});
+}
+
+export async function makeCustomer(app: FastifyInstance, by: TestUser, over: Record<string, unknown> = {}): Promise<number> {
+  return createCustomer(app.db, await scopeOf(app, by), { name: 'Customer', email: null, phone: null, company_id: null, customer_group_id: null, assigned_to: null, ...over } as never, {});
+}
+
+export async function makeCustomerGroup(app: FastifyInstance, by: TestUser, over: Record<string, unknown> = {}): Promise<number> {
+  return createCustomerGroup(app.db, (await scopeOf(app, by)).viewer, { name: 'Group', code: `G${++seq}`, description: null, discount_percent: null, priority: 1, is_active: 1, ...over } as never, {});
+}

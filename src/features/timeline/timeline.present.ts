@@ -1,4 +1,4 @@
-import type { Executor, TimelineRow } from './timeline.queries.js';
+import { listTimeline, timelineCursor, type Executor, type TimelineRow } from './timeline.queries.js';
 import { entityNoun, timelineField } from './timeline.fields.js';
 import { formatMoney } from '../../lib/format.js';
 
@@ -10,6 +10,9 @@ export interface TimelineChangeLine {
 
 export interface TimelineItem {
   id: number;
+  key: string;
+  /** For notes: who wrote it, so the page can offer edit and delete to them and admins. */
+  authorId: number | null;
   kind: 'created' | 'changed' | 'deleted' | 'stage' | 'note' | 'other';
   who: string;
   at: string;
@@ -27,6 +30,9 @@ const ACTION_SUMMARY: Record<string, string> = {
   password_reset: 'reset the password',
   password_changed: 'changed the password',
   stage_changed: 'moved this {noun}',
+  note: 'added a note',
+  note_deleted: 'deleted a note',
+  related_deleted: 'removed a related record',
 };
 
 function kindOf(action: string): TimelineItem['kind'] {
@@ -48,6 +54,7 @@ export async function presentTimeline(
   opts: { money: (cents: number) => string } = { money: formatMoney },
 ): Promise<TimelineItem[]> {
   const parsed = rows.map((r) => ({ row: r, changes: r.changes ? (JSON.parse(r.changes) as Record<string, [unknown, unknown]>) : {} }));
+  const noun = (row: TimelineRow) => entityNoun(row.entity_type);
 
   const wanted = new Map<string, Set<number>>();
   for (const { row, changes } of parsed) {
@@ -72,7 +79,7 @@ export async function presentTimeline(
 
   return parsed.map(({ row, changes }) => {
     const lines: TimelineChangeLine[] = [];
-    let body: string | null = null;
+    let body: string | null = row.src === 'n' ? row.body : null;
     for (const [field, [oldV, newV]] of Object.entries(changes)) {
       const spec = timelineField(row.entity_type, field);
       if (field === 'body' && row.action.startsWith('note')) {
@@ -93,12 +100,31 @@ export async function presentTimeline(
     const template = ACTION_SUMMARY[row.action] ?? row.action.replace(/_/g, ' ');
     return {
       id: row.id,
+      key: `${row.src}${row.id}`,
+      authorId: row.src === 'n' ? row.user_id : null,
       kind: kindOf(row.action),
       who: row.user_name ?? 'System',
       at: row.created_at,
-      summary: template.replace('{noun}', entityNoun(row.entity_type)),
+      summary: template.replace('{noun}', noun(row)),
       lines,
       body,
     };
   });
+}
+
+/** One page of a record's timeline and the URL of the next, for detail pages and "load more". */
+export async function timelinePage(
+  db: Executor,
+  entityType: string,
+  entityId: number,
+  opts: { before?: string | null; moreBase: string; limit?: number },
+): Promise<{ timeline: TimelineItem[]; moreUrl: string | null }> {
+  const limit = opts.limit ?? 20;
+  const rows = await listTimeline(db, entityType, entityId, { before: opts.before, limit: limit + 1 });
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  return {
+    timeline: await presentTimeline(db, page),
+    moreUrl: rows.length > limit && last ? `${opts.moreBase}?before=${encodeURIComponent(timelineCursor(last))}` : null,
+  };
 }

@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import { nowIso } from '../../lib/time.js';
 
@@ -45,28 +45,55 @@ export function changedFields<T extends Record<string, unknown>>(
 }
 
 export interface TimelineRow {
+  src: 'a' | 'n';
   id: number;
   entity_type: string;
-  entity_id: number;
   action: string;
   changes: string | null;
+  body: string | null;
   created_at: string;
   user_id: number | null;
   user_name: string | null;
 }
 
-export async function listAuditEntries(
+/** Cursor for "load more": the last row shown, as created_at|src|id. */
+export function timelineCursor(row: Pick<TimelineRow, 'created_at' | 'src' | 'id'>): string {
+  return `${row.created_at}|${row.src}|${row.id}`;
+}
+
+function parseCursor(cursor: string | null | undefined): [string, string, number] | null {
+  const m = /^([^|]+)\|([an])\|(\d+)$/.exec(cursor ?? '');
+  return m ? [m[1], m[2], Number(m[3])] : null;
+}
+
+/**
+ * A record's timeline: its audit entries and notes merged, newest first, one page at a time.
+ * Both sides use (entity_type, entity_id, created_at, id) indexes.
+ */
+export async function listTimeline(
   db: Executor,
   entityType: string,
   entityId: number,
-  opts: { beforeId?: number | null; limit: number },
+  opts: { before?: string | null; limit: number },
 ): Promise<TimelineRow[]> {
-  let q = db
-    .selectFrom('audit_entries as a')
-    .leftJoin('users as u', 'u.id', 'a.user_id')
-    .select(['a.id', 'a.entity_type', 'a.entity_id', 'a.action', 'a.changes', 'a.created_at', 'a.user_id', 'u.name as user_name'])
-    .where('a.entity_type', '=', entityType)
-    .where('a.entity_id', '=', entityId);
-  if (opts.beforeId) q = q.where('a.id', '<', opts.beforeId);
-  return q.orderBy('a.id', 'desc').limit(opts.limit).execute();
+  const c = parseCursor(opts.before);
+  const auditCursor = c ? sql`and (a.created_at, 'a', a.id) < (${c[0]}, ${c[1]}, ${c[2]})` : sql``;
+  const noteCursor = c ? sql`and (n.created_at, 'n', n.id) < (${c[0]}, ${c[1]}, ${c[2]})` : sql``;
+  const result = await sql<TimelineRow>`
+    select * from (
+      select 'a' as src, a.id, a.entity_type, a.action, a.changes, null as body, a.created_at, a.user_id, u.name as user_name
+      from audit_entries a left join users u on u.id = a.user_id
+      where a.entity_type = ${entityType} and a.entity_id = ${entityId} ${auditCursor}
+      order by a.created_at desc, a.id desc limit ${opts.limit}
+    )
+    union all
+    select * from (
+      select 'n' as src, n.id, n.entity_type, 'note' as action, null as changes, n.body, n.created_at, n.user_id, u.name as user_name
+      from notes n left join users u on u.id = n.user_id
+      where n.entity_type = ${entityType} and n.entity_id = ${entityId} ${noteCursor}
+      order by n.created_at desc, n.id desc limit ${opts.limit}
+    )
+    order by created_at desc, src desc, id desc
+    limit ${opts.limit}`.execute(db);
+  return result.rows;
 }

@@ -62,3 +62,17 @@ export async function deleteSessionsOfUser(db: Executor, userId: number, exceptS
   if (exceptSessionId) q = q.where('id', '!=', exceptSessionId);
   await q.execute();
 }
+
+/** An assignee must be an active user — or the one already assigned, even if deactivated since. */
+export async function isAssignable(db: Executor, id: number, currentId?: number | null): Promise<boolean> {
+  const row = await db.selectFrom('users').select(['id', 'is_active']).where('id', '=', id).executeTakeFirst();
+  return Boolean(row && (row.is_active || id === currentId));
+}
+
+/** Active users for "Assigned to" selects, plus the current assignee marked inactive. */
+export async function assigneeOptions(db: Executor, currentId?: number | null): Promise<{ value: number; label: string }[]> {
+  let q = db.selectFrom('users').select(['id', 'name', 'is_active']);
+  q = currentId ? q.where((eb) => eb.or([eb('is_active', '=', 1), eb('id', '=', currentId)])) : q.where('is_active', '=', 1);
+  const rows = await q.orderBy('name').execute();
+  return rows.map((r) => ({ value: r.id, label: r.is_active ? r.name : `${r.name} (inactive)` }));
+}

@@ -4,8 +4,7 @@ import { asFormBody, parseForm, submitForm, type FormBody } from '../../lib/form
 import type { FieldErrors } from '../../lib/errors.js';
 import { NotFoundError } from '../../lib/errors.js';
 import { viewerOf } from '../../plugins/session.js';
-import { listAuditEntries } from '../timeline/timeline.queries.js';
-import { presentTimeline } from '../timeline/timeline.present.js';
+import { timelinePage } from '../timeline/timeline.present.js';
 import * as q from './users.queries.js';
 import * as service from './users.service.js';
 import { ROLES, ROLE_LABELS, resetPasswordSchema, userCreateSchema, userUpdateSchema } from './users.schemas.js';
@@ -48,7 +47,7 @@ const usersRoutes: FastifyPluginAsync = async (app) => {
   const renderEdit = async (reply: FastifyReply, id: number, values: FormBody | null, errors: FieldErrors, status = 200) => {
     const user = await q.findUserById(app.db, id);
     if (!user) throw new NotFoundError();
-    const timeline = await presentTimeline(app.db, await listAuditEntries(app.db, 'user', id, { limit: 20 }));
+    const { timeline } = await timelinePage(app.db, 'user', id, { moreBase: '', limit: 30 });
     return reply.render('users/edit', { title: `Edit ${user.name}`, user, values: values ?? user, errors, roleOptions, timeline }, status);
   };
 

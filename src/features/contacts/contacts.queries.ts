@@ -1,0 +1,97 @@
+import { sql, type Kysely, type SelectQueryBuilder, type Transaction } from 'kysely';
+import type { Contact, Database } from '../../db/schema.js';
+import type { Scope } from '../../lib/access.js';
+import { ftsQuery } from '../../lib/listing.js';
+import type { ContactFilters, ContactInput } from './contacts.schemas.js';
+
+type Executor = Kysely<Database> | Transaction<Database>;
+type ContactQuery<O> = SelectQueryBuilder<Database & { p: Database['contacts'] }, 'p', O>;
+
+function applyFilters<O>(q: ContactQuery<O>, scope: Scope, f: Partial<ContactFilters>): ContactQuery<O> {
+  if (scope.ownOnly) q = q.where('p.assigned_to', '=', scope.viewer.id);
+  if (f.company_id === 'none') q = q.where('p.company_id', 'is', null);
+  else if (f.company_id) q = q.where('p.company_id', '=', f.company_id);
+  if (f.assigned_to === 'none') q = q.where('p.assigned_to', 'is', null);
+  else if (f.assigned_to) q = q.where('p.assigned_to', '=', f.assigned_to);
+  const match = f.q ? ftsQuery(f.q) : null;
+  if (match) q = q.where('p.id', 'in', (eb) => eb.selectFrom('contacts_fts').select('rowid').where(sql<boolean>`contacts_fts match ${match}`));
+  return q;
+}
+
+const SORT_SQL: Record<string, (dir: string) => string> = {
+  name: (d) => `p.last_name collate nocase ${d}, p.first_name collate nocase ${d}`,
+  first_name: (d) => `p.first_name collate nocase ${d}`,
+  email: (d) => `p.email collate nocase ${d}`,
+  company: (d) => `c.name collate nocase ${d}`,
+  assigned: (d) => `u.name collate nocase ${d}`,
+  created_at: (d) => `p.created_at ${d}`,
+};
+
+export function contactRowsQuery(db: Executor, scope: Scope, f: Partial<ContactFilters>) {
+  const dir = f.dir === 'desc' ? 'desc' : 'asc';
+  const q = db
+    .selectFrom('contacts as p')
+    .leftJoin('companies as c', 'c.id', 'p.company_id')
+    .leftJoin('users as u', 'u.id', 'p.assigned_to')
+    .select(['p.id', 'p.first_name', 'p.last_name', 'p.position', 'p.email', 'p.phone', 'p.company_id', 'p.assigned_to', 'p.created_at', 'c.name as company_name', 'u.name as assigned_name']);
+  return applyFilters(q as unknown as ContactQuery<any>, scope, f)
+    .orderBy(sql.raw((SORT_SQL[f.sort ?? 'name'] ?? SORT_SQL.name)(dir)))
+    .orderBy(sql.raw(`p.id ${dir}`)) as typeof q;
+}
+
+export type ContactRow = Awaited<ReturnType<ReturnType<typeof contactRowsQuery>['execute']>>[number];
+
+export async function listContacts(db: Executor, scope: Scope, f: ContactFilters, pageSize: number): Promise<{ rows: ContactRow[]; total: number }> {
+  const { n } = await applyFilters(db.selectFrom('contacts as p').select((eb) => eb.fn.countAll<number>().as('n')) as unknown as ContactQuery<{ n: number }>, scope, f).executeTakeFirstOrThrow();
+  const total = Number(n);
+  const page = Math.min(f.page, Math.max(1, Math.ceil(total / pageSize)));
+  const rows = await contactRowsQuery(db, scope, f).limit(pageSize).offset((page - 1) * pageSize).execute();
+  return { rows, total };
+}
+
+export async function findContact(db: Executor, scope: Scope, id: number) {
+  let q = db
+    .selectFrom('contacts as p')
+    .leftJoin('companies as c', 'c.id', 'p.company_id')
+    .leftJoin('users as u', 'u.id', 'p.assigned_to')
+    .selectAll('p')
+    .select(['c.name as company_name', 'u.name as assigned_name', 'u.is_active as assigned_active'])
+    .where('p.id', '=', id);
+  if (scope.ownOnly) q = q.where('p.assigned_to', '=', scope.viewer.id);
+  return q.executeTakeFirst();
+}
+
+export function findContactRow(db: Executor, id: number): Promise<Contact | undefined> {
+  return db.selectFrom('contacts').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** The first contacts of a company for its detail page, with the total. */
+export async function contactsOfCompany(db: Executor, scope: Scope, companyId: number, limit = 10) {
+  const f = { company_id: companyId } as Partial<ContactFilters>;
+  const [rows, count] = await Promise.all([
+    contactRowsQuery(db, scope, { ...f, sort: 'name', dir: 'asc' }).limit(limit).execute(),
+    applyFilters(db.selectFrom('contacts as p').select((eb) => eb.fn.countAll<number>().as('n')) as unknown as ContactQuery<{ n: number }>, scope, f).executeTakeFirstOrThrow(),
+  ]);
+  return { rows, total: Number(count.n) };
+}
+
+type ContactValues = Omit<ContactInput, 'version'>;
+
+export async function insertContact(db: Executor, values: ContactValues, now: string): Promise<number> {
+  const row = await db.insertInto('contacts').values({ ...values, created_at: now, updated_at: now }).returning('id').executeTakeFirstOrThrow();
+  return row.id;
+}
+
+export async function updateContact(db: Executor, id: number, version: number | null, values: Partial<ContactValues>, now: string): Promise<boolean> {
+  let q = db.updateTable('contacts').set({ ...values, updated_at: now, version: sql<number>`version + 1` }).where('id', '=', id);
+  if (version !== null) q = q.where('version', '=', version);
+  return Number((await q.executeTakeFirst()).numUpdatedRows) === 1;
+}
+
+export async function deleteContact(db: Executor, id: number): Promise<void> {
+  await db.deleteFrom('contacts').where('id', '=', id).execute();
+}
+
+export function contactName(c: { first_name: string | null; last_name: string | null }): string {
+  return [c.first_name, c.last_name].filter(Boolean).join(' ');
+}

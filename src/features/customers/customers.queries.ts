@@ -1,0 +1,113 @@
+import { sql, type Kysely, type SelectQueryBuilder, type Transaction } from 'kysely';
+import type { Customer, Database } from '../../db/schema.js';
+import type { Scope } from '../../lib/access.js';
+import { ftsQuery } from '../../lib/listing.js';
+import type { CustomerFilters, CustomerInput } from './customers.schemas.js';
+
+type Executor = Kysely<Database> | Transaction<Database>;
+type CustomerQuery<O> = SelectQueryBuilder<Database & { k: Database['customers'] }, 'k', O>;
+
+function applyFilters<O>(q: CustomerQuery<O>, scope: Scope, f: Partial<CustomerFilters>): CustomerQuery<O> {
+  if (scope.ownOnly) q = q.where('k.assigned_to', '=', scope.viewer.id);
+  for (const key of ['customer_group_id', 'company_id', 'assigned_to'] as const) {
+    const v = f[key];
+    if (v === 'none') q = q.where(`k.${key}`, 'is', null);
+    else if (v) q = q.where(`k.${key}`, '=', v);
+  }
+  const match = f.q ? ftsQuery(f.q) : null;
+  if (match) q = q.where('k.id', 'in', (eb) => eb.selectFrom('customers_fts').select('rowid').where(sql<boolean>`customers_fts match ${match}`));
+  return q;
+}
+
+const SORT_SQL: Record<string, string> = {
+  name: 'k.name collate nocase',
+  email: 'k.email collate nocase',
+  company: 'c.name collate nocase',
+  group: 'g.name collate nocase',
+  assigned: 'u.name collate nocase',
+  created_at: 'k.created_at',
+};
+
+export function customerRowsQuery(db: Executor, scope: Scope, f: Partial<CustomerFilters>) {
+  const dir = f.dir === 'desc' ? 'desc' : 'asc';
+  const q = db
+    .selectFrom('customers as k')
+    .leftJoin('companies as c', 'c.id', 'k.company_id')
+    .leftJoin('customer_groups as g', 'g.id', 'k.customer_group_id')
+    .leftJoin('users as u', 'u.id', 'k.assigned_to')
+    .select(['k.id', 'k.name', 'k.email', 'k.phone', 'k.company_id', 'k.customer_group_id', 'k.assigned_to', 'k.created_at', 'c.name as company_name', 'g.name as group_name', 'u.name as assigned_name']);
+  return applyFilters(q as unknown as CustomerQuery<any>, scope, f)
+    .orderBy(sql.raw(`${SORT_SQL[f.sort ?? 'name'] ?? SORT_SQL.name} ${dir}`))
+    .orderBy(sql.raw(`k.id ${dir}`)) as typeof q;
+}
+
+export type CustomerRow = Awaited<ReturnType<ReturnType<typeof customerRowsQuery>['execute']>>[number];
+
+function countQuery(db: Executor, scope: Scope, f: Partial<CustomerFilters>) {
+  return applyFilters(db.selectFrom('customers as k').select((eb) => eb.fn.countAll<number>().as('n')) as unknown as CustomerQuery<{ n: number }>, scope, f);
+}
+
+export async function listCustomers(db: Executor, scope: Scope, f: CustomerFilters, pageSize: number): Promise<{ rows: CustomerRow[]; total: number }> {
+  const total = Number((await countQuery(db, scope, f).executeTakeFirstOrThrow()).n);
+  const page = Math.min(f.page, Math.max(1, Math.ceil(total / pageSize)));
+  const rows = await customerRowsQuery(db, scope, f).limit(pageSize).offset((page - 1) * pageSize).execute();
+  return { rows, total };
+}
+
+export async function findCustomer(db: Executor, scope: Scope, id: number) {
+  let q = db
+    .selectFrom('customers as k')
+    .leftJoin('companies as c', 'c.id', 'k.company_id')
+    .leftJoin('customer_groups as g', 'g.id', 'k.customer_group_id')
+    .leftJoin('users as u', 'u.id', 'k.assigned_to')
+    .selectAll('k')
+    .select(['c.name as company_name', 'g.name as group_name', 'g.discount_percent', 'u.name as assigned_name', 'u.is_active as assigned_active'])
+    .where('k.id', '=', id);
+  if (scope.ownOnly) q = q.where('k.assigned_to', '=', scope.viewer.id);
+  return q.executeTakeFirst();
+}
+
+export function findCustomerRow(db: Executor, id: number): Promise<Customer | undefined> {
+  return db.selectFrom('customers').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function customersOfCompany(db: Executor, scope: Scope, companyId: number, limit = 10) {
+  const f = { company_id: companyId } as Partial<CustomerFilters>;
+  const [rows, count] = await Promise.all([
+    customerRowsQuery(db, scope, { ...f, sort: 'name', dir: 'asc' }).limit(limit).execute(),
+    countQuery(db, scope, f).executeTakeFirstOrThrow(),
+  ]);
+  return { rows, total: Number(count.n) };
+}
+
+export async function customersOfGroup(db: Executor, scope: Scope, groupId: number, limit = 10) {
+  const f = { customer_group_id: groupId } as Partial<CustomerFilters>;
+  const [rows, count] = await Promise.all([
+    customerRowsQuery(db, scope, { ...f, sort: 'name', dir: 'asc' }).limit(limit).execute(),
+    countQuery(db, scope, f).executeTakeFirstOrThrow(),
+  ]);
+  return { rows, total: Number(count.n) };
+}
+
+export async function customerEmailTaken(db: Executor, email: string, exceptId?: number): Promise<boolean> {
+  let q = db.selectFrom('customers').select('id').where(sql`lower(email)`, '=', email.toLowerCase());
+  if (exceptId) q = q.where('id', '!=', exceptId);
+  return Boolean(await q.executeTakeFirst());
+}
+
+type CustomerValues = Omit<CustomerInput, 'version'>;
+
+export async function insertCustomer(db: Executor, values: CustomerValues, now: string): Promise<number> {
+  const row = await db.insertInto('customers').values({ ...values, created_at: now, updated_at: now }).returning('id').executeTakeFirstOrThrow();
+  return row.id;
+}
+
+export async function updateCustomer(db: Executor, id: number, version: number | null, values: Partial<CustomerValues>, now: string): Promise<boolean> {
+  let q = db.updateTable('customers').set({ ...values, updated_at: now, version: sql<number>`version + 1` }).where('id', '=', id);
+  if (version !== null) q = q.where('version', '=', version);
+  return Number((await q.executeTakeFirst()).numUpdatedRows) === 1;
+}
+
+export async function deleteCustomer(db: Executor, id: number): Promise<void> {
+  await db.deleteFrom('customers').where('id', '=', id).execute();
+}

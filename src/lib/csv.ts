@@ -1,0 +1,37 @@
+import { Readable } from 'node:stream';
+import SQLite from 'better-sqlite3';
+import { stringify } from 'csv-stringify';
+import type { FastifyReply } from 'fastify';
+import type { CompiledQuery } from 'kysely';
+
+export interface CsvColumn<R> {
+  header: string;
+  value: (row: R) => unknown;
+}
+
+/**
+ * Streams a query's rows as CSV. The rows come from their own read-only connection, one at a
+ * time as the client reads, so memory stays flat and other requests are not held up.
+ */
+export function sendCsv<R>(reply: FastifyReply, filename: string, dbFile: string, query: CompiledQuery, columns: CsvColumn<R>[]): FastifyReply {
+  const conn = new SQLite(dbFile, { readonly: true, fileMustExist: true });
+  conn.pragma('busy_timeout = 5000');
+  const iterator = conn.prepare(query.sql).iterate(...(query.parameters as unknown[])) as IterableIterator<R>;
+  function* rows() {
+    try {
+      yield columns.map((c) => c.header);
+      for (const row of iterator) yield columns.map((c) => c.value(row) ?? '');
+    } finally {
+      conn.close();
+    }
+  }
+  const source = Readable.from(rows(), { objectMode: true, highWaterMark: 64 });
+  const csv = stringify({ bom: true, record_delimiter: '\r\n' });
+  source.on('error', (err) => csv.destroy(err));
+  csv.on('close', () => source.destroy());
+  reply
+    .header('content-type', 'text/csv; charset=utf-8')
+    .header('content-disposition', `attachment; filename="${filename}"`)
+    .header('cache-control', 'no-store');
+  return reply.send(source.pipe(csv));
+}

@@ -1,0 +1,64 @@
+import t from 'tap';
+import { jsErrors, openBrowser, shot, signIn, startServer } from './helpers.js';
+
+t.test('create a company, find it as you type, flip its switch, add a note, see note and change on the timeline', async (t) => {
+  const server = await startServer();
+  t.teardown(server.stop);
+  const { page, close } = await openBrowser();
+  t.teardown(close);
+  await signIn(page, server.base);
+
+  await page.click('aside.sidebar a:has-text("Companies")');
+  await page.waitForURL(/\/companies$/);
+  t.ok(await page.isVisible('text=No companies yet.'), 'empty state');
+  await page.click('a:has-text("New company")');
+  await page.waitForURL(/\/companies\/new$/);
+  await page.fill('input[name=name]', '');
+  await page.fill('input[name=website]', 'orchard-test.example');
+  await page.click('button:has-text("Create company")');
+  await page.waitForSelector('.field-error');
+  t.match(await page.textContent('.has-error .field-error'), /Name is required/);
+  t.equal(await page.inputValue('input[name=website]'), 'orchard-test.example', 'typed value kept after 422');
+  await page.fill('input[name=name]', 'Globex Corporation');
+  await page.selectOption('select[name=industry_id]', { label: 'Software' });
+  await page.click('button:has-text("Create company")');
+  await page.waitForURL(/\/companies\/\d+$/);
+  t.match(await page.textContent('h1'), /Globex Corporation/);
+  t.ok(await page.isVisible('a[href="https://orchard-test.example"]'), 'bare website stored with https://');
+  const id = /\/companies\/(\d+)$/.exec(page.url())![1];
+
+  // Another company, so the search visibly narrows the list.
+  await page.goto(`${server.base}/companies/new`);
+  await page.fill('input[name=name]', 'Initech');
+  await page.click('button:has-text("Create company")');
+  await page.waitForURL(/\/companies\/\d+$/);
+
+  await page.goto(`${server.base}/companies`);
+  t.equal(await page.locator('#companies-rows tbody tr').count(), 2);
+  await page.locator('.filters input[name=q]').pressSequentially('glob', { delay: 40 });
+  await page.waitForFunction(() => document.querySelectorAll('#companies-rows tbody tr').length === 1);
+  t.match(await page.textContent('#companies-rows tbody'), /Globex Corporation/, 'found as you type');
+  t.match(page.url(), /\?q=glob/, 'the URL carries the search');
+  await shot(page, 'companies-search-desktop');
+
+  const toggle = page.locator(`#company-active-${id} button`);
+  t.equal(await toggle.getAttribute('aria-checked'), 'true');
+  await toggle.click();
+  await page.waitForFunction((sel) => document.querySelector(sel)?.getAttribute('aria-checked') === 'false', `#company-active-${id} button`);
+  t.pass('the switch flipped in place');
+  await page.reload();
+  t.equal(await page.locator(`#company-active-${id} button`).getAttribute('aria-checked'), 'false', 'still off after reload');
+
+  await page.click('#companies-rows a:has-text("Globex Corporation")');
+  await page.waitForURL(new RegExp(`/companies/${id}$`));
+  await page.fill('#note-body', 'Met their CTO.\nFollow up on Friday.');
+  await page.click('button:has-text("Add note")');
+  await page.waitForSelector('.note-box');
+  t.match(await page.textContent('.note-box'), /Met their CTO.\nFollow up on Friday./, 'the note shows with its line break');
+  t.equal(await page.inputValue('#note-body'), '', 'the note box is cleared');
+  const timeline = await page.textContent('#timeline');
+  t.match(timeline, /Active:\s*Yes\s*→\s*No/, 'the switch change is on the timeline');
+  t.match(timeline, /added a note/);
+  await shot(page, 'company-show-desktop');
+  t.same(jsErrors(page), []);
+});

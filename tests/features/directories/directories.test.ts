@@ -1,0 +1,69 @@
+import t from 'tap';
+import { buildTestApp, loginAs } from '../../helpers/app.js';
+import { makeCompany, makeUser } from '../../helpers/factories.js';
+
+t.test('defaults are seeded', async (t) => {
+  const { app } = await buildTestApp(t);
+  const names = async (table: 'company_sizes' | 'lead_sources' | 'lost_reasons') => (await app.db.selectFrom(table).select('name').orderBy('position').execute()).map((r) => r.name);
+  t.same(await names('company_sizes'), ['Small', 'Medium', 'Large']);
+  t.same(await names('lead_sources'), ['Website', 'Referral', 'Cold call', 'Trade show', 'Social media']);
+  t.same(await names('lost_reasons'), ['Price', 'Competitor', 'No budget', 'No decision', 'Timing']);
+});
+
+t.test('admins and managers edit directories; reps get 403', async (t) => {
+  const { app } = await buildTestApp(t);
+  const rep = await loginAs(app, await makeUser(app, { role: 'rep' }));
+  t.equal((await rep.get('/settings/directories/industries')).statusCode, 403);
+  t.equal((await rep.post('/settings/directories/industries', { name: 'Mining', is_active: '1' })).statusCode, 403);
+  const m = await loginAs(app, await makeUser(app, { role: 'manager' }));
+  t.equal((await m.get('/settings/directories/industries')).statusCode, 200);
+  t.equal((await m.get('/settings/directories/nope')).statusCode, 404);
+  t.equal((await m.post('/settings/directories/industries', { name: 'Mining', is_active: '1' })).statusCode, 303);
+  const dup = await m.post('/settings/directories/industries', { name: 'mining', is_active: '1' });
+  t.equal(dup.statusCode, 422);
+  t.match(dup.body, /already in the list/);
+  const product = await m.post('/settings/directories/products', { name: 'Widget', code: 'W-1', price_cents: '1,299.50', is_active: '1' });
+  t.equal(product.statusCode, 303);
+  const row = await app.db.selectFrom('products').selectAll().executeTakeFirstOrThrow();
+  t.equal(row.price_cents, 129950);
+  const badCampaign = await m.post('/settings/directories/campaigns', { name: 'Spring', starts_on: '2026-05-01', ends_on: '2026-04-01', budget_cents: 'lots', is_active: '1' });
+  t.equal(badCampaign.statusCode, 422);
+  t.match(badCampaign.body, /end date is before the start date/);
+  t.match(badCampaign.body, /Budget must be an amount/);
+});
+
+t.test('an item in use cannot be deleted (409); deactivated items stay on records but are not offered', async (t) => {
+  const { app } = await buildTestApp(t);
+  const admin = await makeUser(app, { role: 'admin' });
+  const software = await app.db.selectFrom('industries').select('id').where('name', '=', 'Software').executeTakeFirstOrThrow();
+  const company = await makeCompany(app, admin, { name: 'Soft Co', industry_id: software.id });
+  const c = await loginAs(app, admin);
+  const del = await c.post(`/settings/directories/industries/${software.id}/delete`);
+  t.equal(del.statusCode, 409);
+  t.match(del.body, /&quot;Software&quot; is used by 1 company. Deactivate it instead/);
+  t.ok(await app.db.selectFrom('industries').select('id').where('id', '=', software.id).executeTakeFirst());
+
+  t.equal((await c.post(`/settings/directories/industries/${software.id}/toggle-active`)).statusCode, 303);
+  const newForm = await c.get('/companies/new');
+  t.notMatch(newForm.body, />Software</, 'inactive items are not offered for new records');
+  const editForm = await c.get(`/companies/${company}/edit`);
+  t.match(editForm.body, /Software \(inactive\)/, 'but stay on the record that uses it');
+  t.match((await c.get(`/companies/${company}`)).body, /Software/);
+  const pick = await c.post('/companies', { name: 'New Co', industry_id: String(software.id), is_active: '1' });
+  t.equal(pick.statusCode, 422);
+  t.match(pick.body, /Choose an active industry/);
+
+  const unused = await app.db.selectFrom('industries').select('id').where('name', '=', 'Media').executeTakeFirstOrThrow();
+  t.equal((await c.post(`/settings/directories/industries/${unused.id}/delete`)).statusCode, 303);
+});
+
+t.test('reorder writes positions', async (t) => {
+  const { app } = await buildTestApp(t);
+  const c = await loginAs(app, await makeUser(app, { role: 'admin' }));
+  const before = await app.db.selectFrom('company_sizes').select('id').orderBy('position').execute();
+  const ids = before.map((r) => String(r.id)).reverse();
+  const res = await c.post('/settings/directories/company-sizes/reorder', { ids }, { headers: { 'hx-request': 'true', 'hx-target': 'directory-company-sizes' } });
+  t.equal(res.statusCode, 204);
+  const after = await app.db.selectFrom('company_sizes').select(['id', 'name']).orderBy('position').execute();
+  t.same(after.map((r) => r.name), ['Large', 'Medium', 'Small']);
+});
