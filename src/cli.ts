@@ -9,6 +9,8 @@ import { createUser } from './features/users/users.service.js';
 import { userCreateSchema } from './features/users/users.schemas.js';
 import { fieldErrorsFrom } from './lib/forms.js';
 import { seedDemo } from './seed/demo.js';
+import { scaled, seedVolume } from './seed/volume.js';
+import { countUsers } from './features/users/users.queries.js';
 
 const USAGE = `Usage: orchard <command>
 
@@ -18,6 +20,7 @@ const USAGE = `Usage: orchard <command>
   restore <file>             replace the database with <file> (server must be stopped)
   user create --name N --email E --password P [--role admin|manager|rep]
   seed --demo                add a demo team and demo records
+  seed --size large|<factor> add synthetic volume (SPEC §15 Large = 1) for benchmarks
 `;
 
 async function withDb<T>(fn: (o: ReturnType<typeof openDatabase>) => Promise<T>): Promise<T> {
@@ -86,10 +89,19 @@ async function run(argv: string[]): Promise<number> {
       return 0;
     }
     case 'seed': {
-      const { values } = parseArgs({ args: rest, options: { demo: { type: 'boolean' } } });
-      if (!values.demo) throw new UsageError('Try: orchard seed --demo');
-      await withDb(async ({ db }) => {
-        for (const line of await seedDemo(db)) console.log(line);
+      const { values } = parseArgs({ args: rest, options: { demo: { type: 'boolean' }, size: { type: 'string' } } });
+      if (!values.demo && !values.size) throw new UsageError('Try: orchard seed --demo, or orchard seed --size large (or a factor like 0.1)');
+      await withDb(async ({ db, sqlite }) => {
+        if (values.demo) for (const line of await seedDemo(db)) console.log(line);
+        if (values.size) {
+          const factor = values.size === 'large' ? 1 : Number(values.size);
+          if (!(factor > 0 && factor <= 10)) throw new UsageError('--size takes "large" or a factor between 0 and 10');
+          if ((await countUsers(db)) === 0) await seedDemo(db);
+          seedVolume(sqlite, scaled(factor), (label, done, total) => {
+            process.stdout.write(`\r  ${label.padEnd(10)} ${'#'.repeat(Math.round((done / total) * 30)).padEnd(30, '.')} ${done}/${total}`);
+            if (done === total) process.stdout.write('\n');
+          });
+        }
       });
       return 0;
     }

@@ -20,19 +20,25 @@ function applyFilters<O>(q: CompanyQuery<O>, scope: Scope, f: Partial<CompanyFil
   return q;
 }
 
-const SORT_SQL: Record<string, string> = {
-  name: 'c.name collate nocase',
-  email: 'c.email collate nocase',
-  phone: 'c.phone',
-  website: 'c.website collate nocase',
-  industry: 'i.name collate nocase',
-  assigned: 'u.name collate nocase',
-  created_at: 'c.created_at',
+/** Sort expressions, and the join a sort needs (the id query joins only that one). */
+const SORTS: Record<string, { sql: string; join?: 'industry' | 'assigned' }> = {
+  name: { sql: 'c.name collate nocase' },
+  email: { sql: 'c.email collate nocase' },
+  phone: { sql: 'c.phone' },
+  website: { sql: 'c.website collate nocase' },
+  industry: { sql: 'i.name collate nocase', join: 'industry' },
+  assigned: { sql: 'u.name collate nocase', join: 'assigned' },
+  created_at: { sql: 'c.created_at' },
 };
 
-export function companyRowsQuery(db: Executor, scope: Scope, f: Partial<CompanyFilters>) {
+function sortOf(f: Partial<CompanyFilters>) {
+  const s = SORTS[f.sort ?? 'name'] ?? SORTS.name;
   const dir = f.dir === 'desc' ? 'desc' : 'asc';
-  const q = db
+  return { ...s, order: sql.raw(`${s.sql} ${dir}, c.id ${dir}`) };
+}
+
+function rowsBase(db: Executor) {
+  return db
     .selectFrom('companies as c')
     .leftJoin('industries as i', 'i.id', 'c.industry_id')
     .leftJoin('company_sizes as s', 's.id', 'c.size_id')
@@ -42,19 +48,30 @@ export function companyRowsQuery(db: Executor, scope: Scope, f: Partial<CompanyF
       'c.street', 'c.state', 'c.postal_code', 'c.description',
       'i.name as industry_name', 's.name as size_name', 'u.name as assigned_name',
     ]);
-  return applyFilters(q as unknown as CompanyQuery<any>, scope, f)
-    .orderBy(sql.raw(`${SORT_SQL[f.sort ?? 'name'] ?? SORT_SQL.name} ${dir}`))
-    .orderBy(sql.raw(`c.id ${dir}`)) as typeof q;
 }
 
-export type CompanyRow = Awaited<ReturnType<ReturnType<typeof companyRowsQuery>['execute']>>[number];
+/** Every matching row, sorted: for the CSV export. */
+export function companyRowsQuery(db: Executor, scope: Scope, f: Partial<CompanyFilters>) {
+  return applyFilters(rowsBase(db) as unknown as CompanyQuery<any>, scope, f).orderBy(sortOf(f).order) as unknown as ReturnType<typeof rowsBase>;
+}
 
+export type CompanyRow = Awaited<ReturnType<ReturnType<typeof rowsBase>['execute']>>[number];
+
+/**
+ * One page: the ids are found first (filters and sort over indexes, joining only what the sort
+ * needs), then the page's rows are joined — so deep pages skip index entries, not joined rows.
+ */
 export async function listCompanies(db: Executor, scope: Scope, f: CompanyFilters, pageSize: number): Promise<{ rows: CompanyRow[]; total: number }> {
   const countQ = applyFilters(db.selectFrom('companies as c').select((eb) => eb.fn.countAll<number>().as('n')) as unknown as CompanyQuery<{ n: number }>, scope, f);
-  const { n } = await countQ.executeTakeFirstOrThrow();
-  const total = Number(n);
+  const total = Number((await countQ.executeTakeFirstOrThrow()).n);
   const page = Math.min(f.page, Math.max(1, Math.ceil(total / pageSize)));
-  const rows = await companyRowsQuery(db, scope, f).limit(pageSize).offset((page - 1) * pageSize).execute();
+  const sort = sortOf(f);
+  let idq = db.selectFrom('companies as c') as unknown as CompanyQuery<any>;
+  if (sort.join === 'industry') idq = (idq as any).leftJoin('industries as i', 'i.id', 'c.industry_id');
+  if (sort.join === 'assigned') idq = (idq as any).leftJoin('users as u', 'u.id', 'c.assigned_to');
+  const ids = (await applyFilters(idq.select('c.id'), scope, f).orderBy(sort.order).limit(pageSize).offset((page - 1) * pageSize).execute()).map((r) => r.id as number);
+  if (!ids.length) return { rows: [], total };
+  const rows = await rowsBase(db).where('c.id', 'in', ids).orderBy(sort.order).execute();
   return { rows, total };
 }
 

@@ -18,35 +18,50 @@ function applyFilters<O>(q: ContactQuery<O>, scope: Scope, f: Partial<ContactFil
   return q;
 }
 
-const SORT_SQL: Record<string, (dir: string) => string> = {
-  name: (d) => `p.last_name collate nocase ${d}, p.first_name collate nocase ${d}`,
-  first_name: (d) => `p.first_name collate nocase ${d}`,
-  email: (d) => `p.email collate nocase ${d}`,
-  company: (d) => `c.name collate nocase ${d}`,
-  assigned: (d) => `u.name collate nocase ${d}`,
-  created_at: (d) => `p.created_at ${d}`,
+const SORTS: Record<string, { sql: (d: string) => string; join?: 'company' | 'assigned' }> = {
+  name: { sql: (d) => `p.last_name collate nocase ${d}, p.first_name collate nocase ${d}` },
+  first_name: { sql: (d) => `p.first_name collate nocase ${d}` },
+  email: { sql: (d) => `p.email collate nocase ${d}` },
+  company: { sql: (d) => `c.name collate nocase ${d}`, join: 'company' },
+  assigned: { sql: (d) => `u.name collate nocase ${d}`, join: 'assigned' },
+  created_at: { sql: (d) => `p.created_at ${d}` },
 };
 
-export function contactRowsQuery(db: Executor, scope: Scope, f: Partial<ContactFilters>) {
+function sortOf(f: Partial<ContactFilters>) {
+  const s = SORTS[f.sort ?? 'name'] ?? SORTS.name;
   const dir = f.dir === 'desc' ? 'desc' : 'asc';
-  const q = db
+  return { join: s.join, order: sql.raw(`${s.sql(dir)}, p.id ${dir}`) };
+}
+
+function rowsBase(db: Executor) {
+  return db
     .selectFrom('contacts as p')
     .leftJoin('companies as c', 'c.id', 'p.company_id')
     .leftJoin('users as u', 'u.id', 'p.assigned_to')
     .select(['p.id', 'p.first_name', 'p.last_name', 'p.position', 'p.email', 'p.phone', 'p.company_id', 'p.assigned_to', 'p.created_at', 'c.name as company_name', 'u.name as assigned_name']);
-  return applyFilters(q as unknown as ContactQuery<any>, scope, f)
-    .orderBy(sql.raw((SORT_SQL[f.sort ?? 'name'] ?? SORT_SQL.name)(dir)))
-    .orderBy(sql.raw(`p.id ${dir}`)) as typeof q;
 }
 
-export type ContactRow = Awaited<ReturnType<ReturnType<typeof contactRowsQuery>['execute']>>[number];
+export function contactRowsQuery(db: Executor, scope: Scope, f: Partial<ContactFilters>) {
+  return applyFilters(rowsBase(db) as unknown as ContactQuery<any>, scope, f).orderBy(sortOf(f).order) as unknown as ReturnType<typeof rowsBase>;
+}
 
+export type ContactRow = Awaited<ReturnType<ReturnType<typeof rowsBase>['execute']>>[number];
+
+function countQuery(db: Executor, scope: Scope, f: Partial<ContactFilters>) {
+  return applyFilters(db.selectFrom('contacts as p').select((eb) => eb.fn.countAll<number>().as('n')) as unknown as ContactQuery<{ n: number }>, scope, f);
+}
+
+/** Ids first (deferred join), then the page's rows: see listCompanies. */
 export async function listContacts(db: Executor, scope: Scope, f: ContactFilters, pageSize: number): Promise<{ rows: ContactRow[]; total: number }> {
-  const { n } = await applyFilters(db.selectFrom('contacts as p').select((eb) => eb.fn.countAll<number>().as('n')) as unknown as ContactQuery<{ n: number }>, scope, f).executeTakeFirstOrThrow();
-  const total = Number(n);
+  const total = Number((await countQuery(db, scope, f).executeTakeFirstOrThrow()).n);
   const page = Math.min(f.page, Math.max(1, Math.ceil(total / pageSize)));
-  const rows = await contactRowsQuery(db, scope, f).limit(pageSize).offset((page - 1) * pageSize).execute();
-  return { rows, total };
+  const sort = sortOf(f);
+  let idq = db.selectFrom('contacts as p') as unknown as ContactQuery<any>;
+  if (sort.join === 'company') idq = (idq as any).leftJoin('companies as c', 'c.id', 'p.company_id');
+  if (sort.join === 'assigned') idq = (idq as any).leftJoin('users as u', 'u.id', 'p.assigned_to');
+  const ids = (await applyFilters(idq.select('p.id'), scope, f).orderBy(sort.order).limit(pageSize).offset((page - 1) * pageSize).execute()).map((r) => r.id as number);
+  if (!ids.length) return { rows: [], total };
+  return { rows: await rowsBase(db).where('p.id', 'in', ids).orderBy(sort.order).execute(), total };
 }
 
 export async function findContact(db: Executor, scope: Scope, id: number) {
@@ -70,7 +85,7 @@ export async function contactsOfCompany(db: Executor, scope: Scope, companyId: n
   const f = { company_id: companyId } as Partial<ContactFilters>;
   const [rows, count] = await Promise.all([
     contactRowsQuery(db, scope, { ...f, sort: 'name', dir: 'asc' }).limit(limit).execute(),
-    applyFilters(db.selectFrom('contacts as p').select((eb) => eb.fn.countAll<number>().as('n')) as unknown as ContactQuery<{ n: number }>, scope, f).executeTakeFirstOrThrow(),
+    countQuery(db, scope, f).executeTakeFirstOrThrow(),
   ]);
   return { rows, total: Number(count.n) };
 }

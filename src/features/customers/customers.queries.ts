@@ -19,39 +19,52 @@ function applyFilters<O>(q: CustomerQuery<O>, scope: Scope, f: Partial<CustomerF
   return q;
 }
 
-const SORT_SQL: Record<string, string> = {
-  name: 'k.name collate nocase',
-  email: 'k.email collate nocase',
-  company: 'c.name collate nocase',
-  group: 'g.name collate nocase',
-  assigned: 'u.name collate nocase',
-  created_at: 'k.created_at',
+const SORTS: Record<string, { sql: string; join?: 'company' | 'group' | 'assigned' }> = {
+  name: { sql: 'k.name collate nocase' },
+  email: { sql: 'k.email collate nocase' },
+  company: { sql: 'c.name collate nocase', join: 'company' },
+  group: { sql: 'g.name collate nocase', join: 'group' },
+  assigned: { sql: 'u.name collate nocase', join: 'assigned' },
+  created_at: { sql: 'k.created_at' },
 };
 
-export function customerRowsQuery(db: Executor, scope: Scope, f: Partial<CustomerFilters>) {
+function sortOf(f: Partial<CustomerFilters>) {
+  const s = SORTS[f.sort ?? 'name'] ?? SORTS.name;
   const dir = f.dir === 'desc' ? 'desc' : 'asc';
-  const q = db
+  return { join: s.join, order: sql.raw(`${s.sql} ${dir}, k.id ${dir}`) };
+}
+
+function rowsBase(db: Executor) {
+  return db
     .selectFrom('customers as k')
     .leftJoin('companies as c', 'c.id', 'k.company_id')
     .leftJoin('customer_groups as g', 'g.id', 'k.customer_group_id')
     .leftJoin('users as u', 'u.id', 'k.assigned_to')
     .select(['k.id', 'k.name', 'k.email', 'k.phone', 'k.company_id', 'k.customer_group_id', 'k.assigned_to', 'k.created_at', 'c.name as company_name', 'g.name as group_name', 'u.name as assigned_name']);
-  return applyFilters(q as unknown as CustomerQuery<any>, scope, f)
-    .orderBy(sql.raw(`${SORT_SQL[f.sort ?? 'name'] ?? SORT_SQL.name} ${dir}`))
-    .orderBy(sql.raw(`k.id ${dir}`)) as typeof q;
 }
 
-export type CustomerRow = Awaited<ReturnType<ReturnType<typeof customerRowsQuery>['execute']>>[number];
+export function customerRowsQuery(db: Executor, scope: Scope, f: Partial<CustomerFilters>) {
+  return applyFilters(rowsBase(db) as unknown as CustomerQuery<any>, scope, f).orderBy(sortOf(f).order) as unknown as ReturnType<typeof rowsBase>;
+}
+
+export type CustomerRow = Awaited<ReturnType<ReturnType<typeof rowsBase>['execute']>>[number];
 
 function countQuery(db: Executor, scope: Scope, f: Partial<CustomerFilters>) {
   return applyFilters(db.selectFrom('customers as k').select((eb) => eb.fn.countAll<number>().as('n')) as unknown as CustomerQuery<{ n: number }>, scope, f);
 }
 
+/** Ids first (deferred join), then the page's rows: see listCompanies. */
 export async function listCustomers(db: Executor, scope: Scope, f: CustomerFilters, pageSize: number): Promise<{ rows: CustomerRow[]; total: number }> {
   const total = Number((await countQuery(db, scope, f).executeTakeFirstOrThrow()).n);
   const page = Math.min(f.page, Math.max(1, Math.ceil(total / pageSize)));
-  const rows = await customerRowsQuery(db, scope, f).limit(pageSize).offset((page - 1) * pageSize).execute();
-  return { rows, total };
+  const sort = sortOf(f);
+  let idq = db.selectFrom('customers as k') as unknown as CustomerQuery<any>;
+  if (sort.join === 'company') idq = (idq as any).leftJoin('companies as c', 'c.id', 'k.company_id');
+  if (sort.join === 'group') idq = (idq as any).leftJoin('customer_groups as g', 'g.id', 'k.customer_group_id');
+  if (sort.join === 'assigned') idq = (idq as any).leftJoin('users as u', 'u.id', 'k.assigned_to');
+  const ids = (await applyFilters(idq.select('k.id'), scope, f).orderBy(sort.order).limit(pageSize).offset((page - 1) * pageSize).execute()).map((r) => r.id as number);
+  if (!ids.length) return { rows: [], total };
+  return { rows: await rowsBase(db).where('k.id', 'in', ids).orderBy(sort.order).execute(), total };
 }
 
 export async function findCustomer(db: Executor, scope: Scope, id: number) {

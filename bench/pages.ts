@@ -1,0 +1,44 @@
+import type SQLite from 'better-sqlite3';
+
+export interface BenchPage {
+  name: string;
+  url: string;
+  headers?: Record<string, string>;
+}
+
+/** The pages measured, with ids picked from the middle of the data. */
+export async function pages(sqlite: SQLite.Database): Promise<BenchPage[]> {
+  const mid = (table: string) => (sqlite.prepare(`select id from ${table} order by id limit 1 offset (select count(*) / 2 from ${table})`).get() as { id: number } | undefined)?.id ?? 1;
+  const user = (sqlite.prepare("select id from users where role = 'rep' order by id limit 1").get() as { id: number } | undefined)?.id ?? 1;
+  const industry = (sqlite.prepare('select id from industries order by id limit 1').get() as { id: number }).id;
+  const group = (sqlite.prepare('select id from customer_groups order by id desc limit 1').get() as { id: number } | undefined)?.id ?? 1;
+  const company = mid('companies');
+  const rows = (target: string) => ({ 'hx-request': 'true', 'hx-target': target });
+  const list: BenchPage[] = [
+    { name: 'companies: list', url: '/companies' },
+    { name: 'companies: search "acme" (rows fragment)', url: '/companies?q=acme', headers: rows('companies-rows') },
+    { name: 'companies: search "hooli labs 12"', url: '/companies?q=hooli+labs+12' },
+    { name: 'companies: filter industry + assigned', url: `/companies?industry_id=${industry}&assigned_to=${user}` },
+    { name: 'companies: sort by industry desc', url: '/companies?sort=industry&dir=desc' },
+    { name: 'companies: page 400', url: '/companies?page=400' },
+    { name: 'companies: detail', url: `/companies/${company}` },
+    { name: 'contacts: list', url: '/contacts' },
+    { name: 'contacts: search "noah"', url: '/contacts?q=noah', headers: rows('contacts-rows') },
+    { name: 'contacts: filter company', url: `/contacts?company_id=${company}` },
+    { name: 'contacts: sort by company', url: '/contacts?sort=company' },
+    { name: 'contacts: page 2000', url: '/contacts?page=2000' },
+    { name: 'contacts: detail', url: `/contacts/${mid('contacts')}` },
+    { name: 'customers: list', url: '/customers' },
+    { name: 'customers: search "billing12"', url: '/customers?q=billing12', headers: rows('customers-rows') },
+    { name: 'customers: filter group', url: `/customers?customer_group_id=${group}` },
+    { name: 'customers: page 1000', url: '/customers?page=1000' },
+    { name: 'customers: detail', url: `/customers/${mid('customers')}` },
+    { name: 'customer groups: list with counts', url: '/customer-groups' },
+  ];
+  return [...list, ...extraPages(sqlite)];
+}
+
+/** Later features add their pages (the deals board). */
+export function extraPages(_sqlite: SQLite.Database): BenchPage[] {
+  return [];
+}

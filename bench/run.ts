@@ -1,0 +1,121 @@
+/**
+ * Page benchmarks at SPEC §15 "Large" volume. Not part of npm test.
+ *   npm run bench                 # seeds bench/out/large.db once (a few minutes), then measures
+ *   BENCH_SIZE=0.1 npm run bench  # a tenth of Large, for a quick look
+ * Reports p50/p95 per page (in-process app.inject, real SQLite, full rendering) and the
+ * memory of a streamed CSV export over HTTP.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { buildApp } from '../src/app.js';
+import { loadConfig } from '../src/config.js';
+import { openDatabase } from '../src/db/database.js';
+import { migrateToLatest } from '../src/db/migrate.js';
+import { seedDemo } from '../src/seed/demo.js';
+import { scaled, seedVolume } from '../src/seed/volume.js';
+import { pages, type BenchPage } from './pages.js';
+
+const size = Number(process.env.BENCH_SIZE ?? 1);
+const dbFile = path.resolve(process.env.BENCH_DB ?? `bench/out/${size === 1 ? 'large' : `size-${size}`}.db`);
+const ITER = Number(process.env.BENCH_ITER ?? 40);
+
+async function prepare(): Promise<void> {
+  if (fs.existsSync(dbFile)) return;
+  fs.mkdirSync(path.dirname(dbFile), { recursive: true });
+  const { db, sqlite } = openDatabase(dbFile);
+  await migrateToLatest(db, sqlite);
+  await seedDemo(db);
+  const t0 = Date.now();
+  seedVolume(sqlite, scaled(size), (label, done, total) => {
+    if (done === total) console.log(`  seeded ${total} ${label}`);
+  });
+  console.log(`  seeding took ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  await db.destroy();
+}
+
+function pct(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+async function main(): Promise<void> {
+  await prepare();
+  const config = loadConfig({ ORCHARD_DB: dbFile, LOG_LEVEL: 'silent', PORT: '0', HOST: '127.0.0.1' });
+  const { db, sqlite } = openDatabase(dbFile);
+  await migrateToLatest(db, sqlite);
+  const app = await buildApp({ config, db, sqlite, logger: false });
+
+  // Sign in through the form, as a user would.
+  const loginPage = await app.inject('/login');
+  const csrfCookie = loginPage.cookies.find((c) => c.name === '_csrf')!;
+  const token = /name="_csrf" value="([^"]+)"/.exec(loginPage.body)![1];
+  const login = await app.inject({
+    method: 'POST', url: '/login',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: `_csrf=${csrfCookie.value}` },
+    payload: new URLSearchParams({ _csrf: token, email: 'admin@orchard.test', password: 'orchard-demo-2026' }).toString(),
+  });
+  const sid = login.cookies.find((c) => c.name === 'orchard_sid')!.value;
+  const cookie = `orchard_sid=${sid}; _csrf=${csrfCookie.value}`;
+
+  const counts = Object.fromEntries(
+    ['companies', 'contacts', 'customers', 'deals'].map((t) => {
+      try {
+        return [t, (sqlite.prepare(`select count(*) as n from ${t}`).get() as { n: number }).n];
+      } catch {
+        return [t, 0];
+      }
+    }),
+  );
+  console.log(`\nDatabase ${dbFile}: ${JSON.stringify(counts)}\n`);
+  console.log('page'.padEnd(58), 'p50 ms'.padStart(8), 'p95 ms'.padStart(8), 'status'.padStart(7));
+
+  const results: { name: string; p50: number; p95: number }[] = [];
+  for (const p of await pages(sqlite) as BenchPage[]) {
+    const times: number[] = [];
+    let status = 0;
+    for (let i = 0; i < ITER + 3; i++) {
+      const t0 = performance.now();
+      const res = await app.inject({ method: 'GET', url: p.url, headers: { cookie, ...(p.headers ?? {}) } });
+      const ms = performance.now() - t0;
+      status = res.statusCode;
+      if (i >= 3) times.push(ms);
+    }
+    times.sort((a, b) => a - b);
+    const r = { name: p.name, p50: pct(times, 50), p95: pct(times, 95) };
+    results.push(r);
+    console.log(p.name.padEnd(58), r.p50.toFixed(1).padStart(8), r.p95.toFixed(1).padStart(8), String(status).padStart(7));
+  }
+
+  // CSV export over real HTTP: the body is read and dropped as it streams; we watch memory.
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.server.address() as { port: number };
+  for (const resource of ['contacts', 'companies']) {
+    global.gc?.();
+    const before = process.memoryUsage();
+    let peakHeap = before.heapUsed;
+    let peakRss = before.rss;
+    // Collect before each sample, so the figure is memory still held, not garbage not yet freed.
+    const timer = setInterval(() => {
+      global.gc?.();
+      const m = process.memoryUsage();
+      peakHeap = Math.max(peakHeap, m.heapUsed);
+      peakRss = Math.max(peakRss, m.rss);
+    }, 50);
+    const t0 = performance.now();
+    const res = await fetch(`http://127.0.0.1:${address.port}/${resource}/export.csv`, { headers: { cookie } });
+    let bytes = 0;
+    let rows = 0;
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      bytes += chunk.length;
+      for (const b of chunk) if (b === 10) rows++;
+    }
+    clearInterval(timer);
+    const mb = (n: number) => (n / 1e6).toFixed(0);
+    console.log(`\nexport ${resource}.csv: ${rows - 1} rows, ${(bytes / 1e6).toFixed(1)} MB in ${((performance.now() - t0) / 1000).toFixed(2)} s; live heap ${mb(before.heapUsed)} → peak ${mb(peakHeap)} MB (+${mb(peakHeap - before.heapUsed)}), RSS ${mb(before.rss)} → ${mb(peakRss)} MB`);
+  }
+  await app.close();
+  await db.destroy();
+  const slow = results.filter((r) => r.p95 > (r.name.startsWith('board') ? 100 : 50));
+  console.log(slow.length ? `\nOver budget: ${slow.map((s) => s.name).join(', ')}` : '\nAll pages within budget.');
+}
+
+await main();

@@ -1,0 +1,87 @@
+import type SQLite from 'better-sqlite3';
+
+/**
+ * Synthetic volume for benchmarks (SPEC §15). Rows go in through prepared statements in large
+ * transactions — the FTS triggers still fire, so search indexes are real.
+ */
+export interface VolumeCounts {
+  companies: number;
+  contacts: number;
+  customers: number;
+  deals: number;
+}
+
+export const LARGE: VolumeCounts = { companies: 20_000, contacts: 100_000, customers: 50_000, deals: 200_000 };
+
+export function scaled(factor: number): VolumeCounts {
+  return {
+    companies: Math.round(LARGE.companies * factor),
+    contacts: Math.round(LARGE.contacts * factor),
+    customers: Math.round(LARGE.customers * factor),
+    deals: Math.round(LARGE.deals * factor),
+  };
+}
+
+const WORDS = ['Acme', 'Globex', 'Initech', 'Umbrella', 'Stark', 'Wayne', 'Hooli', 'Vandelay', 'Soylent', 'Tyrell', 'Cyberdyne', 'Aperture', 'Wonka', 'Gringotts', 'Oscorp', 'Pied', 'Piper', 'Massive', 'Dynamic', 'Nakatomi'];
+const SUFFIX = ['Corp', 'Labs', 'Group', 'Industries', 'Systems', 'Partners', 'Holdings', 'Trading', 'Works', 'Logistics'];
+const FIRST = ['Ava', 'Noah', 'Mia', 'Liam', 'Zoe', 'Ethan', 'Isla', 'Lucas', 'Maya', 'Owen', 'Chloe', 'Mateo', 'Nora', 'Leo', 'Ruby'];
+const LAST = ['Bennett', 'Okoye', 'Larsen', 'Moreau', 'Tanaka', 'Fischer', 'Alvarez', 'Kowalski', 'Nguyen', 'Patel', 'Schmidt', 'Rossi'];
+
+type Progress = (label: string, done: number, total: number) => void;
+
+function batch(sqlite: SQLite.Database, label: string, total: number, progress: Progress, fn: (i: number) => void): void {
+  const step = 10_000;
+  for (let start = 0; start < total; start += step) {
+    sqlite.transaction(() => {
+      for (let i = start; i < Math.min(total, start + step); i++) fn(i);
+    })();
+    progress(label, Math.min(total, start + step), total);
+  }
+}
+
+export function seedVolume(sqlite: SQLite.Database, counts: VolumeCounts, progress: Progress = () => {}): void {
+  const now = new Date().toISOString();
+  const users = (sqlite.prepare('select id from users where is_active = 1 order by id').all() as { id: number }[]).map((u) => u.id);
+  const owner = (i: number) => (users.length && i % 5 !== 0 ? users[i % users.length] : null);
+  const industries = (sqlite.prepare('select id from industries').all() as { id: number }[]).map((r) => r.id);
+  const groupIds: number[] = [];
+  const insGroup = sqlite.prepare('insert into customer_groups (name, code, priority, discount_percent, is_active, created_at, updated_at) values (?, ?, ?, ?, 1, ?, ?)');
+  const existingGroups = sqlite.prepare('select count(*) as n from customer_groups').get() as { n: number };
+  for (let g = 0; g < 8; g++) groupIds.push(Number(insGroup.run(`Volume group ${existingGroups.n + g + 1}`, `VOL${existingGroups.n + g + 1}`, g * 5, g % 2 ? 5 : null, now, now).lastInsertRowid));
+
+  const firstCompany = ((sqlite.prepare('select coalesce(max(id), 0) as m from companies').get() as { m: number }).m) + 1;
+  const insCompany = sqlite.prepare(
+    'insert into companies (name, website, phone, email, city, country, industry_id, assigned_to, is_active, created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+  );
+  batch(sqlite, 'companies', counts.companies, progress, (i) => {
+    const name = `${WORDS[i % WORDS.length]} ${SUFFIX[Math.floor(i / WORDS.length) % SUFFIX.length]} ${i}`;
+    const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, '');
+    insCompany.run(name, `https://${slug}.example`, `+1 555 ${String(i).padStart(7, '0')}`, `info@${slug}.example`, 'Springfield', 'USA', industries[i % industries.length] ?? null, owner(i), i % 13 === 0 ? 0 : 1, now, now);
+  });
+  const companyId = (i: number) => (counts.companies ? firstCompany + (i % counts.companies) : null);
+
+  const insContact = sqlite.prepare('insert into contacts (first_name, last_name, position, email, phone, company_id, assigned_to, created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?)');
+  batch(sqlite, 'contacts', counts.contacts, progress, (i) => {
+    const first = FIRST[i % FIRST.length];
+    const last = `${LAST[Math.floor(i / FIRST.length) % LAST.length]}${i}`;
+    insContact.run(first, last, 'Buyer', `${first}.${last}@people.example`.toLowerCase(), `+44 20 ${String(i).padStart(7, '0')}`, companyId(i), owner(i), now, now);
+  });
+
+  const insCustomer = sqlite.prepare('insert into customers (name, email, phone, company_id, customer_group_id, assigned_to, created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?, ?)');
+  batch(sqlite, 'customers', counts.customers, progress, (i) => {
+    insCustomer.run(`Customer ${WORDS[i % WORDS.length]} ${i}`, `billing${i}@customers.example`, `+49 30 ${String(i).padStart(7, '0')}`, companyId(i * 3), groupIds[i % groupIds.length], owner(i), now, now);
+  });
+
+  volumeSteps.forEach((step) => step(sqlite, counts, { now, owner, companyId, batch: (label, total, fn) => batch(sqlite, label, total, progress, fn) }));
+  sqlite.pragma('optimize');
+}
+
+export interface VolumeHelpers {
+  now: string;
+  owner: (i: number) => number | null;
+  companyId: (i: number) => number | null;
+  batch: (label: string, total: number, fn: (i: number) => void) => void;
+}
+
+/** Later features (deals) add their volume here. */
+export const volumeSteps: ((sqlite: SQLite.Database, counts: VolumeCounts, h: VolumeHelpers) => void)[] = [];
