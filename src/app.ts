@@ -23,6 +23,8 @@ import customersRoutes from './features/customers/customers.routes.js';
 import customerGroupsRoutes from './features/customer-groups/customer-groups.routes.js';
 import directoriesRoutes from './features/directories/directories.routes.js';
 import notesRoutes from './features/notes/notes.routes.js';
+import pipelinesRoutes from './features/pipelines/pipelines.routes.js';
+import dealsRoutes from './features/deals/deals.routes.js';
 import { ensureFirstAdmin } from './features/users/bootstrap.js';
 import type { LoginLimiter } from './features/auth/login-limiter.js';
 
@@ -81,6 +83,8 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   await app.register(customerGroupsRoutes);
   await app.register(directoriesRoutes);
   await app.register(notesRoutes);
+  await app.register(pipelinesRoutes);
+  await app.register(dealsRoutes);
 
   return app;
 }

@@ -71,3 +71,88 @@
   }
   window.Orchard.initializers.push(initReorder);
 })();
+
+// Pipeline switcher and other selects marked data-autosubmit submit their form on change.
+document.addEventListener('change', function (e) {
+  var t = e.target;
+  if (t && t.matches && t.matches('select[data-autosubmit]') && t.form) t.form.requestSubmit();
+});
+
+// The deals board: drag a card to another column to move the deal. The server's answer is the
+// truth; a refusal puts the card back. Dropping on a lost column asks for the reason first.
+(function () {
+  'use strict';
+  var dialog = null;
+
+  function putBack(evt) {
+    var ref = evt.from.children[evt.oldIndex] || null;
+    evt.from.insertBefore(evt.item, ref);
+  }
+
+  function askLostReason(title) {
+    dialog = dialog || document.getElementById('lost-dialog');
+    return new Promise(function (resolve) {
+      if (!dialog || typeof dialog.showModal !== 'function') return resolve({});
+      var form = dialog.querySelector('form');
+      form.reset();
+      dialog.querySelector('#lost-dialog-deal').textContent = title || '';
+      dialog.returnValue = '';
+      dialog.addEventListener('close', function onClose() {
+        dialog.removeEventListener('close', onClose);
+        if (dialog.returnValue !== 'confirm') return resolve(null);
+        resolve({ lost_reason_id: form.elements.lost_reason_id.value, lost_reason: form.elements.lost_reason.value });
+      });
+      dialog.showModal();
+      dialog.querySelector('select').focus();
+    });
+  }
+
+  function move(evt) {
+    var card = evt.item;
+    var to = evt.to;
+    var values = { stage_id: to.getAttribute('data-stage-id') };
+    var ready = to.getAttribute('data-lost') === '1' ? askLostReason(card.getAttribute('data-title')) : Promise.resolve({});
+    ready.then(function (extra) {
+      if (extra === null) return putBack(evt);
+      Object.keys(extra).forEach(function (k) { values[k] = extra[k]; });
+      card.addEventListener('htmx:afterRequest', function onDone(e) {
+        card.removeEventListener('htmx:afterRequest', onDone);
+        if (!e.detail.successful) putBack(evt);
+      });
+      window.htmx.ajax('POST', '/deals/' + card.getAttribute('data-id') + '/move', {
+        source: card, target: card, swap: 'outerHTML', values: values, headers: { 'HX-Target': card.id },
+      });
+    });
+  }
+
+  function initBoard(root) {
+    if (!window.Sortable || !root.querySelectorAll) return;
+    var board = root.id === 'board' ? root : root.querySelector('#board');
+    if (!board || board.dataset.ready) return;
+    board.dataset.ready = '1';
+    board.querySelectorAll('.sortable-cards').forEach(function (list) {
+      window.Sortable.create(list, {
+        group: 'board-' + board.getAttribute('data-pipeline'),
+        draggable: '.deal-card',
+        filter: 'summary, select, button, input, label',
+        preventOnFilter: false,
+        animation: 150,
+        ghostClass: 'drag-ghost',
+        delayOnTouchOnly: true,
+        delay: 200,
+        onStart: function () { board.classList.add('dragging'); },
+        onMove: function (e) {
+          board.querySelectorAll('.drop-target').forEach(function (el) { el.classList.remove('drop-target'); });
+          e.to.classList.add('drop-target');
+        },
+        onEnd: function (evt) {
+          board.classList.remove('dragging');
+          board.querySelectorAll('.drop-target').forEach(function (el) { el.classList.remove('drop-target'); });
+          if (evt.from === evt.to) return putBack(evt);
+          move(evt);
+        },
+      });
+    });
+  }
+  window.Orchard.initializers.push(initBoard);
+})();

@@ -41,7 +41,7 @@ export interface SettingsTable {
   updated_at: string;
 }
 
-export interface Database extends CustomerDatabase {
+export interface Database extends CustomerDatabase, DealsDatabase {
   users: UsersTable;
   sessions: SessionsTable;
   audit_entries: AuditEntriesTable;
@@ -172,3 +172,80 @@ export type Contact = Selectable<ContactsTable>;
 export type Customer = Selectable<CustomersTable>;
 export type CustomerGroup = Selectable<CustomerGroupsTable>;
 export type Note = Selectable<NotesTable>;
+
+export interface PipelinesTable {
+  id: Generated<number>;
+  name: string;
+  description: string | null;
+  is_active: ColumnType<number, number | undefined, number>;
+  is_default: ColumnType<number, number | undefined, number>;
+  position: ColumnType<number, number | undefined, number>;
+  version: ColumnType<number, number | undefined, number>;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface DealStagesTable {
+  id: Generated<number>;
+  pipeline_id: number;
+  name: string;
+  color: string;
+  probability: number;
+  rotting_days: number | null;
+  is_default: ColumnType<number, number | undefined, number>;
+  is_won: ColumnType<number, number | undefined, number>;
+  is_lost: ColumnType<number, number | undefined, number>;
+  position: ColumnType<number, number | undefined, number>;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface DealsTable {
+  id: Generated<number>;
+  title: string;
+  description: string | null;
+  value_cents: number | null;
+  expected_close_date: string | null;
+  probability: number | null;
+  pipeline_id: number;
+  stage_id: number;
+  company_id: number | null;
+  customer_id: number | null;
+  assigned_to: number | null;
+  actual_close_date: string | null;
+  lost_reason: string | null;
+  lost_reason_id: number | null;
+  lead_id: number | null;
+  stage_entered_at: string;
+  last_activity_at: string;
+  version: ColumnType<number, number | undefined, number>;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface DealContactsTable {
+  deal_id: number;
+  contact_id: number;
+}
+
+export interface DealStageHistoryTable {
+  id: Generated<number>;
+  deal_id: number;
+  from_stage_id: number | null;
+  to_stage_id: number;
+  user_id: number | null;
+  created_at: string;
+}
+
+export interface DealsDatabase {
+  pipelines: PipelinesTable;
+  deal_stages: DealStagesTable;
+  deals: DealsTable;
+  deal_contacts: DealContactsTable;
+  deal_stage_history: DealStageHistoryTable;
+  deals_fts: FtsTable;
+}
+
+export type Pipeline = Selectable<PipelinesTable>;
+export type DealStage = Selectable<DealStagesTable>;
+export type Deal = Selectable<DealsTable>;

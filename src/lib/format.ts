@@ -17,7 +17,7 @@ export function formatMoneyShort(cents: number | null | undefined, currency = 'U
   const key = `short:${currency}`;
   let fmt = moneyFormatters.get(key);
   if (!fmt) {
-    fmt = new Intl.NumberFormat('en-US', { style: 'currency', currency, notation: 'compact', maximumFractionDigits: 1 });
+    fmt = new Intl.NumberFormat('en-US', { style: 'currency', currency, notation: 'compact', minimumFractionDigits: 0, maximumFractionDigits: 1 });
     moneyFormatters.set(key, fmt);
   }
   return fmt.format(cents / 100);

@@ -16,11 +16,11 @@ const optionalIdOrNone = z.preprocess(
 
 export const filters = { id: optionalId, idOrNone: optionalIdOrNone };
 
-export function listSchema<S extends readonly [string, ...string[]], E extends z.ZodRawShape>(sorts: S, defaultSort: S[number], extra: E) {
+export function listSchema<S extends readonly [string, ...string[]], E extends z.ZodRawShape>(sorts: S, defaultSort: S[number], extra: E, defaultDir: 'asc' | 'desc' = 'asc') {
   return z.object({
     q: z.preprocess((v) => (typeof v === 'string' ? v.trim().slice(0, 200) : ''), z.string()),
     sort: z.preprocess((v) => (v === '' || v === undefined ? defaultSort : v), z.enum(sorts)),
-    dir: z.preprocess((v) => (v === 'desc' ? 'desc' : 'asc'), z.enum(['asc', 'desc'])),
+    dir: z.preprocess((v) => (v === 'desc' || v === 'asc' ? v : defaultDir), z.enum(['asc', 'desc'])),
     page: z.preprocess((v) => (v === '' || v === undefined ? 1 : v), z.coerce.number().int().min(1).max(100_000)),
     ...extra,
   });
@@ -68,13 +68,13 @@ export function listUrl(path: string, params: Record<string, unknown>, overrides
 }
 
 /** For sortable headers: the URL that sorts by `column`, flipping direction when already sorted by it. */
-export function sortUrl(path: string, params: ListBase & Record<string, unknown>, column: string, defaultSort: string): string {
-  const dir = params.sort === column && params.dir === 'asc' ? 'desc' : 'asc';
-  return listUrl(path, params, { sort: column === defaultSort && dir === 'asc' ? undefined : column, dir: dir === 'asc' ? undefined : 'desc', page: undefined });
+export function sortUrl(path: string, params: ListBase & Record<string, unknown>, column: string, defaultSort: string, defaultDir: 'asc' | 'desc' = 'asc'): string {
+  const dir = params.sort === column ? (params.dir === 'asc' ? 'desc' : 'asc') : column === defaultSort ? defaultDir : 'asc';
+  return listUrl(path, params, { sort: column === defaultSort ? undefined : column, dir: dir === defaultDir ? undefined : dir, page: undefined });
 }
 
 /** What list templates need: the params, page info and link builders. */
-export function listView<P extends ListBase & Record<string, unknown>>(path: string, params: P, info: PageInfo, defaultSort: string) {
+export function listView<P extends ListBase & Record<string, unknown>>(path: string, params: P, info: PageInfo, defaultSort: string, defaultDir: 'asc' | 'desc' = 'asc') {
   const activeFilters = Object.entries(params).filter(([k, v]) => !['sort', 'dir', 'page'].includes(k) && v !== undefined && v !== '' && v !== null).length;
   return {
     path,
@@ -83,7 +83,9 @@ export function listView<P extends ListBase & Record<string, unknown>>(path: str
     activeFilters,
     url: (overrides: Record<string, unknown> = {}) => listUrl(path, params, overrides),
     exportUrl: listUrl(`${path}/export.csv`, params, { page: undefined }),
-    sortHref: (column: string) => sortUrl(path, params, column, defaultSort),
+    defaultSort,
+    defaultDir,
+    sortHref: (column: string) => sortUrl(path, params, column, defaultSort, defaultDir),
     sortMark: (column: string) => (params.sort === column ? (params.dir === 'desc' ? '▼' : '▲') : ''),
     ariaSort: (column: string) => (params.sort === column ? (params.dir === 'desc' ? 'descending' : 'ascending') : 'none'),
   };

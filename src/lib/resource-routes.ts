@@ -25,14 +25,15 @@ export interface Resource<P extends ListBase, Row, Rec extends { id: number; ass
   nounPlural: string;
   title: string;
   defaultSort: string;
+  defaultDir?: 'asc' | 'desc';
   views: string;
   listSchema: z.ZodType<P>;
-  list: (db: DB, scope: Scope, params: P, pageSize: number) => Promise<{ rows: Row[]; total: number }>;
+  list: (db: DB, scope: Scope, params: P, pageSize: number) => Promise<{ rows: Row[]; total: number } & Record<string, unknown>>;
   listOptions: (db: DB, scope: Scope, params: P) => Promise<Record<string, unknown>>;
   exportQuery: (db: DB, scope: Scope, params: P) => CompiledQuery;
   csv: CsvColumn<any>[];
   formSchema: z.ZodType<I>;
-  formOptions: (db: DB, scope: Scope, current: Rec | null) => Promise<Record<string, unknown>>;
+  formOptions: (db: DB, scope: Scope, current: Rec | null, values: FormBody) => Promise<Record<string, unknown>>;
   newValues: (scope: Scope, query: Record<string, unknown>) => FormBody;
   find: (db: DB, scope: Scope, id: number) => Promise<Rec | undefined>;
   nameOf: (rec: Rec) => string;
@@ -63,9 +64,9 @@ export function registerResourceRoutes<P extends ListBase, Row, Rec extends { id
   app.get(r.path, async (request, reply) => {
     const scope = await scopeOf(request);
     const params = parseQuery(r.listSchema, request.query);
-    const { rows, total } = await r.list(app.db, scope, params, scope.settings.page_size);
-    const list = listView(r.path, params as P & Record<string, unknown>, pageInfo(total, params.page, scope.settings.page_size), r.defaultSort);
-    const data = { title: r.title, list, rows, rowsId, wide: true, canManage: mayManage(scope) };
+    const result = await r.list(app.db, scope, params, scope.settings.page_size);
+    const list = listView(r.path, params as P & Record<string, unknown>, pageInfo(result.total, params.page, scope.settings.page_size), r.defaultSort, r.defaultDir);
+    const data = { title: r.title, ...result, list, rowsId, wide: true, canManage: mayManage(scope) };
     reply.header('vary', 'HX-Request, HX-Target');
     if (wantsFragment(request, rowsId)) return reply.render(`${r.views}/_rows`, data);
     return reply.render(`${r.views}/index`, { ...data, ...(await r.listOptions(app.db, scope, params)) });
@@ -79,7 +80,7 @@ export function registerResourceRoutes<P extends ListBase, Row, Rec extends { id
 
   const renderForm = async (reply: FastifyReply, scope: Scope, rec: Rec | null, values: FormBody, errors: FieldErrors, status = 200) => {
     const title = rec ? `Edit ${r.nameOf(rec)}` : `New ${r.noun}`;
-    const options = await r.formOptions(app.db, scope, rec);
+    const options = await r.formOptions(app.db, scope, rec, values);
     return reply.render(rec ? `${r.views}/edit` : `${r.views}/new`, { title, record: rec, values, errors, ...options }, status);
   };
 

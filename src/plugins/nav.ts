@@ -11,6 +11,7 @@ export interface NavEntry {
 /** Sidebar entries, shown as their pages exist. Settings sit apart at the bottom. */
 const MAIN: NavEntry[] = [
   { href: '/', label: 'Dashboard', icon: 'home' },
+  { href: '/deals/board', label: 'Deals', icon: 'kanban', also: ['/deals'] },
   { href: '/companies', label: 'Companies', icon: 'building' },
   { href: '/contacts', label: 'Contacts', icon: 'user' },
   { href: '/customers', label: 'Customers', icon: 'wallet', also: ['/customer-groups'] },
@@ -18,6 +19,7 @@ const MAIN: NavEntry[] = [
 
 const SETTINGS_TABS: { href: string; label: string; roles: Viewer['role'][] }[] = [
   { href: '/settings/users', label: 'Users', roles: ['admin'] },
+  { href: '/settings/pipelines', label: 'Pipelines', roles: ['admin', 'manager'] },
   { href: '/settings/directories', label: 'Directories', roles: ['admin', 'manager'] },
 ];
 

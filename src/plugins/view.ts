@@ -27,7 +27,8 @@ export default fp(async (app) => {
     root: viewsDir,
     viewExt: 'eta',
     production: !app.config.isDev,
-    defaultContext: { fmt: format, navActive: isActive },
+    // Asset URLs carry the start time, so a restart after an upgrade never serves stale CSS or JS.
+    defaultContext: { fmt: format, navActive: isActive, assetVersion: Date.now().toString(36) },
   });
 
   // @fastify/view gives every reply a fresh `locals` object in its onRequest hook.

@@ -3,6 +3,7 @@ import type { Database } from '../db/schema.js';
 import { findUserByEmail } from '../features/users/users.queries.js';
 import { createUser } from '../features/users/users.service.js';
 import { seedCustomerDatabase } from './customers.demo.js';
+import { seedDeals } from './deals.demo.js';
 
 export const DEMO_PASSWORD = 'orchard-demo';
 
@@ -35,7 +36,7 @@ export async function seedDemoTeam(db: Kysely<Database>): Promise<DemoContext> {
 export type DemoStep = (ctx: DemoContext) => Promise<string>;
 
 /** Seed steps in dependency order; each returns a line for the console. */
-export const DEMO_STEPS: DemoStep[] = [seedCustomerDatabase];
+export const DEMO_STEPS: DemoStep[] = [seedCustomerDatabase, seedDeals];
 
 export async function seedDemo(db: Kysely<Database>): Promise<string[]> {
   const ctx = await seedDemoTeam(db);

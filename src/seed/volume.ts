@@ -83,5 +83,27 @@ export interface VolumeHelpers {
   batch: (label: string, total: number, fn: (i: number) => void) => void;
 }
 
-/** Later features (deals) add their volume here. */
-export const volumeSteps: ((sqlite: SQLite.Database, counts: VolumeCounts, h: VolumeHelpers) => void)[] = [];
+/** All deals go into the default pipeline: the board's worst case is one pipeline holding them all. */
+function seedDealVolume(sqlite: SQLite.Database, counts: VolumeCounts, h: VolumeHelpers): void {
+  const pipeline = sqlite.prepare('select id from pipelines order by is_default desc, id limit 1').get() as { id: number } | undefined;
+  if (!pipeline || !counts.deals) return;
+  const stages = sqlite.prepare('select id, probability, is_won, is_lost from deal_stages where pipeline_id = ? order by position').all(pipeline.id) as { id: number; probability: number; is_won: number; is_lost: number }[];
+  if (!stages.length) return;
+  const insDeal = sqlite.prepare(
+    `insert into deals (title, value_cents, expected_close_date, probability, pipeline_id, stage_id, company_id, assigned_to, actual_close_date,
+       stage_entered_at, last_activity_at, created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const insHistory = sqlite.prepare('insert into deal_stage_history (deal_id, from_stage_id, to_stage_id, user_id, created_at) values (?, null, ?, ?, ?)');
+  const day = 86_400_000;
+  const start = Date.now() - 400 * day;
+  h.batch('deals', counts.deals, (i) => {
+    const stage = stages[i % stages.length];
+    const at = new Date(start + (i / counts.deals) * 400 * day).toISOString();
+    const closed = stage.is_won || stage.is_lost;
+    const close = new Date(start + ((i * 7) % 500) * day).toISOString().slice(0, 10);
+    const r = insDeal.run(`Deal ${i} ${WORDS[i % WORDS.length]}`, ((i * 7919) % 500) * 10_000, closed ? null : close, stage.probability, pipeline.id, stage.id, h.companyId(i), h.owner(i), closed ? close : null, at, at, at, at);
+    insHistory.run(r.lastInsertRowid, stage.id, h.owner(i), at);
+  });
+}
+
+export const volumeSteps: ((sqlite: SQLite.Database, counts: VolumeCounts, h: VolumeHelpers) => void)[] = [seedDealVolume];

@@ -49,3 +49,20 @@ export async function makeCustomer(app: FastifyInstance, by: TestUser, over: Rec
 export async function makeCustomerGroup(app: FastifyInstance, by: TestUser, over: Record<string, unknown> = {}): Promise<number> {
   return createCustomerGroup(app.db, (await scopeOf(app, by)).viewer, { name: 'Group', code: `G${++seq}`, description: null, discount_percent: null, priority: 1, is_active: 1, ...over } as never, {});
 }
+
+import { createDeal } from '../../src/features/deals/deals.service.js';
+
+export async function stagesOf(app: FastifyInstance, pipelineName = 'Sales') {
+  const p = await app.db.selectFrom('pipelines').selectAll().where('name', '=', pipelineName).executeTakeFirstOrThrow();
+  const stages = await app.db.selectFrom('deal_stages').selectAll().where('pipeline_id', '=', p.id).orderBy('position').execute();
+  const by = (name: string) => stages.find((s) => s.name === name)!;
+  return { pipeline: p, stages, by };
+}
+
+export async function makeDeal(app: FastifyInstance, by: TestUser, over: Record<string, unknown> = {}): Promise<number> {
+  const { pipeline } = await stagesOf(app);
+  return createDeal(app.db, await scopeOf(app, by), {
+    title: 'Deal', description: null, value: 100_000, expected_close_date: null, probability: null, pipeline_id: pipeline.id, stage_id: null,
+    company_id: null, customer_id: null, contact_ids: [], assigned_to: by.id, lost_reason_id: null, lost_reason: null, ...over,
+  } as never, {});
+}

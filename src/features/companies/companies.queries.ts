@@ -126,11 +126,13 @@ export async function companyDependents(db: Executor, id: number): Promise<{ nou
     .selectNoFrom((eb) => [
       eb.selectFrom('customers').select(eb.fn.countAll<number>().as('n')).where('company_id', '=', id).as('customers'),
       eb.selectFrom('contacts').select(eb.fn.countAll<number>().as('n')).where('company_id', '=', id).as('contacts'),
+      eb.selectFrom('deals').select(eb.fn.countAll<number>().as('n')).where('company_id', '=', id).as('deals'),
     ])
     .executeTakeFirstOrThrow();
   return [
     { noun: 'customer', count: Number(row.customers) },
     { noun: 'contact', count: Number(row.contacts) },
+    { noun: 'deal', count: Number(row.deals) },
   ];
 }
 

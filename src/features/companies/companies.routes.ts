@@ -8,6 +8,7 @@ import { directoryOptions } from '../directories/directories.queries.js';
 import { assigneeOptions } from '../users/users.queries.js';
 import { contactsOfCompany } from '../contacts/contacts.queries.js';
 import { customersOfCompany } from '../customers/customers.queries.js';
+import { dealsLinkedTo } from '../deals/deals.queries.js';
 import * as q from './companies.queries.js';
 import * as service from './companies.service.js';
 import { companyFormSchema, companyListSchema } from './companies.schemas.js';
@@ -58,6 +59,7 @@ const companiesRoutes: FastifyPluginAsync = async (app) => {
     showData: async (db, scope, c) => ({
       contacts: await contactsOfCompany(db, scope, c.id),
       customers: await customersOfCompany(db, scope, c.id),
+      deals: await dealsLinkedTo(db, scope, { company_id: c.id }),
     }),
   });
 

@@ -34,6 +34,7 @@ registerTimelineFields('company', 'company', {
   is_active: { label: 'Active', kind: 'bool' },
   contact: { label: 'Contact' },
   customer: { label: 'Customer' },
+  deal: { label: 'Deal' },
 });
 
 type DB = Kysely<Database>;

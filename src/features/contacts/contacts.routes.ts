@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { registerResourceRoutes } from '../../lib/resource-routes.js';
 import { assigneeOptions } from '../users/users.queries.js';
 import { companyOptions } from '../companies/companies.queries.js';
+import { dealsLinkedTo } from '../deals/deals.queries.js';
 import * as q from './contacts.queries.js';
 import * as service from './contacts.service.js';
 import { contactFormSchema, contactListSchema } from './contacts.schemas.js';
@@ -46,7 +47,7 @@ const contactsRoutes: FastifyPluginAsync = async (app) => {
     create: service.createContact,
     update: service.updateContactFromForm,
     remove: service.deleteContactChecked,
-    showData: async () => ({}),
+    showData: async (db, scope, rec) => ({ deals: await dealsLinkedTo(db, scope, { contact_id: rec.id }) }),
   });
 };
 

@@ -3,6 +3,7 @@ import { registerResourceRoutes } from '../../lib/resource-routes.js';
 import { assigneeOptions } from '../users/users.queries.js';
 import { companyOptions } from '../companies/companies.queries.js';
 import { customerGroupOptions } from '../customer-groups/customer-groups.queries.js';
+import { dealsLinkedTo } from '../deals/deals.queries.js';
 import * as q from './customers.queries.js';
 import * as service from './customers.service.js';
 import { customerFormSchema, customerListSchema } from './customers.schemas.js';
@@ -48,7 +49,7 @@ const customersRoutes: FastifyPluginAsync = async (app) => {
     create: service.createCustomer,
     update: service.updateCustomerFromForm,
     remove: service.deleteCustomerChecked,
-    showData: async () => ({}),
+    showData: async (db, scope, rec) => ({ deals: await dealsLinkedTo(db, scope, { customer_id: rec.id }) }),
   });
 };
 

@@ -9,6 +9,8 @@ import { isAssignable } from '../users/users.queries.js';
 import { findCompanyRow } from '../companies/companies.queries.js';
 import { findCustomerGroup } from '../customer-groups/customer-groups.queries.js';
 import { deleteNotesOf } from '../notes/notes.queries.js';
+import { countDealsWhere } from '../deals/deals.queries.js';
+import { deleteRefusal } from '../companies/companies.rules.js';
 import * as q from './customers.queries.js';
 import type { CustomerInput } from './customers.schemas.js';
 
@@ -21,6 +23,7 @@ registerTimelineFields('customer', 'customer', {
   company_id: { label: 'Company', ref: 'companies' },
   customer_group_id: { label: 'Customer group', ref: 'customer_groups' },
   assigned_to: { label: 'Assigned to', ref: 'users' },
+  deal: { label: 'Deal' },
 });
 
 type DB = Kysely<Database>;
@@ -73,6 +76,8 @@ export async function updateCustomerFromForm(db: DB, scope: Scope, id: number, i
 export async function deleteCustomerChecked(db: DB, scope: Scope, id: number): Promise<Customer> {
   return db.transaction().execute(async (trx) => {
     const current = await loadEditable(trx, scope, id);
+    const refusal = deleteRefusal(current.name, [{ noun: 'deal', count: await countDealsWhere(trx, 'customer_id', id) }]);
+    if (refusal) throw new ConflictError(refusal);
     await deleteNotesOf(trx, 'customer', id);
     await q.deleteCustomer(trx, id);
     await record(trx, { entityType: 'customer', entityId: id, action: 'deleted', userId: scope.viewer.id, changes: { name: [current.name, null] } });

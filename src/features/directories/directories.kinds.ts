@@ -25,5 +25,5 @@ export const DIRECTORY_USAGE: Record<DirectoryTable, { table: string; column: st
   lead_sources: [],
   products: [],
   campaigns: [],
-  lost_reasons: [],
+  lost_reasons: [{ table: 'deals', column: 'lost_reason_id', noun: 'deal' }],
 };

@@ -5,6 +5,7 @@ import { findCompany } from '../companies/companies.queries.js';
 import { findContact } from '../contacts/contacts.queries.js';
 import { findCustomer } from '../customers/customers.queries.js';
 import { findCustomerGroup } from '../customer-groups/customer-groups.queries.js';
+import { findDeal } from '../deals/deals.queries.js';
 
 /** Records that carry notes and a timeline: URL resource, entity type, and a visibility-aware loader. */
 export interface NoteParent {
@@ -17,6 +18,7 @@ export const NOTE_PARENTS: NoteParent[] = [
   { resource: 'companies', entityType: 'company', find: findCompany },
   { resource: 'contacts', entityType: 'contact', find: findContact },
   { resource: 'customers', entityType: 'customer', find: findCustomer },
+  { resource: 'deals', entityType: 'deal', find: findDeal },
   { resource: 'customer-groups', entityType: 'customer_group', find: (db, _scope, id) => findCustomerGroup(db, id) },
 ];
 

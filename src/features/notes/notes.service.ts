@@ -4,13 +4,17 @@ import type { Viewer } from '../../types.js';
 import { ForbiddenError, NotFoundError } from '../../lib/errors.js';
 import { nowIso } from '../../lib/time.js';
 import { record } from '../timeline/timeline.queries.js';
+import { touchDeal } from '../deals/deals.queries.js';
 import * as q from './notes.queries.js';
 
 type DB = Kysely<Database>;
 
 export async function addNote(db: DB, viewer: Viewer, entityType: string, entityId: number, body: string): Promise<number> {
   return db.transaction().execute(async (trx) => {
-    const id = await q.insertNote(trx, { entity_type: entityType, entity_id: entityId, body, user_id: viewer.id }, nowIso());
+    const now = nowIso();
+    const id = await q.insertNote(trx, { entity_type: entityType, entity_id: entityId, body, user_id: viewer.id }, now);
+    // A note is activity: it resets a deal's rotting clock.
+    if (entityType === 'deal') await touchDeal(trx, entityId, now);
     await record(trx, { entityType: 'note', entityId: id, action: 'created', userId: viewer.id, changes: { body: [null, body], [entityType]: [null, entityId] } });
     return id;
   });

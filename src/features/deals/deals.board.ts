@@ -1,0 +1,65 @@
+import type { Kysely } from 'kysely';
+import type { Database, DealStage, Pipeline } from '../../db/schema.js';
+import type { Scope } from '../../lib/access.js';
+import { todayIso } from '../../lib/time.js';
+import { directoryOptions } from '../directories/directories.queries.js';
+import { findDefaultPipeline, findPipeline, listPipelines, listStages } from '../pipelines/pipelines.queries.js';
+import * as q from './deals.queries.js';
+import { dealKey, isClosedStage, isOverdue, isRotting } from './deals.rules.js';
+
+/** What a card shows, decided here so templates only print. */
+export function cardView(card: q.Card, stage: DealStage, today: string) {
+  return {
+    ...card,
+    key: dealKey(card.id),
+    overdue: isOverdue(card.expected_close_date, today, isClosedStage(stage)),
+    rotting: isRotting(card.last_activity_at, stage),
+    subtitle: card.customer_name ?? card.company_name,
+  };
+}
+
+export type CardView = ReturnType<typeof cardView>;
+
+export function cursorOf(card: { stage_entered_at: string; id: number }): string {
+  return `${card.stage_entered_at}|${card.id}`;
+}
+
+export function parseCursor(raw: unknown): q.CardCursor | null {
+  const m = typeof raw === 'string' ? /^([^|]{10,40})\|(\d+)$/.exec(raw) : null;
+  return m ? { at: m[1], id: Number(m[2]) } : null;
+}
+
+export async function columnPage(db: Kysely<Database>, scope: Scope, stage: DealStage, after: q.CardCursor | null) {
+  const size = scope.settings.kanban_page_size;
+  const rows = await q.columnCards(db, scope, stage.id, { after, limit: size + 1 });
+  const today = todayIso(scope.viewer.timeZone);
+  const cards = rows.slice(0, size).map((c) => cardView(c, stage, today));
+  const last = cards.at(-1);
+  return { cards, next: rows.length > size && last ? cursorOf(last) : null };
+}
+
+export interface BoardData {
+  pipeline: Pipeline;
+  pipelines: Pipeline[];
+  stages: DealStage[];
+  columns: { stage: DealStage; totals: q.ColumnTotals; cards: CardView[]; next: string | null }[];
+  lostReasons: { value: number | string; label: string }[];
+}
+
+/** The board: every column's totals in one grouped query, then one page of cards per column. */
+export async function loadBoard(db: Kysely<Database>, scope: Scope, pipelineId: number | null): Promise<BoardData | null> {
+  const pipeline = (pipelineId ? await findPipeline(db, pipelineId) : null) ?? (await findDefaultPipeline(db));
+  if (!pipeline) return null;
+  const [pipelines, stages, lostReasons] = await Promise.all([listPipelines(db, { activeOnly: true }), listStages(db, pipeline.id), directoryOptions(db, 'lost_reasons')]);
+  const totals = await q.boardTotals(db, scope, stages.map((s) => s.id));
+  const columns = [];
+  for (const stage of stages) {
+    const page = await columnPage(db, scope, stage, null);
+    columns.push({ stage, totals: totals.get(stage.id) ?? { stage_id: stage.id, count: 0, value: 0, weighted: 0 }, ...page });
+  }
+  return { pipeline, pipelines, stages, columns, lostReasons };
+}
+
+export async function columnTotals(db: Kysely<Database>, scope: Scope, stageIds: number[]) {
+  return q.boardTotals(db, scope, stageIds);
+}

@@ -1,0 +1,154 @@
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { Kysely } from 'kysely';
+import type { Database } from '../../db/schema.js';
+import { scopeFor, type Scope } from '../../lib/access.js';
+import { NotFoundError } from '../../lib/errors.js';
+import { asFormBody, parseForm } from '../../lib/forms.js';
+import { idParam, redirectAfterPost, wantsFragment } from '../../lib/http.js';
+import { registerResourceRoutes } from '../../lib/resource-routes.js';
+import { centsToInput } from '../../lib/format.js';
+import { todayIso } from '../../lib/time.js';
+import { viewerOf } from '../../plugins/session.js';
+import { assigneeOptions } from '../users/users.queries.js';
+import { companyOptions } from '../companies/companies.queries.js';
+import { directoryOptions } from '../directories/directories.queries.js';
+import { findDefaultPipeline, findStage, listPipelines, listStages } from '../pipelines/pipelines.queries.js';
+import * as q from './deals.queries.js';
+import * as service from './deals.service.js';
+import { cardView, columnPage, columnTotals, loadBoard, parseCursor } from './deals.board.js';
+import { dealKey } from './deals.rules.js';
+import { dealFormSchema, dealListSchema, moveSchema } from './deals.schemas.js';
+import { customerOptions, contactOptions } from './deals.options.js';
+
+type Row = q.DealRow;
+
+/** A deal as its pages read it: the edit form shows money as an amount and contacts as chosen ids. */
+async function findDealForPage(db: Kysely<Database>, scope: Scope, id: number) {
+  const deal = await q.findDeal(db, scope, id);
+  if (!deal) return undefined;
+  return { ...deal, value: centsToInput(deal.value_cents), contact_ids: (await q.dealContacts(db, id)).map((c) => String(c.id)) };
+}
+
+const dealsRoutes: FastifyPluginAsync = async (app) => {
+  const scopeOf = (request: FastifyRequest) => scopeFor(app.db, viewerOf(request));
+
+  /** Stages follow the chosen pipeline (on 422 re-renders too). */
+  const stagesFor = async (pipelineId: unknown) => {
+    const id = Number(pipelineId) || (await findDefaultPipeline(app.db))?.id;
+    return id ? listStages(app.db, id) : [];
+  };
+
+  registerResourceRoutes(app, {
+    path: '/deals',
+    entityType: 'deal',
+    noun: 'deal',
+    nounPlural: 'deals',
+    title: 'Deals',
+    defaultSort: 'created_at',
+    defaultDir: 'desc',
+    views: 'deals',
+    listSchema: dealListSchema,
+    list: q.listDeals,
+    listOptions: async (db, _scope, params) => ({
+      pipelines: (await listPipelines(db)).map((p) => ({ value: p.id, label: p.name })),
+      stages: params.pipeline_id ? (await listStages(db, params.pipeline_id)).map((s) => ({ value: s.id, label: s.name })) : [],
+      assignees: await assigneeOptions(db),
+    }),
+    exportQuery: (db, scope, params) => q.dealRowsQuery(db, scope, params).compile(),
+    csv: [
+      { header: 'Key', value: (r: Row) => dealKey(r.id) },
+      { header: 'Title', value: (r: Row) => r.title },
+      { header: 'Pipeline', value: (r: Row) => r.pipeline_name },
+      { header: 'Stage', value: (r: Row) => r.stage_name },
+      { header: 'Value', value: (r: Row) => (r.value_cents === null ? '' : (r.value_cents / 100).toFixed(2)) },
+      { header: 'Probability', value: (r: Row) => r.probability },
+      { header: 'Expected close', value: (r: Row) => r.expected_close_date },
+      { header: 'Closed on', value: (r: Row) => r.actual_close_date },
+      { header: 'Company', value: (r: Row) => r.company_name },
+      { header: 'Customer', value: (r: Row) => r.customer_name },
+      { header: 'Assigned to', value: (r: Row) => r.assigned_name },
+      { header: 'Lost reason', value: (r: Row) => [r.lost_reason_name, r.lost_reason].filter(Boolean).join(': ') },
+      { header: 'Created at', value: (r: Row) => r.created_at },
+    ],
+    formSchema: dealFormSchema,
+    formOptions: async (db, scope, rec, values) => {
+      const pipelineId = values.pipeline_id ?? rec?.pipeline_id;
+      const companyId = Number(values.company_id ?? rec?.company_id) || null;
+      const pipelines = (await listPipelines(db)).filter((p) => p.is_active || p.id === rec?.pipeline_id);
+      return {
+        pipelines: pipelines.map((p) => ({ value: p.id, label: p.is_active ? p.name : `${p.name} (disabled)` })),
+        stages: (await stagesFor(pipelineId)).map((s) => ({ value: s.id, label: s.name })),
+        companies: await companyOptions(db, scope, companyId),
+        customers: await customerOptions(db, scope, companyId, Number(values.customer_id ?? rec?.customer_id) || null),
+        contacts: await contactOptions(db, scope, companyId, rec ? (await q.dealContacts(db, rec.id)).map((c) => c.id) : []),
+        assignees: await assigneeOptions(db, rec?.assigned_to),
+        lostReasons: await directoryOptions(db, 'lost_reasons', rec?.lost_reason_id),
+      };
+    },
+    newValues: (scope, query) => ({ assigned_to: scope.viewer.id, pipeline_id: query.pipeline_id, stage_id: query.stage_id, company_id: query.company_id, customer_id: query.customer_id }),
+    find: findDealForPage,
+    nameOf: (d) => d.title,
+    create: service.createDeal,
+    update: service.updateDealFromForm,
+    remove: service.deleteDealChecked,
+    showData: async (db, scope, d) => ({
+      key: dealKey(d.id),
+      contacts: await q.dealContacts(db, d.id),
+      stages: await listStages(db, d.pipeline_id),
+      lostReasons: await directoryOptions(db, 'lost_reasons'),
+      today: todayIso(scope.viewer.timeZone),
+    }),
+  });
+
+  app.get('/deals/stage-options', async (request, reply) => {
+    const query = asFormBody(request.query);
+    const stages = await stagesFor(query.pipeline_id);
+    return reply.render('deals/_stage_select', { stages: stages.map((s) => ({ value: s.id, label: s.name })), values: {}, errors: {} });
+  });
+
+  app.get('/deals/board', async (request, reply) => {
+    const scope = await scopeOf(request);
+    const board = await loadBoard(app.db, scope, Number(asFormBody(request.query).pipeline_id) || null);
+    if (!board) return reply.render('deals/no-pipeline', { title: 'Deals' });
+    return reply.render('deals/board', { title: `${board.pipeline.name} board`, ...board, wide: true, needsSortable: true });
+  });
+
+  app.get('/deals/board/column/:id', async (request, reply) => {
+    const scope = await scopeOf(request);
+    const stage = await findStage(app.db, idParam(request));
+    if (!stage) throw new NotFoundError();
+    const page = await columnPage(app.db, scope, stage, parseCursor(asFormBody(request.query).after));
+    const stages = await listStages(app.db, stage.pipeline_id);
+    return reply.render('deals/_cards', { ...page, stage, stages, lostReasons: await directoryOptions(app.db, 'lost_reasons') });
+  });
+
+  app.post('/deals/:id/move', async (request, reply) => {
+    const scope = await scopeOf(request);
+    const id = idParam(request);
+    const body = asFormBody(request.body);
+    const result = await service.moveDeal(app.db, scope, id, parseForm(moveSchema, body));
+    if (wantsFragment(request, `deal-${id}`)) {
+      const [card, to, from, totals, lostReasons] = await Promise.all([
+        q.findCard(app.db, scope, id),
+        findStage(app.db, result.toStageId),
+        findStage(app.db, result.fromStageId),
+        columnTotals(app.db, scope, [result.fromStageId, result.toStageId]),
+        directoryOptions(app.db, 'lost_reasons'),
+      ]);
+      if (!card || !to || !from) throw new NotFoundError();
+      const zero = (stageId: number) => ({ stage_id: stageId, count: 0, value: 0, weighted: 0 });
+      return reply.render('deals/_moved', {
+        card: cardView(card, to, todayIso(scope.viewer.timeZone)),
+        stage: to,
+        heads: [from, to].filter((s, i, all) => all.findIndex((x) => x.id === s.id) === i).map((s) => ({ stage: s, totals: totals.get(s.id) ?? zero(s.id) })),
+        stages: await listStages(app.db, to.pipeline_id),
+        lostReasons,
+      });
+    }
+    reply.flash('success', `${result.deal.title} moved.`);
+    const back = body.return_to === 'deal' ? `/deals/${id}` : `/deals/board?pipeline_id=${result.deal.pipeline_id}`;
+    return redirectAfterPost(request, reply, back);
+  });
+};
+
+export default dealsRoutes;
