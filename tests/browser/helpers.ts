@@ -14,8 +14,9 @@ export interface Served {
 }
 
 /** Starts the compiled server on a fresh database, as `npm start` would. */
-export async function startServer(extraEnv: Record<string, string> = {}): Promise<Served> {
+export async function startServer(extraEnv: Record<string, string> = {}, prepare?: (dbFile: string) => Promise<void>): Promise<Served> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orchard-browser-'));
+  if (prepare) await prepare(path.join(dir, 'orchard.db'));
   const port = String(33000 + Math.floor(Math.random() * 2000));
   const env = {
     ...process.env,
