@@ -134,6 +134,10 @@ document.addEventListener('change', function (e) {
       window.Sortable.create(list, {
         group: 'board-' + board.getAttribute('data-pipeline'),
         draggable: '.deal-card',
+        // Pointer-driven dragging behaves the same with mouse, pen and touch (native HTML5
+        // drag-and-drop does not), and shows the card following the pointer.
+        forceFallback: true,
+        fallbackTolerance: 4,
         filter: 'summary, select, button, input, label',
         preventOnFilter: false,
         animation: 150,
