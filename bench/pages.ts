@@ -38,7 +38,23 @@ export async function pages(sqlite: SQLite.Database): Promise<BenchPage[]> {
   return [...list, ...extraPages(sqlite)];
 }
 
-/** Later features add their pages (the deals board). */
-export function extraPages(_sqlite: SQLite.Database): BenchPage[] {
-  return [];
+/** The deals board and lists: the board's budget is 100 ms p95 (SPEC §5 at 200,000 deals). */
+export function extraPages(sqlite: SQLite.Database): BenchPage[] {
+  const pipeline = sqlite.prepare('select id from pipelines order by is_default desc, id limit 1').get() as { id: number } | undefined;
+  if (!pipeline) return [];
+  const stage = sqlite.prepare('select id from deal_stages where pipeline_id = ? order by position limit 1').get(pipeline.id) as { id: number };
+  const page2 = sqlite.prepare('select stage_entered_at, id from deals where stage_id = ? order by stage_entered_at desc, id desc limit 1 offset 19').get(stage.id) as { stage_entered_at: string; id: number } | undefined;
+  const deal = sqlite.prepare('select id from deals order by id limit 1 offset (select count(*) / 2 from deals)').get() as { id: number } | undefined;
+  const pages: BenchPage[] = [
+    { name: 'board: default pipeline', url: '/deals/board' },
+    { name: 'board: pipeline by id', url: `/deals/board?pipeline_id=${pipeline.id}` },
+    { name: 'deals: list', url: '/deals' },
+    { name: 'deals: open, sorted by value', url: '/deals?status=open&sort=value' },
+    { name: 'deals: search "hooli"', url: '/deals?q=hooli', headers: { 'hx-request': 'true', 'hx-target': 'deals-rows' } },
+    { name: 'deals: stage + close date range', url: `/deals?stage_id=${stage.id}&close_from=2026-01-01&close_to=2026-06-30` },
+    { name: 'deals: page 2000', url: '/deals?page=2000' },
+  ];
+  if (page2) pages.splice(2, 0, { name: 'board: column load more', url: `/deals/board/column/${stage.id}?after=${encodeURIComponent(`${page2.stage_entered_at}|${page2.id}`)}` });
+  if (deal) pages.push({ name: 'deals: detail', url: `/deals/${deal.id}` });
+  return pages;
 }

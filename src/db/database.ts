@@ -36,6 +36,10 @@ export function openSqlite(file: string): SQLite.Database {
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('temp_store = MEMORY');
+  // Keep the query planner's statistics fresh (new indexes after a migration have none, and
+  // without them SQLite may walk the wrong index). analysis_limit keeps this quick on big files.
+  sqlite.pragma('analysis_limit = 1000');
+  sqlite.pragma('optimize = 0x10002');
   return sqlite;
 }
 

@@ -51,5 +51,7 @@ export async function migrateToLatest(
     err.message = `Migration ${failed?.migrationName ?? ''} failed, nothing was applied: ${err.message}`;
     throw err;
   }
+  // Fresh statistics for the tables and indexes the migrations touched.
+  sqlite.pragma('optimize');
   return { applied: (results ?? []).map((r) => r.migrationName), backupFile };
 }

@@ -244,8 +244,17 @@ export interface DealsDatabase {
   deal_contacts: DealContactsTable;
   deal_stage_history: DealStageHistoryTable;
   deals_fts: FtsTable;
+  deal_stage_totals: DealStageTotalsTable;
 }
 
 export type Pipeline = Selectable<PipelinesTable>;
 export type DealStage = Selectable<DealStagesTable>;
 export type Deal = Selectable<DealsTable>;
+
+export interface DealStageTotalsTable {
+  stage_id: number;
+  assigned_to: number;
+  deals: number;
+  value_cents: number;
+  weighted: number;
+}

@@ -204,22 +204,20 @@ export interface ColumnTotals {
   weighted: number;
 }
 
-/** Count, value and weighted value of every column, over whole columns, from the covering index. */
+/**
+ * Count, value and weighted value of every column — whole columns, not the cards loaded — from
+ * deal_stage_totals, which triggers keep exact (migration 2026_11_23_1900).
+ */
 export async function boardTotals(db: Executor, scope: Scope, stageIds: number[]): Promise<Map<number, ColumnTotals>> {
   if (!stageIds.length) return new Map();
   let q = db
-    .selectFrom('deals as d')
-    .select((eb) => [
-      'd.stage_id',
-      eb.fn.countAll<number>().as('count'),
-      sql<number>`coalesce(sum(d.value_cents), 0)`.as('value'),
-      sql<number>`coalesce(sum(d.value_cents * coalesce(d.probability, 0)), 0) / 100`.as('weighted'),
-    ])
-    .where('d.stage_id', 'in', stageIds)
-    .groupBy('d.stage_id');
-  if (scope.ownOnly) q = q.where('d.assigned_to', '=', scope.viewer.id);
+    .selectFrom('deal_stage_totals as t')
+    .select((eb) => ['t.stage_id', eb.fn.sum<number>('t.deals').as('count'), eb.fn.sum<number>('t.value_cents').as('value'), eb.fn.sum<number>('t.weighted').as('weighted')])
+    .where('t.stage_id', 'in', stageIds)
+    .groupBy('t.stage_id');
+  if (scope.ownOnly) q = q.where('t.assigned_to', '=', scope.viewer.id);
   const rows = await q.execute();
-  return new Map(rows.map((r) => [r.stage_id, { stage_id: r.stage_id, count: Number(r.count), value: Number(r.value), weighted: Math.round(Number(r.weighted)) }]));
+  return new Map(rows.map((r) => [r.stage_id, { stage_id: r.stage_id, count: Number(r.count), value: Number(r.value), weighted: Math.round(Number(r.weighted) / 100) }]));
 }
 
 export interface CardCursor {

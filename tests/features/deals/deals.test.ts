@@ -229,3 +229,27 @@ t.test('edit: changing the stage in the form applies the rules; stale version co
   const stale = await c.post(`/deals/${id}`, form({ title: 'Stale', pipeline_id: pipeline.id, version }));
   t.equal(stale.statusCode, 409);
 });
+
+t.test('column totals stay exact through creates, moves, edits, reassignments and deletes', async (t) => {
+  const { app } = await buildTestApp(t);
+  const rep = await makeUser(app);
+  const other = await makeUser(app);
+  const { pipeline, by } = await stagesOf(app);
+  const ids: number[] = [];
+  for (let i = 0; i < 12; i++) ids.push(await makeDeal(app, i % 2 ? rep : other, { value: (i + 1) * 10_000, assigned_to: i % 3 ? rep.id : null }));
+  const c = await loginAs(app, await makeUser(app, { role: 'manager' }));
+  await c.post(`/deals/${ids[0]}/move`, { stage_id: by('Won').id });
+  await c.post(`/deals/${ids[1]}/move`, { stage_id: by('Proposal').id });
+  await c.post(`/deals/${ids[2]}/move`, { stage_id: by('Lost').id });
+  const edit = await c.get(`/deals/${ids[3]}/edit`);
+  const version = /name="version" value="(\d+)"/.exec(edit.body)![1];
+  await c.post(`/deals/${ids[3]}`, form({ title: 'Changed', value: '777', probability: '33', pipeline_id: pipeline.id, stage_id: by('Qualified').id, assigned_to: other.id, version }));
+  await c.post(`/deals/${ids[4]}/delete`);
+  const { sql } = await import('kysely');
+  const truth = await sql<{ stage_id: number; n: number; v: number; w: number }>`
+    select stage_id, count(*) n, coalesce(sum(value_cents), 0) v, coalesce(sum(value_cents * coalesce(probability, 0)), 0) w from deals group by stage_id`.execute(app.db);
+  const kept = await sql<{ stage_id: number; n: number; v: number; w: number }>`
+    select stage_id, sum(deals) n, sum(value_cents) v, sum(weighted) w from deal_stage_totals group by stage_id having sum(deals) > 0`.execute(app.db);
+  const norm = (rows: { stage_id: number; n: number; v: number; w: number }[]) => rows.map((r) => [r.stage_id, Number(r.n), Number(r.v), Number(r.w)]).sort((a, b) => a[0] - b[0]);
+  t.same(norm(kept.rows), norm(truth.rows), 'trigger-kept totals equal a fresh aggregate');
+});
