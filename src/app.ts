@@ -25,6 +25,7 @@ import directoriesRoutes from './features/directories/directories.routes.js';
 import notesRoutes from './features/notes/notes.routes.js';
 import pipelinesRoutes from './features/pipelines/pipelines.routes.js';
 import dealsRoutes from './features/deals/deals.routes.js';
+import searchRoutes from './features/search/search.routes.js';
 import { ensureFirstAdmin } from './features/users/bootstrap.js';
 import type { LoginLimiter } from './features/auth/login-limiter.js';
 
@@ -85,6 +86,7 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   await app.register(notesRoutes);
   await app.register(pipelinesRoutes);
   await app.register(dealsRoutes);
+  await app.register(searchRoutes);
 
   return app;
 }

@@ -160,3 +160,15 @@ document.addEventListener('change', function (e) {
   }
   window.Orchard.initializers.push(initBoard);
 })();
+
+// The header search's dropdown closes on Escape or a click elsewhere.
+document.addEventListener('keydown', function (e) {
+  if (e.key !== 'Escape') return;
+  var results = document.getElementById('global-search-results');
+  if (results) results.innerHTML = '';
+});
+document.addEventListener('click', function (e) {
+  var box = document.querySelector('.global-search');
+  var results = document.getElementById('global-search-results');
+  if (box && results && !box.contains(e.target)) results.innerHTML = '';
+});

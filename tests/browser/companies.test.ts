@@ -33,6 +33,11 @@ t.test('create a company, find it as you type, flip its switch, add a note, see 
   await page.click('button:has-text("Create company")');
   await page.waitForURL(/\/companies\/\d+$/);
 
+  await page.locator('#global-q').pressSequentially('globex', { delay: 30 });
+  await page.waitForSelector('#global-search-results a:has-text("Globex Corporation")');
+  t.pass('the header search finds it as you type');
+  await page.keyboard.press('Escape');
+
   await page.goto(`${server.base}/companies`);
   t.equal(await page.locator('#companies-rows tbody tr').count(), 2);
   await page.locator('.filters input[name=q]').pressSequentially('glob', { delay: 40 });
