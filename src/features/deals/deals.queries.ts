@@ -225,30 +225,25 @@ export interface CardCursor {
   id: number;
 }
 
-/** A column's cards, newest arrivals first, one page at a time (keyset on the board index). */
-export async function columnCards(db: Executor, scope: Scope, stageId: number, opts: { after?: CardCursor | null; limit: number }) {
-  let q = db
+function cardBase(db: Executor, scope: Scope) {
+  const q = db
     .selectFrom('deals as d')
     .leftJoin('companies as c', 'c.id', 'd.company_id')
     .leftJoin('customers as k', 'k.id', 'd.customer_id')
     .leftJoin('users as u', 'u.id', 'd.assigned_to')
-    .select(['d.id', 'd.title', 'd.value_cents', 'd.probability', 'd.expected_close_date', 'd.stage_id', 'd.stage_entered_at', 'd.last_activity_at', 'd.assigned_to', 'c.name as company_name', 'k.name as customer_name', 'u.name as assigned_name'])
-    .where('d.stage_id', '=', stageId);
-  if (scope.ownOnly) q = q.where('d.assigned_to', '=', scope.viewer.id);
+    .select(['d.id', 'd.title', 'd.value_cents', 'd.probability', 'd.expected_close_date', 'd.stage_id', 'd.stage_entered_at', 'd.last_activity_at', 'd.assigned_to', 'c.name as company_name', 'k.name as customer_name', 'u.name as assigned_name']);
+  return scope.ownOnly ? q.where('d.assigned_to', '=', scope.viewer.id) : q;
+}
+
+/** A column's cards, newest arrivals first, one page at a time (keyset on the board index). */
+export async function columnCards(db: Executor, scope: Scope, stageId: number, opts: { after?: CardCursor | null; limit: number }) {
+  let q = cardBase(db, scope).where('d.stage_id', '=', stageId);
   if (opts.after) q = q.where(sql<boolean>`(d.stage_entered_at, d.id) < (${opts.after.at}, ${opts.after.id})`);
   return q.orderBy('d.stage_entered_at', 'desc').orderBy('d.id', 'desc').limit(opts.limit).execute();
 }
 
 export type Card = Awaited<ReturnType<typeof columnCards>>[number];
 
-export async function findCard(db: Executor, scope: Scope, id: number): Promise<Card | undefined> {
-  let q = db
-    .selectFrom('deals as d')
-    .leftJoin('companies as c', 'c.id', 'd.company_id')
-    .leftJoin('customers as k', 'k.id', 'd.customer_id')
-    .leftJoin('users as u', 'u.id', 'd.assigned_to')
-    .select(['d.id', 'd.title', 'd.value_cents', 'd.probability', 'd.expected_close_date', 'd.stage_id', 'd.stage_entered_at', 'd.last_activity_at', 'd.assigned_to', 'c.name as company_name', 'k.name as customer_name', 'u.name as assigned_name'])
-    .where('d.id', '=', id);
-  if (scope.ownOnly) q = q.where('d.assigned_to', '=', scope.viewer.id);
-  return q.executeTakeFirst();
+export function findCard(db: Executor, scope: Scope, id: number): Promise<Card | undefined> {
+  return cardBase(db, scope).where('d.id', '=', id).executeTakeFirst();
 }
