@@ -124,3 +124,44 @@ t.test('the board on a phone: columns scroll sideways, cards keep their Move toâ
   await shot(page, 'board-phone');
   t.same(jsErrors(page), []);
 });
+
+t.test('a long column loads more cards as it scrolls; the deal form follows the chosen pipeline', async (t) => {
+  const server = await startServer({}, async (dbFile) => {
+    await prepare(dbFile);
+    const { db } = openDatabase(dbFile);
+    const admin = await db.selectFrom('users').selectAll().executeTakeFirstOrThrow();
+    const scope = { viewer: { id: admin.id, name: admin.name, email: admin.email, role: 'admin' as const, timeZone: 'UTC', sessionId: '' }, ownOnly: false, settings: await getSettings(db) };
+    const sales = await db.selectFrom('pipelines').select('id').where('name', '=', 'Sales').executeTakeFirstOrThrow();
+    for (let i = 0; i < 30; i++) {
+      await createDeal(db, scope, { title: `Bulk deal ${i}`, description: null, value: 10_000, expected_close_date: null, probability: null, pipeline_id: sales.id, stage_id: null, company_id: null, customer_id: null, contact_ids: [], assigned_to: admin.id, lost_reason_id: null, lost_reason: null }, {});
+    }
+    const { createPipeline, createStage } = await import('../../src/features/pipelines/pipelines.service.js');
+    const renewals = await createPipeline(db, scope.viewer, { name: 'Renewals', description: null, is_active: 1, is_default: 0 }, {});
+    await createStage(db, scope.viewer, renewals, { name: 'Upcoming', color: '#94a3b8', probability: 60, rotting_days: null, is_default: 1, is_won: 0, is_lost: 0 }, {});
+    await createStage(db, scope.viewer, renewals, { name: 'Renewed', color: '#16a34a', probability: 100, rotting_days: null, is_default: 0, is_won: 1, is_lost: 0 }, {});
+    await db.destroy();
+  });
+  t.teardown(server.stop);
+  const { page, close } = await openBrowser({ width: 1400, height: 800 });
+  t.teardown(close);
+  await signIn(page, server.base);
+  await page.goto(`${server.base}/deals/board`);
+  const lead = column(page, 'Lead');
+  t.equal(await lead.locator('.column-count').textContent(), '33', 'the header counts the whole column');
+  t.equal(await lead.locator('.deal-card').count(), 20, 'one page of cards at first');
+  await lead.locator('.load-more').scrollIntoViewIfNeeded();
+  await page.waitForFunction(() => document.querySelectorAll('.board-column:first-child .deal-card').length === 33);
+  t.pass('the rest arrives as the column scrolls');
+
+  await page.goto(`${server.base}/deals/new`);
+  t.ok(await page.locator('#f-stage_id option:text-is("Negotiation")').count(), 'Sales stages at first');
+  await page.selectOption('#f-pipeline_id', { label: 'Renewals' });
+  await page.waitForSelector('#f-stage_id option:text-is("Upcoming")', { state: 'attached' });
+  t.equal(await page.locator('#f-stage_id option:text-is("Negotiation")').count(), 0, 'the stage select follows the pipeline');
+  await page.fill('#f-title', 'Renewal for Initech');
+  await page.selectOption('#f-stage_id', { label: 'Upcoming' });
+  await page.click('button:has-text("Create deal")');
+  await page.waitForURL(/\/deals\/\d+$/);
+  t.match(await page.textContent('.page-sub'), /Upcoming/);
+  t.same(jsErrors(page), []);
+});
