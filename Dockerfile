@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 # Build stage: compile better-sqlite3 and the TypeScript, then drop dev dependencies.
-FROM node:22-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
@@ -9,7 +9,7 @@ COPY migrations ./migrations
 RUN npm ci --no-audit --no-fund && npm prune --omit=dev
 
 # Runtime stage: the compiled app, its production node_modules, views and public files.
-FROM node:22-bookworm-slim
+FROM node:24-bookworm-slim
 ENV NODE_ENV=production \
     ORCHARD_DB=/data/orchard.db \
     PORT=3000 \

@@ -7,13 +7,14 @@ const emptyAsUndefined = (v: unknown) => (v === '' ? undefined : v);
 
 export const configSchema = z
   .object({
-    PORT: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).max(65535).default(3000)),
+    PORT: z.preprocess(emptyAsUndefined, z.coerce.number({ message: 'must be a port number from 0 to 65535' }).int('must be a whole number').min(0, 'must be from 0 to 65535').max(65535, 'must be from 0 to 65535').default(3000)),
     HOST: z.preprocess(emptyAsUndefined, z.string().min(1).default('0.0.0.0')),
     ORCHARD_DB: z.preprocess(emptyAsUndefined, z.string().min(1).default('./data/orchard.db')),
     ORCHARD_ADMIN_EMAIL: z.preprocess(emptyAsUndefined, z.string().email().optional()),
     ORCHARD_ADMIN_PASSWORD: z.preprocess(emptyAsUndefined, z.string().min(10, 'must be at least 10 characters').optional()),
     ORCHARD_BASE_URL: z.preprocess(emptyAsUndefined, z.string().url().optional()),
     LOG_LEVEL: z.preprocess(emptyAsUndefined, z.enum(LOG_LEVELS).default('info')),
+    ORCHARD_TRUST_PROXY: z.preprocess(emptyAsUndefined, z.enum(['true', 'false', '1', '0'], { message: 'must be true or false' }).default('false')),
     NODE_ENV: z.preprocess(emptyAsUndefined, z.string().default('production')),
   })
   .refine((c) => Boolean(c.ORCHARD_ADMIN_EMAIL) === Boolean(c.ORCHARD_ADMIN_PASSWORD), {
@@ -29,6 +30,8 @@ export interface Config {
   adminPassword: string | null;
   baseUrl: string | null;
   logLevel: (typeof LOG_LEVELS)[number];
+  /** Believe X-Forwarded-For (only behind a reverse proxy: clients could otherwise fake their IP). */
+  trustProxy: boolean;
   secureCookies: boolean;
   isDev: boolean;
 }
@@ -55,6 +58,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     adminPassword: c.ORCHARD_ADMIN_PASSWORD ?? null,
     baseUrl: c.ORCHARD_BASE_URL ?? null,
     logLevel: c.LOG_LEVEL,
+    trustProxy: c.ORCHARD_TRUST_PROXY === 'true' || c.ORCHARD_TRUST_PROXY === '1',
     secureCookies: (c.ORCHARD_BASE_URL ?? '').startsWith('https://'),
     isDev: c.NODE_ENV === 'development',
   };
