@@ -92,3 +92,21 @@ export function listView<P extends ListBase & Record<string, unknown>>(path: str
 }
 
 export type ListView = ReturnType<typeof listView>;
+
+/**
+ * One page of a list, ids first: the total, then the page's ids over the filter and sort
+ * indexes, then only those rows with their joins — so page 2,000 skips index entries, not
+ * joined rows (ARCHITECTURE: deep pages must not grow with the table).
+ */
+export async function pageByIds<R>(opts: {
+  page: number;
+  pageSize: number;
+  count: () => Promise<number>;
+  ids: (limit: number, offset: number) => Promise<number[]>;
+  rows: (ids: number[]) => Promise<R[]>;
+}): Promise<{ rows: R[]; total: number }> {
+  const total = await opts.count();
+  const page = Math.min(opts.page, Math.max(1, Math.ceil(total / opts.pageSize)));
+  const ids = await opts.ids(opts.pageSize, (page - 1) * opts.pageSize);
+  return { rows: ids.length ? await opts.rows(ids) : [], total };
+}

@@ -1,7 +1,7 @@
 import { sql, type Kysely, type SelectQueryBuilder, type Transaction } from 'kysely';
 import type { Company, Database } from '../../db/schema.js';
 import type { Scope } from '../../lib/access.js';
-import { ftsQuery } from '../../lib/listing.js';
+import { ftsQuery, pageByIds } from '../../lib/listing.js';
 import type { CompanyFilters, CompanyInput } from './companies.schemas.js';
 
 type Executor = Kysely<Database> | Transaction<Database>;
@@ -62,17 +62,19 @@ export type CompanyRow = Awaited<ReturnType<ReturnType<typeof rowsBase>['execute
  * needs), then the page's rows are joined — so deep pages skip index entries, not joined rows.
  */
 export async function listCompanies(db: Executor, scope: Scope, f: CompanyFilters, pageSize: number): Promise<{ rows: CompanyRow[]; total: number }> {
-  const countQ = applyFilters(db.selectFrom('companies as c').select((eb) => eb.fn.countAll<number>().as('n')) as unknown as CompanyQuery<{ n: number }>, scope, f);
-  const total = Number((await countQ.executeTakeFirstOrThrow()).n);
-  const page = Math.min(f.page, Math.max(1, Math.ceil(total / pageSize)));
   const sort = sortOf(f);
-  let idq = db.selectFrom('companies as c') as unknown as CompanyQuery<any>;
-  if (sort.join === 'industry') idq = (idq as any).leftJoin('industries as i', 'i.id', 'c.industry_id');
-  if (sort.join === 'assigned') idq = (idq as any).leftJoin('users as u', 'u.id', 'c.assigned_to');
-  const ids = (await applyFilters(idq.select('c.id'), scope, f).orderBy(sort.order).limit(pageSize).offset((page - 1) * pageSize).execute()).map((r) => r.id as number);
-  if (!ids.length) return { rows: [], total };
-  const rows = await rowsBase(db).where('c.id', 'in', ids).orderBy(sort.order).execute();
-  return { rows, total };
+  return pageByIds({
+    page: f.page,
+    pageSize,
+    count: async () => Number((await applyFilters(db.selectFrom('companies as c').select((eb) => eb.fn.countAll<number>().as('n')) as unknown as CompanyQuery<{ n: number }>, scope, f).executeTakeFirstOrThrow()).n),
+    ids: async (limit, offset) => {
+      let idq = db.selectFrom('companies as c') as unknown as CompanyQuery<any>;
+      if (sort.join === 'industry') idq = (idq as any).leftJoin('industries as i', 'i.id', 'c.industry_id');
+      if (sort.join === 'assigned') idq = (idq as any).leftJoin('users as u', 'u.id', 'c.assigned_to');
+      return (await applyFilters(idq.select('c.id'), scope, f).orderBy(sort.order).limit(limit).offset(offset).execute()).map((r) => r.id as number);
+    },
+    rows: (ids) => rowsBase(db).where('c.id', 'in', ids).orderBy(sort.order).execute(),
+  });
 }
 
 /** One company as its detail page shows it, or undefined when missing or not visible. */

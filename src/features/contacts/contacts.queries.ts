@@ -1,7 +1,7 @@
 import { sql, type Kysely, type SelectQueryBuilder, type Transaction } from 'kysely';
 import type { Contact, Database } from '../../db/schema.js';
 import type { Scope } from '../../lib/access.js';
-import { ftsQuery } from '../../lib/listing.js';
+import { ftsQuery, pageByIds } from '../../lib/listing.js';
 import type { ContactFilters, ContactInput } from './contacts.schemas.js';
 
 type Executor = Kysely<Database> | Transaction<Database>;
@@ -51,17 +51,20 @@ function countQuery(db: Executor, scope: Scope, f: Partial<ContactFilters>) {
   return applyFilters(db.selectFrom('contacts as p').select((eb) => eb.fn.countAll<number>().as('n')) as unknown as ContactQuery<{ n: number }>, scope, f);
 }
 
-/** Ids first (deferred join), then the page's rows: see listCompanies. */
 export async function listContacts(db: Executor, scope: Scope, f: ContactFilters, pageSize: number): Promise<{ rows: ContactRow[]; total: number }> {
-  const total = Number((await countQuery(db, scope, f).executeTakeFirstOrThrow()).n);
-  const page = Math.min(f.page, Math.max(1, Math.ceil(total / pageSize)));
   const sort = sortOf(f);
-  let idq = db.selectFrom('contacts as p') as unknown as ContactQuery<any>;
-  if (sort.join === 'company') idq = (idq as any).leftJoin('companies as c', 'c.id', 'p.company_id');
-  if (sort.join === 'assigned') idq = (idq as any).leftJoin('users as u', 'u.id', 'p.assigned_to');
-  const ids = (await applyFilters(idq.select('p.id'), scope, f).orderBy(sort.order).limit(pageSize).offset((page - 1) * pageSize).execute()).map((r) => r.id as number);
-  if (!ids.length) return { rows: [], total };
-  return { rows: await rowsBase(db).where('p.id', 'in', ids).orderBy(sort.order).execute(), total };
+  return pageByIds({
+    page: f.page,
+    pageSize,
+    count: async () => Number((await countQuery(db, scope, f).executeTakeFirstOrThrow()).n),
+    ids: async (limit, offset) => {
+      let idq = db.selectFrom('contacts as p') as unknown as ContactQuery<any>;
+      if (sort.join === 'company') idq = (idq as any).leftJoin('companies as c', 'c.id', 'p.company_id');
+      if (sort.join === 'assigned') idq = (idq as any).leftJoin('users as u', 'u.id', 'p.assigned_to');
+      return (await applyFilters(idq.select('p.id'), scope, f).orderBy(sort.order).limit(limit).offset(offset).execute()).map((r) => r.id as number);
+    },
+    rows: (ids) => rowsBase(db).where('p.id', 'in', ids).orderBy(sort.order).execute(),
+  });
 }
 
 export async function findContact(db: Executor, scope: Scope, id: number) {

@@ -1,7 +1,7 @@
 import { sql, type Kysely, type SelectQueryBuilder, type Transaction } from 'kysely';
 import type { Customer, Database } from '../../db/schema.js';
 import type { Scope } from '../../lib/access.js';
-import { ftsQuery } from '../../lib/listing.js';
+import { ftsQuery, pageByIds } from '../../lib/listing.js';
 import type { CustomerFilters, CustomerInput } from './customers.schemas.js';
 
 type Executor = Kysely<Database> | Transaction<Database>;
@@ -53,18 +53,21 @@ function countQuery(db: Executor, scope: Scope, f: Partial<CustomerFilters>) {
   return applyFilters(db.selectFrom('customers as k').select((eb) => eb.fn.countAll<number>().as('n')) as unknown as CustomerQuery<{ n: number }>, scope, f);
 }
 
-/** Ids first (deferred join), then the page's rows: see listCompanies. */
 export async function listCustomers(db: Executor, scope: Scope, f: CustomerFilters, pageSize: number): Promise<{ rows: CustomerRow[]; total: number }> {
-  const total = Number((await countQuery(db, scope, f).executeTakeFirstOrThrow()).n);
-  const page = Math.min(f.page, Math.max(1, Math.ceil(total / pageSize)));
   const sort = sortOf(f);
-  let idq = db.selectFrom('customers as k') as unknown as CustomerQuery<any>;
-  if (sort.join === 'company') idq = (idq as any).leftJoin('companies as c', 'c.id', 'k.company_id');
-  if (sort.join === 'group') idq = (idq as any).leftJoin('customer_groups as g', 'g.id', 'k.customer_group_id');
-  if (sort.join === 'assigned') idq = (idq as any).leftJoin('users as u', 'u.id', 'k.assigned_to');
-  const ids = (await applyFilters(idq.select('k.id'), scope, f).orderBy(sort.order).limit(pageSize).offset((page - 1) * pageSize).execute()).map((r) => r.id as number);
-  if (!ids.length) return { rows: [], total };
-  return { rows: await rowsBase(db).where('k.id', 'in', ids).orderBy(sort.order).execute(), total };
+  return pageByIds({
+    page: f.page,
+    pageSize,
+    count: async () => Number((await countQuery(db, scope, f).executeTakeFirstOrThrow()).n),
+    ids: async (limit, offset) => {
+      let idq = db.selectFrom('customers as k') as unknown as CustomerQuery<any>;
+      if (sort.join === 'company') idq = (idq as any).leftJoin('companies as c', 'c.id', 'k.company_id');
+      if (sort.join === 'group') idq = (idq as any).leftJoin('customer_groups as g', 'g.id', 'k.customer_group_id');
+      if (sort.join === 'assigned') idq = (idq as any).leftJoin('users as u', 'u.id', 'k.assigned_to');
+      return (await applyFilters(idq.select('k.id'), scope, f).orderBy(sort.order).limit(limit).offset(offset).execute()).map((r) => r.id as number);
+    },
+    rows: (ids) => rowsBase(db).where('k.id', 'in', ids).orderBy(sort.order).execute(),
+  });
 }
 
 export async function findCustomer(db: Executor, scope: Scope, id: number) {

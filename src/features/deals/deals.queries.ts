@@ -1,7 +1,7 @@
 import { sql, type Kysely, type SelectQueryBuilder, type Transaction } from 'kysely';
 import type { Database, Deal } from '../../db/schema.js';
 import type { Scope } from '../../lib/access.js';
-import { ftsQuery } from '../../lib/listing.js';
+import { ftsQuery, pageByIds } from '../../lib/listing.js';
 import { parseDealKey } from './deals.rules.js';
 import type { DealFilters } from './deals.schemas.js';
 
@@ -83,20 +83,29 @@ function totalsQuery(db: Executor, scope: Scope, f: Partial<DealFilters>) {
   );
 }
 
-/** One page of deals (ids first, then their rows) and the count and value of all that match. */
+/** One page of deals (see pageByIds) and the count and value of all that match. */
 export async function listDeals(db: Executor, scope: Scope, f: DealFilters, pageSize: number): Promise<{ rows: DealRow[]; total: number; totalValue: number }> {
-  const t = await totalsQuery(db, scope, f).executeTakeFirstOrThrow();
-  const total = Number(t.n);
-  const page = Math.min(f.page, Math.max(1, Math.ceil(total / pageSize)));
   const sort = sortOf(f);
-  let idq = db.selectFrom('deals as d') as unknown as DealQuery<any>;
-  if (sort.join === 'stage') idq = (idq as any).innerJoin('deal_stages as s', 's.id', 'd.stage_id');
-  if (sort.join === 'company') idq = (idq as any).leftJoin('companies as c', 'c.id', 'd.company_id');
-  if (sort.join === 'customer') idq = (idq as any).leftJoin('customers as k', 'k.id', 'd.customer_id');
-  if (sort.join === 'assigned') idq = (idq as any).leftJoin('users as u', 'u.id', 'd.assigned_to');
-  const ids = (await applyFilters(idq.select('d.id'), scope, f).orderBy(sort.order).limit(pageSize).offset((page - 1) * pageSize).execute()).map((r) => r.id as number);
-  const rows = ids.length ? await rowsBase(db).where('d.id', 'in', ids).orderBy(sort.order).execute() : [];
-  return { rows, total, totalValue: Number(t.value ?? 0) };
+  let totalValue = 0;
+  const page = await pageByIds({
+    page: f.page,
+    pageSize,
+    count: async () => {
+      const t = await totalsQuery(db, scope, f).executeTakeFirstOrThrow();
+      totalValue = Number(t.value ?? 0);
+      return Number(t.n);
+    },
+    ids: async (limit, offset) => {
+      let idq = db.selectFrom('deals as d') as unknown as DealQuery<any>;
+      if (sort.join === 'stage') idq = (idq as any).innerJoin('deal_stages as s', 's.id', 'd.stage_id');
+      if (sort.join === 'company') idq = (idq as any).leftJoin('companies as c', 'c.id', 'd.company_id');
+      if (sort.join === 'customer') idq = (idq as any).leftJoin('customers as k', 'k.id', 'd.customer_id');
+      if (sort.join === 'assigned') idq = (idq as any).leftJoin('users as u', 'u.id', 'd.assigned_to');
+      return (await applyFilters(idq.select('d.id'), scope, f).orderBy(sort.order).limit(limit).offset(offset).execute()).map((r) => r.id as number);
+    },
+    rows: (ids) => rowsBase(db).where('d.id', 'in', ids).orderBy(sort.order).execute(),
+  });
+  return { ...page, totalValue };
 }
 
 /** Deals linked to a company, customer or contact, for their detail pages. */
