@@ -110,7 +110,8 @@ document.addEventListener('change', function (e) {
   function move(evt) {
     var card = evt.item;
     var to = evt.to;
-    var values = { stage_id: to.getAttribute('data-stage-id') };
+    var board = document.getElementById('board');
+    var values = { stage_id: to.getAttribute('data-stage-id'), board_assigned_to: board ? board.getAttribute('data-owner') : '' };
     var ready = to.getAttribute('data-lost') === '1' ? askLostReason(card.getAttribute('data-title')) : Promise.resolve({});
     ready.then(function (extra) {
       if (extra === null) return putBack(evt);

@@ -29,9 +29,9 @@ export function parseCursor(raw: unknown): q.CardCursor | null {
   return m ? { at: m[1], id: Number(m[2]) } : null;
 }
 
-export async function columnPage(db: Kysely<Database>, scope: Scope, stage: DealStage, after: q.CardCursor | null) {
+export async function columnPage(db: Kysely<Database>, scope: Scope, stage: DealStage, after: q.CardCursor | null, assignedTo: number | null = null) {
   const size = scope.settings.kanban_page_size;
-  const rows = await q.columnCards(db, scope, stage.id, { after, limit: size + 1 });
+  const rows = await q.columnCards(db, scope, stage.id, { after, limit: size + 1, assignedTo });
   const today = todayIso(scope.viewer.timeZone);
   const cards = rows.slice(0, size).map((c) => cardView(c, stage, today));
   const last = cards.at(-1);
@@ -47,19 +47,26 @@ export interface BoardData {
 }
 
 /** The board: every column's totals in one grouped query, then one page of cards per column. */
-export async function loadBoard(db: Kysely<Database>, scope: Scope, pipelineId: number | null): Promise<BoardData | null> {
+export async function loadBoard(db: Kysely<Database>, scope: Scope, pipelineId: number | null, assignedTo: number | null = null): Promise<BoardData | null> {
   const pipeline = (pipelineId ? await findPipeline(db, pipelineId) : null) ?? (await findDefaultPipeline(db));
   if (!pipeline) return null;
   const [pipelines, stages, lostReasons] = await Promise.all([listPipelines(db, { activeOnly: true }), listStages(db, pipeline.id), directoryOptions(db, 'lost_reasons')]);
-  const totals = await q.boardTotals(db, scope, stages.map((s) => s.id));
+  const totals = await q.boardTotals(db, scope, stages.map((s) => s.id), assignedTo);
   const columns = [];
   for (const stage of stages) {
-    const page = await columnPage(db, scope, stage, null);
+    const page = await columnPage(db, scope, stage, null, assignedTo);
     columns.push({ stage, totals: totals.get(stage.id) ?? { stage_id: stage.id, count: 0, value: 0, weighted: 0 }, ...page });
   }
   return { pipeline, pipelines, stages, columns, lostReasons };
 }
 
-export async function columnTotals(db: Kysely<Database>, scope: Scope, stageIds: number[]) {
-  return q.boardTotals(db, scope, stageIds);
+export async function columnTotals(db: Kysely<Database>, scope: Scope, stageIds: number[], assignedTo: number | null = null) {
+  return q.boardTotals(db, scope, stageIds, assignedTo);
+}
+
+/** The board's "whose deals" filter: `me` or a user id; anything else shows everyone's. */
+export function boardOwner(raw: unknown, viewerId: number): number | null {
+  if (raw === 'me') return viewerId;
+  const n = Number(raw);
+  return Number.isInteger(n) && n > 0 ? n : null;
 }

@@ -217,7 +217,7 @@ export interface ColumnTotals {
  * Count, value and weighted value of every column — whole columns, not the cards loaded — from
  * deal_stage_totals, which triggers keep exact (migration 2026_11_23_1900).
  */
-export async function boardTotals(db: Executor, scope: Scope, stageIds: number[]): Promise<Map<number, ColumnTotals>> {
+export async function boardTotals(db: Executor, scope: Scope, stageIds: number[], assignedTo: number | null = null): Promise<Map<number, ColumnTotals>> {
   if (!stageIds.length) return new Map();
   let q = db
     .selectFrom('deal_stage_totals as t')
@@ -225,6 +225,7 @@ export async function boardTotals(db: Executor, scope: Scope, stageIds: number[]
     .where('t.stage_id', 'in', stageIds)
     .groupBy('t.stage_id');
   if (scope.ownOnly) q = q.where('t.assigned_to', '=', scope.viewer.id);
+  if (assignedTo) q = q.where('t.assigned_to', '=', assignedTo);
   const rows = await q.execute();
   return new Map(rows.map((r) => [r.stage_id, { stage_id: r.stage_id, count: Number(r.count), value: Number(r.value), weighted: Math.round(Number(r.weighted) / 100) }]));
 }
@@ -234,19 +235,20 @@ export interface CardCursor {
   id: number;
 }
 
-function cardBase(db: Executor, scope: Scope) {
+function cardBase(db: Executor, scope: Scope, assignedTo: number | null = null) {
   const q = db
     .selectFrom('deals as d')
     .leftJoin('companies as c', 'c.id', 'd.company_id')
     .leftJoin('customers as k', 'k.id', 'd.customer_id')
     .leftJoin('users as u', 'u.id', 'd.assigned_to')
     .select(['d.id', 'd.title', 'd.value_cents', 'd.probability', 'd.expected_close_date', 'd.stage_id', 'd.stage_entered_at', 'd.last_activity_at', 'd.assigned_to', 'c.name as company_name', 'k.name as customer_name', 'u.name as assigned_name']);
-  return scope.ownOnly ? q.where('d.assigned_to', '=', scope.viewer.id) : q;
+  const owner = scope.ownOnly ? scope.viewer.id : assignedTo;
+  return owner ? q.where('d.assigned_to', '=', owner) : q;
 }
 
 /** A column's cards, newest arrivals first, one page at a time (keyset on the board index). */
-export async function columnCards(db: Executor, scope: Scope, stageId: number, opts: { after?: CardCursor | null; limit: number }) {
-  let q = cardBase(db, scope).where('d.stage_id', '=', stageId);
+export async function columnCards(db: Executor, scope: Scope, stageId: number, opts: { after?: CardCursor | null; limit: number; assignedTo?: number | null }) {
+  let q = cardBase(db, scope, opts.assignedTo ?? null).where('d.stage_id', '=', stageId);
   if (opts.after) q = q.where(sql<boolean>`(d.stage_entered_at, d.id) < (${opts.after.at}, ${opts.after.id})`);
   return q.orderBy('d.stage_entered_at', 'desc').orderBy('d.id', 'desc').limit(opts.limit).execute();
 }

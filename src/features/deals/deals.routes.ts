@@ -15,7 +15,7 @@ import { directoryOptions } from '../directories/directories.queries.js';
 import { findDefaultPipeline, findStage, listPipelines, listStages } from '../pipelines/pipelines.queries.js';
 import * as q from './deals.queries.js';
 import * as service from './deals.service.js';
-import { cardView, columnPage, columnTotals, loadBoard, parseCursor } from './deals.board.js';
+import { boardOwner, cardView, columnPage, columnTotals, loadBoard, parseCursor } from './deals.board.js';
 import { dealKey } from './deals.rules.js';
 import { dealFormSchema, dealListSchema, moveSchema } from './deals.schemas.js';
 import { customerOptions, contactOptions } from './deals.options.js';
@@ -108,18 +108,25 @@ const dealsRoutes: FastifyPluginAsync = async (app) => {
 
   app.get('/deals/board', async (request, reply) => {
     const scope = await scopeOf(request);
-    const board = await loadBoard(app.db, scope, Number(asFormBody(request.query).pipeline_id) || null);
+    const query = asFormBody(request.query);
+    const owner = boardOwner(query.assigned_to, scope.viewer.id);
+    const board = await loadBoard(app.db, scope, Number(query.pipeline_id) || null, owner);
     if (!board) return reply.render('deals/no-pipeline', { title: 'Deals' });
-    return reply.render('deals/board', { title: `${board.pipeline.name} board`, ...board, wide: true, needsSortable: true });
+    return reply.render('deals/board', {
+      title: `${board.pipeline.name} board`, ...board, owner, ownerParam: owner ? String(owner) : '', ownerSelected: query.assigned_to === 'me' ? 'me' : owner ? String(owner) : '',
+      assignees: scope.ownOnly ? [] : await assigneeOptions(app.db), wide: true, needsSortable: true,
+    });
   });
 
   app.get('/deals/board/column/:id', async (request, reply) => {
     const scope = await scopeOf(request);
     const stage = await findStage(app.db, idParam(request));
     if (!stage) throw new NotFoundError();
-    const page = await columnPage(app.db, scope, stage, parseCursor(asFormBody(request.query).after));
+    const query = asFormBody(request.query);
+    const owner = boardOwner(query.assigned_to, scope.viewer.id);
+    const page = await columnPage(app.db, scope, stage, parseCursor(query.after), owner);
     const stages = await listStages(app.db, stage.pipeline_id);
-    return reply.render('deals/_cards', { ...page, stage, stages, lostReasons: await directoryOptions(app.db, 'lost_reasons') });
+    return reply.render('deals/_cards', { ...page, stage, stages, ownerParam: owner ? String(owner) : '', appending: true, lostReasons: await directoryOptions(app.db, 'lost_reasons') });
   });
 
   app.post('/deals/:id/move', async (request, reply) => {
@@ -132,7 +139,8 @@ const dealsRoutes: FastifyPluginAsync = async (app) => {
         q.findCard(app.db, scope, id),
         findStage(app.db, result.toStageId),
         findStage(app.db, result.fromStageId),
-        columnTotals(app.db, scope, [result.fromStageId, result.toStageId]),
+        // Headers follow the board's "whose deals" filter the move came from.
+        columnTotals(app.db, scope, [result.fromStageId, result.toStageId], boardOwner(body.board_assigned_to, scope.viewer.id)),
         directoryOptions(app.db, 'lost_reasons'),
       ]);
       if (!card || !to || !from) throw new NotFoundError();
@@ -142,6 +150,7 @@ const dealsRoutes: FastifyPluginAsync = async (app) => {
         stage: to,
         heads: [from, to].filter((s, i, all) => all.findIndex((x) => x.id === s.id) === i).map((s) => ({ stage: s, totals: totals.get(s.id) ?? zero(s.id) })),
         stages: await listStages(app.db, to.pipeline_id),
+        ownerParam: typeof body.board_assigned_to === 'string' ? body.board_assigned_to : '',
         lostReasons,
       });
     }

@@ -253,3 +253,25 @@ t.test('column totals stay exact through creates, moves, edits, reassignments an
   const norm = (rows: { stage_id: number; n: number; v: number; w: number }[]) => rows.map((r) => [r.stage_id, Number(r.n), Number(r.v), Number(r.w)]).sort((a, b) => a[0] - b[0]);
   t.same(norm(kept.rows), norm(truth.rows), 'trigger-kept totals equal a fresh aggregate');
 });
+
+t.test('the board filters by owner: headers, cards, load more and moves follow the filter', async (t) => {
+  const { app } = await buildTestApp(t);
+  const rep = await makeUser(app, { name: 'Rita Rep' });
+  const other = await makeUser(app, { name: 'Otto Other' });
+  const { by } = await stagesOf(app);
+  await makeDeal(app, rep, { title: 'Rita one', value: 100_000 });
+  const mine = await makeDeal(app, rep, { title: 'Rita two', value: 200_000 });
+  await makeDeal(app, other, { title: 'Otto one', value: 400_000 });
+  const c = await loginAs(app, rep);
+  const all = await c.get('/deals/board');
+  t.match(all.body, new RegExp(`id="stage-head-${by('Lead').id}"[\\s\\S]*?column-count[^>]*>3<`));
+  const me = await c.get('/deals/board?assigned_to=me');
+  t.match(me.body, new RegExp(`id="stage-head-${by('Lead').id}"[\\s\\S]*?column-count[^>]*>2<[\\s\\S]*?column-total[^>]*>\\$3K<`));
+  t.notMatch(me.body, /Otto one/);
+  t.match(me.body, /<option value="me" selected>My deals/);
+  const otto = await c.get(`/deals/board?assigned_to=${other.id}`);
+  t.match(otto.body, /Otto one/);
+  t.notMatch(otto.body, /Rita one/);
+  const moved = await c.post(`/deals/${mine}/move`, { stage_id: by('Won').id, board_assigned_to: String(rep.id) }, { headers: { 'hx-request': 'true', 'hx-target': `deal-${mine}` } });
+  t.match(moved.body, new RegExp(`id="stage-head-${by('Lead').id}"[\\s\\S]*?column-count[^>]*>1<`), 'the header counts only the filtered owner');
+});
