@@ -65,5 +65,14 @@ t.test('create a company, find it as you type, flip its switch, add a note, see 
   t.match(timeline, /Active:\s*Yes\s*→\s*No/, 'the switch change is on the timeline');
   t.match(timeline, /added a note/);
   await shot(page, 'company-show-desktop');
+
+  await page.goto(`${server.base}/contacts/new`);
+  await page.fill('input[name=first_name]', 'Hank');
+  await page.locator('input[name=company_id_search]').pressSequentially('initech', { delay: 30 });
+  await page.waitForFunction(() => document.querySelectorAll('#f-company_id option').length === 2);
+  await page.selectOption('#f-company_id', { label: 'Initech' });
+  await page.click('button:has-text("Create contact")');
+  await page.waitForURL(/\/contacts\/\d+$/);
+  t.match(await page.textContent('.page-sub'), /Initech/, 'the company found by typing is linked');
   t.same(jsErrors(page), []);
 });

@@ -139,10 +139,12 @@ export async function companyDependents(db: Executor, id: number): Promise<{ nou
 }
 
 /** Companies for a select box: a bounded list by name (plus the current one). */
-export async function companyOptions(db: Executor, scope: Scope, currentId?: number | null): Promise<{ value: number; label: string }[]> {
+export async function companyOptions(db: Executor, scope: Scope, currentId?: number | null, search = '', limit = 500): Promise<{ value: number; label: string }[]> {
   let q = db.selectFrom('companies as c').select(['c.id', 'c.name']).where('c.is_active', '=', 1);
   if (scope.ownOnly) q = q.where('c.assigned_to', '=', scope.viewer.id);
-  const rows = await q.orderBy(sql`c.name collate nocase`).limit(500).execute();
+  const match = search ? ftsQuery(search) : null;
+  if (match) q = q.where('c.id', 'in', (eb) => eb.selectFrom('companies_fts').select('rowid').where(sql<boolean>`companies_fts match ${match}`));
+  const rows = await q.orderBy(sql`c.name collate nocase`).limit(limit).execute();
   if (currentId && !rows.some((r) => r.id === currentId)) {
     const cur = await db.selectFrom('companies').select(['id', 'name']).where('id', '=', currentId).executeTakeFirst();
     if (cur) rows.unshift(cur);

@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { scopeFor } from '../../lib/access.js';
 import { NotFoundError } from '../../lib/errors.js';
 import { idParam, redirectAfterPost, wantsFragment } from '../../lib/http.js';
+import { asFormBody } from '../../lib/forms.js';
 import { registerResourceRoutes } from '../../lib/resource-routes.js';
 import { viewerOf } from '../../plugins/session.js';
 import { directoryOptions } from '../directories/directories.queries.js';
@@ -61,6 +62,16 @@ const companiesRoutes: FastifyPluginAsync = async (app) => {
       customers: await customersOfCompany(db, scope, c.id),
       deals: await dealsLinkedTo(db, scope, { company_id: c.id }),
     }),
+  });
+
+  // Type-to-find for company selects on other forms: the matching options, current choice kept.
+  app.get('/companies/options', async (request, reply) => {
+    const scope = await scopeFor(app.db, viewerOf(request));
+    const query = asFormBody(request.query);
+    const current = Number(query.company_id) || null;
+    const search = query.company_id_search;
+    const options = await q.companyOptions(app.db, scope, current, typeof search === 'string' ? search.slice(0, 100) : '', 50);
+    return reply.render('partials/_options', { options, current, blank: 'No company' });
   });
 
   app.post('/companies/:id/toggle-active', async (request, reply) => {

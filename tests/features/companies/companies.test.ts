@@ -233,3 +233,19 @@ t.test('text with <script> renders as text on list, detail and form', async (t) 
     t.notMatch(body, /<img src=x/, url);
   }
 });
+
+t.test('company selects on other forms find companies by typing', async (t) => {
+  const { app } = await buildTestApp(t);
+  const rep = await makeUser(app);
+  for (let i = 0; i < 60; i++) await makeCompany(app, rep, { name: `Aardvark ${String(i).padStart(2, '0')}` });
+  const zulu = await makeCompany(app, rep, { name: 'Zulu Freight' });
+  const c = await loginAs(app, rep);
+  const res = await c.get('/companies/options?company_id_search=zulu');
+  t.match(res.body, new RegExp(`<option value="${zulu}" >Zulu Freight</option>`));
+  t.notMatch(res.body, /Aardvark/);
+  const kept = await c.get(`/companies/options?company_id_search=aard&company_id=${zulu}`);
+  t.match(kept.body, new RegExp(`<option value="${zulu}" selected>Zulu Freight`), 'the current choice stays');
+  t.equal((kept.body.match(/<option/g) ?? []).length, 52, 'blank + 50 matches + the current one');
+  const form = await c.get('/contacts/new');
+  t.match(form.body, /hx-get="\/companies\/options"/);
+});
