@@ -31,7 +31,8 @@ export function parseQuery<S extends z.ZodType>(schema: S, query: unknown): z.ou
   if (result.success) return result.data;
   const cleaned: FormBody = { ...asFormBody(query) };
   for (const issue of result.error.issues) delete cleaned[String(issue.path[0])];
-  return schema.parse(cleaned);
+  const retry = schema.safeParse(cleaned);
+  return retry.success ? retry.data : schema.parse({});
 }
 
 const trimmed = z.preprocess((v) => (typeof v === 'string' ? v.trim() : v), z.string());

@@ -48,8 +48,9 @@ export const passwordChangeSchema = z
 
 export const setupSchema = userCreateSchema.omit({ role: true }).extend({ token: z.string().min(1) });
 
+/** Sign-in never fails on a malformed field: it falls back to empty and gets the usual message. */
 export const loginSchema = z.object({
-  email: z.string().trim().max(254).default(''),
-  password: z.string().max(200).default(''),
-  next: z.string().optional(),
+  email: z.string().trim().max(254).catch(''),
+  password: z.string().max(200).catch(''),
+  next: z.string().optional().catch(undefined),
 });
