@@ -106,6 +106,19 @@ const dealsRoutes: FastifyPluginAsync = async (app) => {
     return reply.render('deals/_stage_select', { stages: stages.map((s) => ({ value: s.id, label: s.name })), values: {}, errors: {} });
   });
 
+  app.get('/deals/parties', async (request, reply) => {
+    const scope = await scopeOf(request);
+    const query = asFormBody(request.query);
+    const companyId = Number(query.company_id) || null;
+    const linked = [query.contact_ids].flat().map(Number).filter((n) => Number.isInteger(n) && n > 0);
+    return reply.render('deals/_parties', {
+      customers: await customerOptions(app.db, scope, companyId, Number(query.customer_id) || null),
+      contacts: await contactOptions(app.db, scope, companyId, linked),
+      values: { customer_id: query.customer_id, contact_ids: linked.map(String) },
+      errors: {},
+    });
+  });
+
   app.get('/deals/board', async (request, reply) => {
     const scope = await scopeOf(request);
     const query = asFormBody(request.query);

@@ -275,3 +275,21 @@ t.test('the board filters by owner: headers, cards, load more and moves follow t
   const moved = await c.post(`/deals/${mine}/move`, { stage_id: by('Won').id, board_assigned_to: String(rep.id) }, { headers: { 'hx-request': 'true', 'hx-target': `deal-${mine}` } });
   t.match(moved.body, new RegExp(`id="stage-head-${by('Lead').id}"[\\s\\S]*?column-count[^>]*>1<`), 'the header counts only the filtered owner');
 });
+
+t.test('the deal form offers the chosen company\'s customers and contacts', async (t) => {
+  const { app } = await buildTestApp(t);
+  const rep = await makeUser(app);
+  const acme = await makeCompany(app, rep, { name: 'Acme' });
+  const other = await makeCompany(app, rep, { name: 'Other' });
+  await makeCustomer(app, rep, { name: 'Acme Buying', company_id: acme });
+  await makeCustomer(app, rep, { name: 'Other Buying', company_id: other });
+  await makeContact(app, rep, { first_name: 'Ann', last_name: 'Acme', company_id: acme });
+  const bob = await makeContact(app, rep, { first_name: 'Bob', last_name: 'Other', company_id: other });
+  const c = await loginAs(app, rep);
+  const res = await c.get(`/deals/parties?company_id=${acme}&contact_ids=${bob}`);
+  t.match(res.body, /^<div id="deal-parties"/);
+  t.match(res.body, /Acme Buying/);
+  t.notMatch(res.body, /Other Buying/);
+  t.match(res.body, /Ann Acme/);
+  t.match(res.body, new RegExp(`<option value="${bob}" selected>Bob Other`), 'a contact already chosen stays');
+});
