@@ -48,6 +48,7 @@ export function extraPages(sqlite: SQLite.Database): BenchPage[] {
   const pages: BenchPage[] = [
     { name: 'board: default pipeline', url: '/deals/board' },
     { name: 'board: pipeline by id', url: `/deals/board?pipeline_id=${pipeline.id}` },
+    { name: 'board: my deals only', url: '/deals/board?assigned_to=me' },
     { name: 'deals: list', url: '/deals' },
     { name: 'deals: open, sorted by value', url: '/deals?status=open&sort=value' },
     { name: 'deals: search "hooli"', url: '/deals?q=hooli', headers: { 'hx-request': 'true', 'hx-target': 'deals-rows' } },
