@@ -1,0 +1,58 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import t from 'tap';
+import type { Database } from '../../src/db/schema.js';
+import { openDatabase } from '../../src/db/database.js';
+import { migrateToLatest } from '../../src/db/migrate.js';
+
+type Tables = Exclude<keyof Database, `${string}_fts`>;
+
+/**
+ * Every column of schema.ts, written out. TypeScript checks this object matches the Database
+ * interface exactly (no column missing, none extra); the test checks the migrated file matches it.
+ */
+const COLUMNS: { [T in Tables]: { [C in keyof Database[T]]-?: true } } = {
+  users: { id: true, name: true, email: true, password_hash: true, role: true, is_active: true, time_zone: true, version: true, created_at: true, updated_at: true },
+  sessions: { id: true, user_id: true, created_at: true, last_seen_at: true, expires_at: true, ip: true, user_agent: true },
+  audit_entries: { id: true, entity_type: true, entity_id: true, action: true, changes: true, user_id: true, created_at: true },
+  settings: { key: true, value: true, updated_at: true },
+  industries: { id: true, name: true, is_active: true, position: true, created_at: true, updated_at: true },
+  company_sizes: { id: true, name: true, is_active: true, position: true, created_at: true, updated_at: true },
+  lead_sources: { id: true, name: true, is_active: true, position: true, created_at: true, updated_at: true },
+  lost_reasons: { id: true, name: true, is_active: true, position: true, created_at: true, updated_at: true },
+  products: { id: true, name: true, is_active: true, position: true, created_at: true, updated_at: true, code: true, price_cents: true },
+  campaigns: { id: true, name: true, is_active: true, position: true, created_at: true, updated_at: true, channel: true, starts_on: true, ends_on: true, budget_cents: true },
+  companies: {
+    id: true, name: true, website: true, phone: true, email: true, street: true, city: true, state: true, postal_code: true, country: true,
+    industry_id: true, size_id: true, description: true, assigned_to: true, is_active: true, version: true, created_at: true, updated_at: true,
+  },
+  contacts: { id: true, first_name: true, last_name: true, position: true, email: true, phone: true, company_id: true, assigned_to: true, version: true, created_at: true, updated_at: true },
+  customer_groups: { id: true, name: true, code: true, description: true, discount_percent: true, priority: true, is_active: true, version: true, created_at: true, updated_at: true },
+  customers: { id: true, name: true, email: true, phone: true, company_id: true, customer_group_id: true, assigned_to: true, version: true, created_at: true, updated_at: true },
+  notes: { id: true, entity_type: true, entity_id: true, body: true, user_id: true, created_at: true, updated_at: true },
+  pipelines: { id: true, name: true, description: true, is_active: true, is_default: true, position: true, version: true, created_at: true, updated_at: true },
+  deal_stages: { id: true, pipeline_id: true, name: true, color: true, probability: true, rotting_days: true, is_default: true, is_won: true, is_lost: true, position: true, created_at: true, updated_at: true },
+  deals: {
+    id: true, title: true, description: true, value_cents: true, expected_close_date: true, probability: true, pipeline_id: true, stage_id: true,
+    company_id: true, customer_id: true, assigned_to: true, actual_close_date: true, lost_reason: true, lost_reason_id: true, lead_id: true,
+    stage_entered_at: true, last_activity_at: true, version: true, created_at: true, updated_at: true,
+  },
+  deal_contacts: { deal_id: true, contact_id: true },
+  deal_stage_history: { id: true, deal_id: true, from_stage_id: true, to_stage_id: true, user_id: true, created_at: true },
+  deal_stage_totals: { stage_id: true, assigned_to: true, deals: true, value_cents: true, weighted: true },
+};
+
+t.test('the migrated database matches schema.ts, table by table and column by column', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orchard-schema-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const { db, sqlite } = openDatabase(path.join(dir, 's.db'));
+  t.teardown(() => db.destroy());
+  await migrateToLatest(db, sqlite);
+  const tables = (sqlite.prepare("select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name not like 'kysely_%' and name not like '%_fts%'").all() as { name: string }[]).map((r) => r.name).sort();
+  t.same(tables, Object.keys(COLUMNS).sort(), 'the same tables');
+  for (const [table, columns] of Object.entries(COLUMNS)) {
+    const actual = (sqlite.prepare(`select name from pragma_table_info('${table}')`).all() as { name: string }[]).map((r) => r.name).sort();
+    t.same(actual, Object.keys(columns).sort(), `${table}: the same columns`);
+  }
+});
