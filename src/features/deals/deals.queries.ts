@@ -52,7 +52,8 @@ function sortOf(f: Partial<DealFilters>) {
   return { join: s.join, order: sql.raw(`${s.sql} ${dir}, d.id ${dir}`) };
 }
 
-function rowsBase(db: Executor) {
+/** A deal with everything it names: pipeline, stage, company, customer, assignee, lost reason. */
+function joined(db: Executor) {
   return db
     .selectFrom('deals as d')
     .innerJoin('pipelines as p', 'p.id', 'd.pipeline_id')
@@ -60,7 +61,11 @@ function rowsBase(db: Executor) {
     .leftJoin('companies as c', 'c.id', 'd.company_id')
     .leftJoin('customers as k', 'k.id', 'd.customer_id')
     .leftJoin('users as u', 'u.id', 'd.assigned_to')
-    .leftJoin('lost_reasons as lr', 'lr.id', 'd.lost_reason_id')
+    .leftJoin('lost_reasons as lr', 'lr.id', 'd.lost_reason_id');
+}
+
+function rowsBase(db: Executor) {
+  return joined(db)
     .select([
       'd.id', 'd.title', 'd.value_cents', 'd.probability', 'd.expected_close_date', 'd.actual_close_date', 'd.pipeline_id', 'd.stage_id',
       'd.company_id', 'd.customer_id', 'd.assigned_to', 'd.created_at', 'd.lost_reason', 'd.last_activity_at',
@@ -125,14 +130,7 @@ export async function dealsLinkedTo(db: Executor, scope: Scope, link: { company_
 }
 
 export async function findDeal(db: Executor, scope: Scope, id: number) {
-  let q = db
-    .selectFrom('deals as d')
-    .innerJoin('pipelines as p', 'p.id', 'd.pipeline_id')
-    .innerJoin('deal_stages as s', 's.id', 'd.stage_id')
-    .leftJoin('companies as c', 'c.id', 'd.company_id')
-    .leftJoin('customers as k', 'k.id', 'd.customer_id')
-    .leftJoin('users as u', 'u.id', 'd.assigned_to')
-    .leftJoin('lost_reasons as lr', 'lr.id', 'd.lost_reason_id')
+  let q = joined(db)
     .selectAll('d')
     .select([
       'p.name as pipeline_name', 's.name as stage_name', 's.color as stage_color', 's.is_won', 's.is_lost', 's.rotting_days',
