@@ -5,7 +5,7 @@ import { openDatabase } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
 import { backupTo, integrityCheck, isServerRunning, restoreFrom } from './db/backup.js';
 import { serve } from './server.js';
-import { createUser } from './features/users/users.service.js';
+import { createUser, withPasswordHash } from './features/users/users.service.js';
 import { userCreateSchema } from './features/users/users.schemas.js';
 import { fieldErrorsFrom } from './lib/forms.js';
 import { seedDemo } from './seed/demo.js';
@@ -83,7 +83,8 @@ async function run(argv: string[]): Promise<number> {
         throw new UsageError(Object.entries(errs).map(([k, v]) => `--${k}: ${v}`).join('\n'));
       }
       await withDb(async ({ db }) => {
-        const id = await createUser(db, null, parsed.data);
+        const user = await withPasswordHash(parsed.data);
+        const id = await db.transaction().execute((trx) => createUser(trx, null, user));
         console.log(`Created ${parsed.data.role} ${parsed.data.email} (id ${id}).`);
       });
       return 0;

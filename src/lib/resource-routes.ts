@@ -9,6 +9,7 @@ import { idParam, redirectAfterPost, wantsFragment } from './http.js';
 import { listView, pageInfo, type ListBase } from './listing.js';
 import { sendCsv, type CsvColumn } from './csv.js';
 import { viewerOf } from '../plugins/session.js';
+import type { Trx } from './writes.js';
 import { timelinePage } from '../features/timeline/timeline.present.js';
 
 type DB = Kysely<Database>;
@@ -37,9 +38,9 @@ export interface Resource<P extends ListBase, Row, Rec extends { id: number; ass
   newValues: (scope: Scope, query: Record<string, unknown>) => FormBody;
   find: (db: DB, scope: Scope, id: number) => Promise<Rec | undefined>;
   nameOf: (rec: Rec) => string;
-  create: (db: DB, scope: Scope, input: I, body: FormBody) => Promise<number>;
-  update: (db: DB, scope: Scope, id: number, input: I, body: FormBody) => Promise<void>;
-  remove: (db: DB, scope: Scope, id: number) => Promise<unknown>;
+  create: (trx: Trx, scope: Scope, input: I, body: FormBody) => Promise<number>;
+  update: (trx: Trx, scope: Scope, id: number, input: I, body: FormBody) => Promise<void>;
+  remove: (trx: Trx, scope: Scope, id: number) => Promise<unknown>;
   showData: (db: DB, scope: Scope, rec: Rec) => Promise<Record<string, unknown>>;
   /** Who may create, edit and delete (default: everyone, with the rep assignment rule). */
   manage?: (scope: Scope) => boolean;
@@ -96,7 +97,8 @@ export function registerResourceRoutes<P extends ListBase, Row, Rec extends { id
     const body = asFormBody(request.body);
     return submitForm(
       async () => {
-        const id = await r.create(app.db, scope, parseForm(r.formSchema, body), body);
+        const input = parseForm(r.formSchema, body);
+        const id = await app.db.transaction().execute((trx) => r.create(trx, scope, input, body));
         reply.flash('success', `${r.noun[0].toUpperCase()}${r.noun.slice(1)} created.`);
         return redirectAfterPost(request, reply, `${r.path}/${id}`);
       },
@@ -137,7 +139,8 @@ export function registerResourceRoutes<P extends ListBase, Row, Rec extends { id
     const body = asFormBody(request.body);
     return submitForm(
       async () => {
-        await r.update(app.db, scope, id, parseForm(r.formSchema, body), body);
+        const input = parseForm(r.formSchema, body);
+        await app.db.transaction().execute((trx) => r.update(trx, scope, id, input, body));
         reply.flash('success', `${r.noun[0].toUpperCase()}${r.noun.slice(1)} saved.`);
         return redirectAfterPost(request, reply, `${r.path}/${id}`);
       },
@@ -150,7 +153,7 @@ export function registerResourceRoutes<P extends ListBase, Row, Rec extends { id
     requireManage(scope);
     const id = idParam(request);
     const rec = await load(scope, id);
-    await r.remove(app.db, scope, id);
+    await app.db.transaction().execute((trx) => r.remove(trx, scope, id));
     reply.flash('success', `${r.nameOf(rec)} was deleted.`);
     return redirectAfterPost(request, reply, r.path);
   });

@@ -5,6 +5,7 @@ import { createCompany } from '../features/companies/companies.service.js';
 import { createContact } from '../features/contacts/contacts.service.js';
 import { createCustomer } from '../features/customers/customers.service.js';
 import { createCustomerGroup } from '../features/customer-groups/customer-groups.service.js';
+import type { Trx } from '../lib/writes.js';
 import type { DemoContext } from './demo.js';
 
 const COMPANIES: [string, string, string, string][] = [
@@ -24,7 +25,10 @@ const LAST = ['Bennett', 'Okoye', 'Larsen', 'Moreau', 'Tanaka', 'Fischer', 'Alva
 const POSITIONS = ['CEO', 'Head of Purchasing', 'Operations Manager', 'CFO', 'IT Director', 'Procurement Lead', 'VP Sales', 'Office Manager', 'CTO', 'Buyer'];
 
 export async function seedCustomerDatabase(ctx: DemoContext): Promise<string> {
-  const { db } = ctx;
+  return ctx.db.transaction().execute((trx) => seedCustomersIn(trx, ctx));
+}
+
+async function seedCustomersIn(db: Trx, ctx: DemoContext): Promise<string> {
   const existing = await db.selectFrom('companies').select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow();
   if (Number(existing.n) > 0) return 'Customer database: already seeded.';
   const settings = await getSettings(db);
@@ -41,7 +45,7 @@ export async function seedCustomerDatabase(ctx: DemoContext): Promise<string> {
     ['Enterprise', 'ENT', '8', '40', 'Large accounts with framework agreements.'],
     ['Partners', 'PARTNER', '15', '20', 'Implementation and referral partners.'],
   ] as const).entries()) {
-    groups.push(await createCustomerGroup(db, admin, { name, code, discount_percent: discount ? Number(discount) : null, priority: Number(priority), description, is_active: i < 4 ? 1 : 0 }, {}));
+    groups.push(await createCustomerGroup(db, scope, { name, code, discount_percent: discount ? Number(discount) : null, priority: Number(priority), description, is_active: i < 4 ? 1 : 0 }, {}));
   }
 
   const companyIds: number[] = [];

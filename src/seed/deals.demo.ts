@@ -4,6 +4,7 @@ import { getSettings } from '../features/settings/settings.queries.js';
 import { createPipeline, createStage } from '../features/pipelines/pipelines.service.js';
 import { listPipelines, listStages } from '../features/pipelines/pipelines.queries.js';
 import { createDeal } from '../features/deals/deals.service.js';
+import type { Trx } from '../lib/writes.js';
 import type { DemoContext } from './demo.js';
 
 const PRODUCTS = ['Platform licence', 'Onboarding package', 'Annual support', 'Team seats', 'Analytics add-on', 'Integration project', 'Training day', 'Hardware bundle'];
@@ -14,7 +15,10 @@ function daysAgo(n: number): string {
 
 /** Two pipelines, ~120 deals across stages; won and lost ones closed over the last six months. */
 export async function seedDeals(ctx: DemoContext): Promise<string> {
-  const { db } = ctx;
+  return ctx.db.transaction().execute((trx) => seedDealsIn(trx, ctx));
+}
+
+async function seedDealsIn(db: Trx, ctx: DemoContext): Promise<string> {
   const existing = await db.selectFrom('deals').select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow();
   if (Number(existing.n) > 0) return 'Deals: already seeded.';
   const settings = await getSettings(db);

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { findUserByEmail } from '../features/users/users.queries.js';
-import { createUser } from '../features/users/users.service.js';
+import { createUser, withPasswordHash } from '../features/users/users.service.js';
 import { seedCustomerDatabase } from './customers.demo.js';
 import { seedDeals } from './deals.demo.js';
 
@@ -27,7 +27,12 @@ export async function seedDemoTeam(db: Kysely<Database>): Promise<DemoContext> {
   const userIds: Record<string, number> = {};
   for (const u of DEMO_TEAM) {
     const existing = await findUserByEmail(db, u.email);
-    userIds[u.email] = existing?.id ?? (await createUser(db, null, { ...u, password: DEMO_PASSWORD + '-2026' }));
+    if (existing) {
+      userIds[u.email] = existing.id;
+      continue;
+    }
+    const user = await withPasswordHash({ ...u, password: DEMO_PASSWORD + '-2026' });
+    userIds[u.email] = await db.transaction().execute((trx) => createUser(trx, null, user));
   }
   const repIds = DEMO_TEAM.filter((u) => u.role === 'rep').map((u) => userIds[u.email]);
   return { db, userIds, repIds, adminId: userIds['admin@orchard.test'] };

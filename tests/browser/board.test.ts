@@ -2,7 +2,7 @@ import t from 'tap';
 import type { Page } from 'playwright-core';
 import { openDatabase } from '../../src/db/database.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
-import { createUser } from '../../src/features/users/users.service.js';
+import { createUser, withPasswordHash } from '../../src/features/users/users.service.js';
 import { createDeal } from '../../src/features/deals/deals.service.js';
 import { getSettings } from '../../src/features/settings/settings.queries.js';
 import { jsErrors, openBrowser, shot, signIn, startServer } from './helpers.js';
@@ -11,11 +11,12 @@ import { jsErrors, openBrowser, shot, signIn, startServer } from './helpers.js';
 async function prepare(dbFile: string): Promise<void> {
   const { db, sqlite } = openDatabase(dbFile);
   await migrateToLatest(db, sqlite);
-  const id = await createUser(db, null, { name: 'Admin Person', email: 'admin@orchard.test', password: 'admin-password-1', role: 'admin' });
+  const admin = await withPasswordHash({ name: 'Admin Person', email: 'admin@orchard.test', password: 'admin-password-1', role: 'admin' as const });
+  const id = await db.transaction().execute((trx) => createUser(trx, null, admin));
   const scope = { viewer: { id, name: 'Admin Person', email: 'admin@orchard.test', role: 'admin' as const, timeZone: 'UTC', sessionId: '' }, ownOnly: false, settings: await getSettings(db) };
   const sales = await db.selectFrom('pipelines').select('id').where('name', '=', 'Sales').executeTakeFirstOrThrow();
   for (const [title, value] of [['Alpha rollout', 1_000_000], ['Beta licences', 250_000], ['Gamma support', 50_000]] as const) {
-    await createDeal(db, scope, { title, description: null, value, expected_close_date: null, probability: null, pipeline_id: sales.id, stage_id: null, company_id: null, customer_id: null, contact_ids: [], assigned_to: id, lost_reason_id: null, lost_reason: null }, {});
+    await db.transaction().execute((trx) => createDeal(trx, scope, { title, description: null, value, expected_close_date: null, probability: null, pipeline_id: sales.id, stage_id: null, company_id: null, customer_id: null, contact_ids: [], assigned_to: id, lost_reason_id: null, lost_reason: null }, {}));
   }
   await db.destroy();
 }
@@ -133,12 +134,14 @@ t.test('a long column loads more cards as it scrolls; the deal form follows the 
     const scope = { viewer: { id: admin.id, name: admin.name, email: admin.email, role: 'admin' as const, timeZone: 'UTC', sessionId: '' }, ownOnly: false, settings: await getSettings(db) };
     const sales = await db.selectFrom('pipelines').select('id').where('name', '=', 'Sales').executeTakeFirstOrThrow();
     for (let i = 0; i < 30; i++) {
-      await createDeal(db, scope, { title: `Bulk deal ${i}`, description: null, value: 10_000, expected_close_date: null, probability: null, pipeline_id: sales.id, stage_id: null, company_id: null, customer_id: null, contact_ids: [], assigned_to: admin.id, lost_reason_id: null, lost_reason: null }, {});
+      await db.transaction().execute((trx) => createDeal(trx, scope, { title: `Bulk deal ${i}`, description: null, value: 10_000, expected_close_date: null, probability: null, pipeline_id: sales.id, stage_id: null, company_id: null, customer_id: null, contact_ids: [], assigned_to: admin.id, lost_reason_id: null, lost_reason: null }, {}));
     }
     const { createPipeline, createStage } = await import('../../src/features/pipelines/pipelines.service.js');
-    const renewals = await createPipeline(db, scope.viewer, { name: 'Renewals', description: null, is_active: 1, is_default: 0 }, {});
-    await createStage(db, scope.viewer, renewals, { name: 'Upcoming', color: '#94a3b8', probability: 60, rotting_days: null, is_default: 1, is_won: 0, is_lost: 0 }, {});
-    await createStage(db, scope.viewer, renewals, { name: 'Renewed', color: '#16a34a', probability: 100, rotting_days: null, is_default: 0, is_won: 1, is_lost: 0 }, {});
+    await db.transaction().execute(async (trx) => {
+      const renewals = await createPipeline(trx, scope.viewer, { name: 'Renewals', description: null, is_active: 1, is_default: 0 }, {});
+      await createStage(trx, scope.viewer, renewals, { name: 'Upcoming', color: '#94a3b8', probability: 60, rotting_days: null, is_default: 1, is_won: 0, is_lost: 0 }, {});
+      await createStage(trx, scope.viewer, renewals, { name: 'Renewed', color: '#16a34a', probability: 100, rotting_days: null, is_default: 0, is_won: 1, is_lost: 0 }, {});
+    });
     await db.destroy();
   });
   t.teardown(server.stop);

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Role } from '../../src/db/schema.js';
-import { createUser } from '../../src/features/users/users.service.js';
+import { createUser, withPasswordHash } from '../../src/features/users/users.service.js';
 
 export const PASSWORD = 'correct-horse-battery';
 let seq = 0;
@@ -16,7 +16,8 @@ export interface TestUser {
 export async function makeUser(app: FastifyInstance, over: Partial<Omit<TestUser, 'id'>> = {}): Promise<TestUser> {
   seq += 1;
   const u = { name: over.name ?? `User ${seq}`, email: over.email ?? `user${seq}-${Date.now()}@example.test`, password: over.password ?? PASSWORD, role: over.role ?? 'rep' };
-  const id = await createUser(app.db, null, u);
+  const hashed = await withPasswordHash(u);
+  const id = await app.db.transaction().execute((trx) => createUser(trx, null, hashed));
   return { id, ...u };
 }
 
@@ -32,22 +33,26 @@ async function scopeOf(app: FastifyInstance, user: TestUser): Promise<Scope> {
 }
 
 export async function makeCompany(app: FastifyInstance, by: TestUser, over: Record<string, unknown> = {}): Promise<number> {
-  return createCompany(app.db, await scopeOf(app, by), {
+  const scope = await scopeOf(app, by);
+  return app.db.transaction().execute((trx) => createCompany(trx, scope, {
     name: 'Company', website: null, phone: null, email: null, street: null, city: null, state: null, postal_code: null, country: null,
     industry_id: null, size_id: null, description: null, assigned_to: null, is_active: 1, ...over,
-  } as never, {});
+  } as never, {}));
 }
 
 export async function makeContact(app: FastifyInstance, by: TestUser, over: Record<string, unknown> = {}): Promise<number> {
-  return createContact(app.db, await scopeOf(app, by), { first_name: 'Pat', last_name: 'Doe', position: null, email: null, phone: null, company_id: null, assigned_to: null, ...over } as never, {});
+  const scope = await scopeOf(app, by);
+  return app.db.transaction().execute((trx) => createContact(trx, scope, { first_name: 'Pat', last_name: 'Doe', position: null, email: null, phone: null, company_id: null, assigned_to: null, ...over } as never, {}));
 }
 
 export async function makeCustomer(app: FastifyInstance, by: TestUser, over: Record<string, unknown> = {}): Promise<number> {
-  return createCustomer(app.db, await scopeOf(app, by), { name: 'Customer', email: null, phone: null, company_id: null, customer_group_id: null, assigned_to: null, ...over } as never, {});
+  const scope = await scopeOf(app, by);
+  return app.db.transaction().execute((trx) => createCustomer(trx, scope, { name: 'Customer', email: null, phone: null, company_id: null, customer_group_id: null, assigned_to: null, ...over } as never, {}));
 }
 
 export async function makeCustomerGroup(app: FastifyInstance, by: TestUser, over: Record<string, unknown> = {}): Promise<number> {
-  return createCustomerGroup(app.db, (await scopeOf(app, by)).viewer, { name: 'Group', code: `G${++seq}`, description: null, discount_percent: null, priority: 1, is_active: 1, ...over } as never, {});
+  const scope = await scopeOf(app, by);
+  return app.db.transaction().execute((trx) => createCustomerGroup(trx, scope, { name: 'Group', code: `G${++seq}`, description: null, discount_percent: null, priority: 1, is_active: 1, ...over } as never, {}));
 }
 
 import { createDeal } from '../../src/features/deals/deals.service.js';
@@ -61,8 +66,9 @@ export async function stagesOf(app: FastifyInstance, pipelineName = 'Sales') {
 
 export async function makeDeal(app: FastifyInstance, by: TestUser, over: Record<string, unknown> = {}): Promise<number> {
   const { pipeline } = await stagesOf(app);
-  return createDeal(app.db, await scopeOf(app, by), {
+  const scope = await scopeOf(app, by);
+  return app.db.transaction().execute((trx) => createDeal(trx, scope, {
     title: 'Deal', description: null, value: 100_000, expected_close_date: null, probability: null, pipeline_id: pipeline.id, stage_id: null,
     company_id: null, customer_id: null, contact_ids: [], assigned_to: by.id, lost_reason_id: null, lost_reason: null, ...over,
-  } as never, {});
+  } as never, {}));
 }

@@ -4,7 +4,7 @@ import { dummyPasswordHash, verifyPassword } from '../../lib/password.js';
 import { SESSION_COOKIE, SESSION_IDLE_DAYS, setSessionCookie } from '../../plugins/session.js';
 import { createSession, deleteSessionByToken } from './sessions.queries.js';
 import { countUsers, findUserByEmail } from '../users/users.queries.js';
-import { createUser } from '../users/users.service.js';
+import { createUser, withPasswordHash } from '../users/users.service.js';
 import { loginSchema, setupSchema } from '../users/users.schemas.js';
 import { LoginLimiter } from './login-limiter.js';
 
@@ -84,7 +84,8 @@ const authRoutes: FastifyPluginAsync<{ limiter?: LoginLimiter }> = async (app, o
     return submitForm(
       async () => {
         const input = parseForm(setupSchema, body);
-        const id = await createUser(app.db, null, { ...input, role: 'admin' }, body);
+        const admin = await withPasswordHash({ ...input, role: 'admin' as const });
+        const id = await app.db.transaction().execute((trx) => createUser(trx, null, admin, body));
         app.setupToken = null;
         await signIn(request, reply, id);
         reply.flash('success', `Welcome to Orchard, ${input.name}.`);

@@ -2,6 +2,8 @@ import { sql, type Kysely, type SelectQueryBuilder, type Transaction } from 'kys
 import type { Company, Database } from '../../db/schema.js';
 import type { Scope } from '../../lib/access.js';
 import { ftsQuery, pageByIds } from '../../lib/listing.js';
+import { company, visible } from '../../lib/entities.js';
+import { withCurrent, type CurrentChoice } from '../../lib/links.js';
 import type { CompanyFilters, CompanyInput } from './companies.schemas.js';
 
 type Executor = Kysely<Database> | Transaction<Database>;
@@ -138,16 +140,19 @@ export async function companyDependents(db: Executor, id: number): Promise<{ nou
   ];
 }
 
-/** Companies for a select box: a bounded list by name (plus the current one). */
-export async function companyOptions(db: Executor, scope: Scope, currentId?: number | null, search = '', limit = 500): Promise<{ value: number; label: string }[]> {
-  let q = db.selectFrom('companies as c').select(['c.id', 'c.name']).where('c.is_active', '=', 1);
-  if (scope.ownOnly) q = q.where('c.assigned_to', '=', scope.viewer.id);
+/**
+ * Companies for a select box: a bounded list by name, visible to the viewer, with the current
+ * choice kept (see withCurrent).
+ */
+export async function companyOptions(db: Executor, scope: Scope, current: CurrentChoice, search = '', limit = 500): Promise<{ value: number; label: string }[]> {
   const match = search ? ftsQuery(search) : null;
-  if (match) q = q.where('c.id', 'in', (eb) => eb.selectFrom('companies_fts').select('rowid').where(sql<boolean>`companies_fts match ${match}`));
-  const rows = await q.orderBy(sql`c.name collate nocase`).limit(limit).execute();
-  if (currentId && !rows.some((r) => r.id === currentId)) {
-    const cur = await db.selectFrom('companies').select(['id', 'name']).where('id', '=', currentId).executeTakeFirst();
-    if (cur) rows.unshift(cur);
-  }
-  return rows.map((r) => ({ value: r.id, label: r.name }));
+  const rows = await visible
+    .companies(db, scope)
+    .select(['c.id', 'c.name'])
+    .where('c.is_active', '=', 1)
+    .$if(Boolean(match), (q) => q.where('c.id', 'in', (eb) => eb.selectFrom('companies_fts').select('rowid').where(sql<boolean>`companies_fts match ${match}`)))
+    .orderBy(sql`c.name collate nocase`)
+    .limit(limit)
+    .execute();
+  return (await withCurrent(db, scope, company, rows, current)).map((r) => ({ value: r.id, label: r.name }));
 }

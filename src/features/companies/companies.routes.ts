@@ -77,7 +77,7 @@ const companiesRoutes: FastifyPluginAsync = async (app) => {
   app.post('/companies/:id/toggle-active', async (request, reply) => {
     const scope = await scopeFor(app.db, viewerOf(request));
     const id = idParam(request);
-    await service.toggleCompanyActive(app.db, scope, id);
+    await app.db.transaction().execute((trx) => service.toggleCompanyActive(trx, scope, id));
     if (wantsFragment(request, `company-active-${id}`)) {
       const company = await q.findCompany(app.db, scope, id);
       if (!company) throw new NotFoundError();

@@ -2,6 +2,7 @@ import { sql, type Kysely, type SelectQueryBuilder, type Transaction } from 'kys
 import type { Contact, Database } from '../../db/schema.js';
 import type { Scope } from '../../lib/access.js';
 import { ftsQuery, pageByIds } from '../../lib/listing.js';
+import { contact, visible } from '../../lib/entities.js';
 import type { ContactFilters, ContactInput } from './contacts.schemas.js';
 
 type Executor = Kysely<Database> | Transaction<Database>;
@@ -112,4 +113,25 @@ export async function deleteContact(db: Executor, id: number): Promise<void> {
 
 export function contactName(c: { first_name: string | null; last_name: string | null }): string {
   return [c.first_name, c.last_name].filter(Boolean).join(' ');
+}
+
+/**
+ * Contacts for a deal form: the chosen company's people (or the first by name), visible to the
+ * viewer, plus the chosen ones — the record's own links as it names them, ids from a URL only
+ * when visible.
+ */
+export async function contactOptions(db: Executor, scope: Scope, companyId: number | null, chosen: number[], own: { id: number; name: string }[] = []) {
+  const rows = await visible
+    .contacts(db, scope)
+    .leftJoin('companies as c', 'c.id', 'p.company_id')
+    .select(['p.id', 'p.first_name', 'p.last_name', 'c.name as company_name'])
+    .$if(Boolean(companyId), (q) => q.where('p.company_id', '=', companyId))
+    .orderBy(sql`p.last_name collate nocase`)
+    .limit(300)
+    .execute();
+  const options = rows.map((r) => ({ value: r.id, label: contactName(r) + (r.company_name && !companyId ? ` · ${r.company_name}` : '') }));
+  const missing = chosen.filter((id) => !rows.some((r) => r.id === id));
+  const ownMissing = own.filter((o) => missing.includes(o.id));
+  const looked = await contact.named(db, scope, missing.filter((id) => !ownMissing.some((o) => o.id === id)));
+  return [...[...ownMissing, ...looked].map((r) => ({ value: r.id, label: r.name })), ...options];
 }

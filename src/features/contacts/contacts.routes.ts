@@ -37,8 +37,8 @@ const contactsRoutes: FastifyPluginAsync = async (app) => {
       { header: 'Created at', value: (r: Row) => r.created_at },
     ],
     formSchema: contactFormSchema,
-    formOptions: async (db, scope, rec) => ({
-      companies: await companyOptions(db, scope, rec?.company_id),
+    formOptions: async (db, scope, rec, values) => ({
+      companies: await companyOptions(db, scope, rec?.company_id ? { id: rec.company_id, name: rec.company_name ?? '' } : Number(values.company_id) || null),
       assignees: await assigneeOptions(db, rec?.assigned_to),
     }),
     newValues: (scope, query) => ({ assigned_to: scope.viewer.id, company_id: query.company_id }),

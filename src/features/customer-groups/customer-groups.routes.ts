@@ -45,9 +45,9 @@ const customerGroupsRoutes: FastifyPluginAsync = async (app) => {
     newValues: () => ({ is_active: 1, priority: 0 }),
     find: (db, _scope, id) => q.findCustomerGroup(db, id),
     nameOf: (g) => g.name,
-    create: (db, scope, input, body) => service.createCustomerGroup(db, scope.viewer, input, body),
-    update: (db, scope, id, input, body) => service.updateCustomerGroupFromForm(db, scope.viewer, id, input, body),
-    remove: (db, scope, id) => service.deleteCustomerGroupChecked(db, scope.viewer, id),
+    create: service.createCustomerGroup,
+    update: service.updateCustomerGroupFromForm,
+    remove: service.deleteCustomerGroupChecked,
     showData: async (db, scope, g) => ({ customers: await customersOfGroup(db, scope, g.id) }),
     manage: (scope) => canManage(scope.viewer),
   });

@@ -2,6 +2,8 @@ import { sql, type Kysely, type SelectQueryBuilder, type Transaction } from 'kys
 import type { Customer, Database } from '../../db/schema.js';
 import type { Scope } from '../../lib/access.js';
 import { ftsQuery, pageByIds } from '../../lib/listing.js';
+import { customer, visible } from '../../lib/entities.js';
+import { withCurrent, type CurrentChoice } from '../../lib/links.js';
 import type { CustomerFilters, CustomerInput } from './customers.schemas.js';
 
 type Executor = Kysely<Database> | Transaction<Database>;
@@ -126,4 +128,16 @@ export async function updateCustomer(db: Executor, id: number, version: number |
 
 export async function deleteCustomer(db: Executor, id: number): Promise<void> {
   await db.deleteFrom('customers').where('id', '=', id).execute();
+}
+
+/** Customers for a select box: those of the chosen company, bounded, visible, current choice kept. */
+export async function customerOptions(db: Executor, scope: Scope, companyId: number | null, current: CurrentChoice): Promise<{ value: number; label: string }[]> {
+  const rows = await visible
+    .customers(db, scope)
+    .select(['k.id', 'k.name'])
+    .$if(Boolean(companyId), (q) => q.where('k.company_id', '=', companyId))
+    .orderBy(sql`k.name collate nocase`)
+    .limit(300)
+    .execute();
+  return (await withCurrent(db, scope, customer, rows, current)).map((r) => ({ value: r.id, label: r.name }));
 }

@@ -38,8 +38,8 @@ const customersRoutes: FastifyPluginAsync = async (app) => {
       { header: 'Created at', value: (r: Row) => r.created_at },
     ],
     formSchema: customerFormSchema,
-    formOptions: async (db, scope, rec) => ({
-      companies: await companyOptions(db, scope, rec?.company_id),
+    formOptions: async (db, scope, rec, values) => ({
+      companies: await companyOptions(db, scope, rec?.company_id ? { id: rec.company_id, name: rec.company_name ?? '' } : Number(values.company_id) || null),
       groups: await customerGroupOptions(db, rec?.customer_group_id),
       assignees: await assigneeOptions(db, rec?.assigned_to),
     }),

@@ -11,6 +11,8 @@ import { todayIso } from '../../lib/time.js';
 import { viewerOf } from '../../plugins/session.js';
 import { assigneeOptions } from '../users/users.queries.js';
 import { companyOptions } from '../companies/companies.queries.js';
+import { customerOptions } from '../customers/customers.queries.js';
+import { contactName, contactOptions } from '../contacts/contacts.queries.js';
 import { directoryOptions } from '../directories/directories.queries.js';
 import { findDefaultPipeline, findStage, listPipelines, listStages } from '../pipelines/pipelines.queries.js';
 import * as q from './deals.queries.js';
@@ -18,7 +20,6 @@ import * as service from './deals.service.js';
 import { boardOwner, cardView, columnPage, columnTotals, loadBoard, parseCursor } from './deals.board.js';
 import { dealKey } from './deals.rules.js';
 import { dealFormSchema, dealListSchema, moveSchema } from './deals.schemas.js';
-import { customerOptions, contactOptions } from './deals.options.js';
 
 type Row = q.DealRow;
 
@@ -74,13 +75,16 @@ const dealsRoutes: FastifyPluginAsync = async (app) => {
     formOptions: async (db, scope, rec, values) => {
       const pipelineId = values.pipeline_id ?? rec?.pipeline_id;
       const companyId = Number(values.company_id ?? rec?.company_id) || null;
+      const customerId = Number(values.customer_id ?? rec?.customer_id) || null;
+      const linked = rec ? await q.dealContacts(db, rec.id) : [];
       const pipelines = (await listPipelines(db)).filter((p) => p.is_active || p.id === rec?.pipeline_id);
       return {
         pipelines: pipelines.map((p) => ({ value: p.id, label: p.is_active ? p.name : `${p.name} (disabled)` })),
         stages: (await stagesFor(pipelineId)).map((s) => ({ value: s.id, label: s.name })),
-        companies: await companyOptions(db, scope, companyId),
-        customers: await customerOptions(db, scope, companyId, Number(values.customer_id ?? rec?.customer_id) || null),
-        contacts: await contactOptions(db, scope, companyId, rec ? (await q.dealContacts(db, rec.id)).map((c) => c.id) : []),
+        // The deal's own links are named as the deal names them; ids typed or from a URL go through the scoped lookup.
+        companies: await companyOptions(db, scope, rec?.company_id && rec.company_id === companyId ? { id: rec.company_id, name: rec.company_name ?? '' } : companyId),
+        customers: await customerOptions(db, scope, companyId, rec?.customer_id && rec.customer_id === customerId ? { id: rec.customer_id, name: rec.customer_name ?? '' } : customerId),
+        contacts: await contactOptions(db, scope, companyId, linked.map((c) => c.id), linked.map((c) => ({ id: c.id, name: contactName(c) }))),
         assignees: await assigneeOptions(db, rec?.assigned_to),
         lostReasons: await directoryOptions(db, 'lost_reasons', rec?.lost_reason_id),
       };
@@ -146,7 +150,8 @@ const dealsRoutes: FastifyPluginAsync = async (app) => {
     const scope = await scopeOf(request);
     const id = idParam(request);
     const body = asFormBody(request.body);
-    const result = await service.moveDeal(app.db, scope, id, parseForm(moveSchema, body));
+    const input = parseForm(moveSchema, body);
+    const result = await app.db.transaction().execute((trx) => service.moveDeal(trx, scope, id, input));
     if (wantsFragment(request, `deal-${id}`)) {
       const [card, to, from, totals, lostReasons] = await Promise.all([
         q.findCard(app.db, scope, id),

@@ -47,7 +47,7 @@ const directoriesRoutes: FastifyPluginAsync = async (app) => {
     const body = asFormBody(request.body);
     return submitForm(
       async () => {
-        await service.createDirectoryItem(app.db, viewerOf(request), t.table, parseForm(DIRECTORY_SCHEMAS[t.table], body), body);
+        await app.db.transaction().execute((trx) => service.createDirectoryItem(trx, viewerOf(request), t.table, parseForm(DIRECTORY_SCHEMAS[t.table], body), body));
         reply.flash('success', `Added "${String(body.name).trim()}".`);
         return redirectAfterPost(request, reply, `/settings/directories/${t.kind}`);
       },
@@ -72,7 +72,7 @@ const directoriesRoutes: FastifyPluginAsync = async (app) => {
     const body = asFormBody(request.body);
     return submitForm(
       async () => {
-        await service.updateDirectoryItemChecked(app.db, viewerOf(request), t.table, t.id, parseForm(DIRECTORY_SCHEMAS[t.table], body), body);
+        await app.db.transaction().execute((trx) => service.updateDirectoryItemChecked(trx, viewerOf(request), t.table, t.id, parseForm(DIRECTORY_SCHEMAS[t.table], body), body));
         reply.flash('success', 'Saved.');
         return redirectAfterPost(request, reply, `/settings/directories/${t.kind}`);
       },
@@ -82,13 +82,13 @@ const directoriesRoutes: FastifyPluginAsync = async (app) => {
 
   app.post('/settings/directories/:kind/:id/toggle-active', staff, async (request, reply) => {
     const t = target(request);
-    await service.toggleDirectoryItem(app.db, viewerOf(request), t.table, t.id);
+    await app.db.transaction().execute((trx) => service.toggleDirectoryItem(trx, viewerOf(request), t.table, t.id));
     return redirectAfterPost(request, reply, `/settings/directories/${t.kind}`);
   });
 
   app.post('/settings/directories/:kind/:id/delete', staff, async (request, reply) => {
     const t = target(request);
-    const name = await service.deleteDirectoryItemChecked(app.db, viewerOf(request), t.table, t.id);
+    const name = await app.db.transaction().execute((trx) => service.deleteDirectoryItemChecked(trx, viewerOf(request), t.table, t.id));
     reply.flash('success', `Deleted "${name}".`);
     return redirectAfterPost(request, reply, `/settings/directories/${t.kind}`);
   });
@@ -96,7 +96,7 @@ const directoriesRoutes: FastifyPluginAsync = async (app) => {
   app.post('/settings/directories/:kind/reorder', staff, async (request, reply) => {
     const t = target(request);
     const { ids } = parseForm(reorderSchema, request.body);
-    await service.reorderDirectoryItems(app.db, viewerOf(request), t.table, ids);
+    await app.db.transaction().execute((trx) => service.reorderDirectoryItems(trx, viewerOf(request), t.table, ids));
     if (wantsFragment(request, `directory-${t.kind}`)) return reply.code(204).send();
     return redirectAfterPost(request, reply, `/settings/directories/${t.kind}`);
   });

@@ -30,7 +30,7 @@ const pipelinesRoutes: FastifyPluginAsync = async (app) => {
     const body = asFormBody(request.body);
     return submitForm(
       async () => {
-        const id = await service.createPipeline(app.db, viewerOf(request), parseForm(pipelineFormSchema, body), body);
+        const id = await app.db.transaction().execute((trx) => service.createPipeline(trx, viewerOf(request), parseForm(pipelineFormSchema, body), body));
         reply.flash('success', 'Pipeline created. Now add its stages.');
         return redirectAfterPost(request, reply, `/settings/pipelines/${id}/stages`);
       },
@@ -51,7 +51,7 @@ const pipelinesRoutes: FastifyPluginAsync = async (app) => {
     const body = asFormBody(request.body);
     return submitForm(
       async () => {
-        await service.updatePipeline(app.db, viewerOf(request), id, parseForm(pipelineFormSchema, body), body);
+        await app.db.transaction().execute((trx) => service.updatePipeline(trx, viewerOf(request), id, parseForm(pipelineFormSchema, body), body));
         reply.flash('success', 'Pipeline saved.');
         return redirectAfterPost(request, reply, '/settings/pipelines');
       },
@@ -60,19 +60,19 @@ const pipelinesRoutes: FastifyPluginAsync = async (app) => {
   });
 
   app.post('/settings/pipelines/:id/toggle-active', staff, async (request, reply) => {
-    const p = await service.togglePipelineActive(app.db, viewerOf(request), params(request).id);
+    const p = await app.db.transaction().execute((trx) => service.togglePipelineActive(trx, viewerOf(request), params(request).id));
     reply.flash('success', `${p.name} is ${p.is_active ? 'enabled' : 'disabled'}.`);
     return redirectAfterPost(request, reply, '/settings/pipelines');
   });
 
   app.post('/settings/pipelines/:id/delete', staff, async (request, reply) => {
-    const p = await service.deletePipeline(app.db, viewerOf(request), params(request).id);
+    const p = await app.db.transaction().execute((trx) => service.deletePipeline(trx, viewerOf(request), params(request).id));
     reply.flash('success', `${p.name} was deleted.`);
     return redirectAfterPost(request, reply, '/settings/pipelines');
   });
 
   app.post('/settings/pipelines/reorder', staff, async (request, reply) => {
-    await service.reorderPipelines(app.db, viewerOf(request), parseForm(reorderSchema, request.body).ids);
+    await app.db.transaction().execute((trx) => service.reorderPipelines(trx, viewerOf(request), parseForm(reorderSchema, request.body).ids));
     if (wantsFragment(request, 'pipelines-list')) return reply.code(204).send();
     return redirectAfterPost(request, reply, '/settings/pipelines');
   });
@@ -91,7 +91,7 @@ const pipelinesRoutes: FastifyPluginAsync = async (app) => {
     const body = asFormBody(request.body);
     return submitForm(
       async () => {
-        await service.createStage(app.db, viewerOf(request), id, parseForm(stageFormSchema, body), body);
+        await app.db.transaction().execute((trx) => service.createStage(trx, viewerOf(request), id, parseForm(stageFormSchema, body), body));
         reply.flash('success', `Stage "${String(body.name).trim()}" added.`);
         return redirectAfterPost(request, reply, `/settings/pipelines/${id}/stages`);
       },
@@ -112,7 +112,7 @@ const pipelinesRoutes: FastifyPluginAsync = async (app) => {
 
   app.post('/settings/pipelines/:id/stages/reorder', staff, async (request, reply) => {
     const { id } = params(request);
-    await service.reorderStages(app.db, viewerOf(request), id, parseForm(reorderSchema, request.body).ids);
+    await app.db.transaction().execute((trx) => service.reorderStages(trx, viewerOf(request), id, parseForm(reorderSchema, request.body).ids));
     if (wantsFragment(request, `stages-${id}`)) return reply.code(204).send();
     return redirectAfterPost(request, reply, `/settings/pipelines/${id}/stages`);
   });
@@ -122,7 +122,7 @@ const pipelinesRoutes: FastifyPluginAsync = async (app) => {
     const body = asFormBody(request.body);
     return submitForm(
       async () => {
-        await service.updateStage(app.db, viewerOf(request), id, stageId, parseForm(stageFormSchema, body), body);
+        await app.db.transaction().execute((trx) => service.updateStage(trx, viewerOf(request), id, stageId, parseForm(stageFormSchema, body), body));
         reply.flash('success', 'Stage saved.');
         return redirectAfterPost(request, reply, `/settings/pipelines/${id}/stages`);
       },
@@ -132,7 +132,7 @@ const pipelinesRoutes: FastifyPluginAsync = async (app) => {
 
   app.post('/settings/pipelines/:id/stages/:stage_id/delete', staff, async (request, reply) => {
     const { id, stageId } = params(request);
-    const stage = await service.deleteStage(app.db, viewerOf(request), id, stageId);
+    const stage = await app.db.transaction().execute((trx) => service.deleteStage(trx, viewerOf(request), id, stageId));
     reply.flash('success', `Stage "${stage.name}" deleted.`);
     return redirectAfterPost(request, reply, `/settings/pipelines/${id}/stages`);
   });

@@ -1,31 +1,12 @@
-import type { Kysely, Transaction } from 'kysely';
-import type { Database, DealStage, Pipeline } from '../../db/schema.js';
+import type { DealStage, Pipeline } from '../../db/schema.js';
 import type { Viewer } from '../../types.js';
 import { ConflictError, NotFoundError, ValidationError, type FieldErrors } from '../../lib/errors.js';
 import { nowIso } from '../../lib/time.js';
 import { changedFields, record } from '../timeline/timeline.queries.js';
-import { registerTimelineFields } from '../timeline/timeline.fields.js';
 import * as q from './pipelines.queries.js';
+import type { Trx } from '../../lib/writes.js';
 import type { PipelineInput, StageInput } from './pipelines.schemas.js';
 
-registerTimelineFields('pipeline', 'pipeline', {
-  name: { label: 'Name' },
-  description: { label: 'Description' },
-  is_active: { label: 'Active', kind: 'bool' },
-  is_default: { label: 'Default', kind: 'bool' },
-});
-registerTimelineFields('deal_stage', 'stage', {
-  name: { label: 'Name' },
-  color: { label: 'Colour' },
-  probability: { label: 'Probability', kind: 'percent' },
-  rotting_days: { label: 'Rotting days' },
-  is_default: { label: 'Default', kind: 'bool' },
-  is_won: { label: 'Won stage', kind: 'bool' },
-  is_lost: { label: 'Lost stage', kind: 'bool' },
-});
-
-type DB = Kysely<Database>;
-type Trx = Transaction<Database>;
 const PIPELINE_FIELDS = ['name', 'description', 'is_active', 'is_default'] as const;
 const STAGE_FIELDS = ['name', 'color', 'probability', 'rotting_days', 'is_default', 'is_won', 'is_lost'] as const;
 
@@ -53,61 +34,51 @@ async function takeDefault(trx: Trx, viewer: Viewer, exceptId: number): Promise<
   await record(trx, { entityType: 'pipeline', entityId: old.id, action: 'updated', userId: viewer.id, changes: { is_default: [1, 0] } });
 }
 
-export async function createPipeline(db: DB, viewer: Viewer, input: PipelineInput, values: Record<string, unknown>): Promise<number> {
-  return db.transaction().execute(async (trx) => {
-    await validatePipeline(trx, input, null, values);
-    const now = nowIso();
-    // The first pipeline is the default whatever the form said.
-    const hasDefault = Boolean(await trx.selectFrom('pipelines').select('id').where('is_default', '=', 1).executeTakeFirst());
-    const data = { ...input, is_default: input.is_default || (!hasDefault && input.is_active) ? 1 : 0 };
-    if (data.is_default) await takeDefault(trx, viewer, 0);
-    const row = await trx.insertInto('pipelines').values({ ...data, position: await q.nextPosition(trx, 'pipelines'), created_at: now, updated_at: now }).returning('id').executeTakeFirstOrThrow();
-    await record(trx, { entityType: 'pipeline', entityId: row.id, action: 'created', userId: viewer.id, changes: changedFields(null, data, PIPELINE_FIELDS) });
-    return row.id;
-  });
+export async function createPipeline(trx: Trx, viewer: Viewer, input: PipelineInput, values: Record<string, unknown>): Promise<number> {
+  await validatePipeline(trx, input, null, values);
+  const now = nowIso();
+  // The first pipeline is the default whatever the form said.
+  const hasDefault = Boolean(await trx.selectFrom('pipelines').select('id').where('is_default', '=', 1).executeTakeFirst());
+  const data = { ...input, is_default: input.is_default || (!hasDefault && input.is_active) ? 1 : 0 };
+  if (data.is_default) await takeDefault(trx, viewer, 0);
+  const row = await trx.insertInto('pipelines').values({ ...data, position: await q.nextPosition(trx, 'pipelines'), created_at: now, updated_at: now }).returning('id').executeTakeFirstOrThrow();
+  await record(trx, { entityType: 'pipeline', entityId: row.id, action: 'created', userId: viewer.id, changes: changedFields(null, data, PIPELINE_FIELDS) });
+  return row.id;
 }
 
-export async function updatePipeline(db: DB, viewer: Viewer, id: number, input: PipelineInput, values: Record<string, unknown>): Promise<void> {
-  await db.transaction().execute(async (trx) => {
-    const current = await loadPipeline(trx, id);
-    await validatePipeline(trx, input, current, values);
-    if (input.is_default && !current.is_default) await takeDefault(trx, viewer, id);
-    await trx.updateTable('pipelines').set({ ...input, updated_at: nowIso() }).where('id', '=', id).execute();
-    const changes = changedFields(current, input, PIPELINE_FIELDS);
-    if (Object.keys(changes).length) await record(trx, { entityType: 'pipeline', entityId: id, action: 'updated', userId: viewer.id, changes });
-  });
+export async function updatePipeline(trx: Trx, viewer: Viewer, id: number, input: PipelineInput, values: Record<string, unknown>): Promise<void> {
+  const current = await loadPipeline(trx, id);
+  await validatePipeline(trx, input, current, values);
+  if (input.is_default && !current.is_default) await takeDefault(trx, viewer, id);
+  await trx.updateTable('pipelines').set({ ...input, updated_at: nowIso() }).where('id', '=', id).execute();
+  const changes = changedFields(current, input, PIPELINE_FIELDS);
+  if (Object.keys(changes).length) await record(trx, { entityType: 'pipeline', entityId: id, action: 'updated', userId: viewer.id, changes });
 }
 
-export async function togglePipelineActive(db: DB, viewer: Viewer, id: number): Promise<Pipeline> {
-  return db.transaction().execute(async (trx) => {
-    const current = await loadPipeline(trx, id);
-    if (current.is_active && current.is_default) throw new ConflictError(`${current.name} is the default pipeline. Make another pipeline the default before disabling it.`);
-    const is_active = current.is_active ? 0 : 1;
-    await trx.updateTable('pipelines').set({ is_active, updated_at: nowIso() }).where('id', '=', id).execute();
-    await record(trx, { entityType: 'pipeline', entityId: id, action: 'updated', userId: viewer.id, changes: { is_active: [current.is_active, is_active] } });
-    return { ...current, is_active };
-  });
+export async function togglePipelineActive(trx: Trx, viewer: Viewer, id: number): Promise<Pipeline> {
+  const current = await loadPipeline(trx, id);
+  if (current.is_active && current.is_default) throw new ConflictError(`${current.name} is the default pipeline. Make another pipeline the default before disabling it.`);
+  const is_active = current.is_active ? 0 : 1;
+  await trx.updateTable('pipelines').set({ is_active, updated_at: nowIso() }).where('id', '=', id).execute();
+  await record(trx, { entityType: 'pipeline', entityId: id, action: 'updated', userId: viewer.id, changes: { is_active: [current.is_active, is_active] } });
+  return { ...current, is_active };
 }
 
-export async function deletePipeline(db: DB, viewer: Viewer, id: number): Promise<Pipeline> {
-  return db.transaction().execute(async (trx) => {
-    const current = await loadPipeline(trx, id);
-    if (current.is_default) throw new ConflictError(`${current.name} is the default pipeline and cannot be deleted. Make another pipeline the default first.`);
-    const deals = await q.countDealsInPipeline(trx, id);
-    if (deals) throw new ConflictError(`${current.name} has ${deals} deal${deals === 1 ? '' : 's'}. Move or delete them first, or disable the pipeline instead.`);
-    const stages = (await q.listStages(trx, id)).length;
-    if (stages) throw new ConflictError(`${current.name} still has ${stages} stage${stages === 1 ? '' : 's'}. Delete them first, or disable the pipeline instead.`);
-    await trx.deleteFrom('pipelines').where('id', '=', id).execute();
-    await record(trx, { entityType: 'pipeline', entityId: id, action: 'deleted', userId: viewer.id, changes: { name: [current.name, null] } });
-    return current;
-  });
+export async function deletePipeline(trx: Trx, viewer: Viewer, id: number): Promise<Pipeline> {
+  const current = await loadPipeline(trx, id);
+  if (current.is_default) throw new ConflictError(`${current.name} is the default pipeline and cannot be deleted. Make another pipeline the default first.`);
+  const deals = await q.countDealsInPipeline(trx, id);
+  if (deals) throw new ConflictError(`${current.name} has ${deals} deal${deals === 1 ? '' : 's'}. Move or delete them first, or disable the pipeline instead.`);
+  const stages = (await q.listStages(trx, id)).length;
+  if (stages) throw new ConflictError(`${current.name} still has ${stages} stage${stages === 1 ? '' : 's'}. Delete them first, or disable the pipeline instead.`);
+  await trx.deleteFrom('pipelines').where('id', '=', id).execute();
+  await record(trx, { entityType: 'pipeline', entityId: id, action: 'deleted', userId: viewer.id, changes: { name: [current.name, null] } });
+  return current;
 }
 
-export async function reorderPipelines(db: DB, viewer: Viewer, ids: number[]): Promise<void> {
-  await db.transaction().execute(async (trx) => {
-    await q.reorder(trx, 'pipelines', ids);
-    await record(trx, { entityType: 'pipeline', entityId: 0, action: 'reordered', userId: viewer.id, changes: { position: [null, ids.join(',')] } });
-  });
+export async function reorderPipelines(trx: Trx, viewer: Viewer, ids: number[]): Promise<void> {
+  await q.reorder(trx, 'pipelines', ids);
+  await record(trx, { entityType: 'pipeline', entityId: 0, action: 'reordered', userId: viewer.id, changes: { position: [null, ids.join(',')] } });
 }
 
 /** Each of default / won / lost at most once per pipeline; names unique within it. */
@@ -125,19 +96,17 @@ async function validateStage(trx: Trx, pipelineId: number, input: StageInput, cu
   if (Object.keys(errors).length) throw new ValidationError(errors, values);
 }
 
-export async function createStage(db: DB, viewer: Viewer, pipelineId: number, input: StageInput, values: Record<string, unknown>): Promise<number> {
-  return db.transaction().execute(async (trx) => {
-    await loadPipeline(trx, pipelineId);
-    await validateStage(trx, pipelineId, input, null, values);
-    const now = nowIso();
-    const row = await trx
-      .insertInto('deal_stages')
-      .values({ ...input, pipeline_id: pipelineId, position: await q.nextPosition(trx, 'deal_stages', pipelineId), created_at: now, updated_at: now })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    await record(trx, { entityType: 'deal_stage', entityId: row.id, action: 'created', userId: viewer.id, changes: changedFields(null, input, STAGE_FIELDS) });
-    return row.id;
-  });
+export async function createStage(trx: Trx, viewer: Viewer, pipelineId: number, input: StageInput, values: Record<string, unknown>): Promise<number> {
+  await loadPipeline(trx, pipelineId);
+  await validateStage(trx, pipelineId, input, null, values);
+  const now = nowIso();
+  const row = await trx
+    .insertInto('deal_stages')
+    .values({ ...input, pipeline_id: pipelineId, position: await q.nextPosition(trx, 'deal_stages', pipelineId), created_at: now, updated_at: now })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  await record(trx, { entityType: 'deal_stage', entityId: row.id, action: 'created', userId: viewer.id, changes: changedFields(null, input, STAGE_FIELDS) });
+  return row.id;
 }
 
 async function loadStage(trx: Trx, pipelineId: number, stageId: number): Promise<DealStage> {
@@ -146,39 +115,33 @@ async function loadStage(trx: Trx, pipelineId: number, stageId: number): Promise
   return s;
 }
 
-export async function updateStage(db: DB, viewer: Viewer, pipelineId: number, stageId: number, input: StageInput, values: Record<string, unknown>): Promise<void> {
-  await db.transaction().execute(async (trx) => {
-    const current = await loadStage(trx, pipelineId, stageId);
-    await validateStage(trx, pipelineId, input, current, values);
-    const deals = await q.countDealsInStage(trx, stageId);
-    if (deals && (Boolean(input.is_won) !== Boolean(current.is_won) || Boolean(input.is_lost) !== Boolean(current.is_lost))) {
-      throw new ConflictError(`${current.name} holds ${deals} deal${deals === 1 ? '' : 's'}; its won/lost flag cannot change while deals sit in it. Move them first.`);
-    }
-    await trx.updateTable('deal_stages').set({ ...input, updated_at: nowIso() }).where('id', '=', stageId).execute();
-    const changes = changedFields(current, input, STAGE_FIELDS);
-    if (Object.keys(changes).length) await record(trx, { entityType: 'deal_stage', entityId: stageId, action: 'updated', userId: viewer.id, changes });
-  });
+export async function updateStage(trx: Trx, viewer: Viewer, pipelineId: number, stageId: number, input: StageInput, values: Record<string, unknown>): Promise<void> {
+  const current = await loadStage(trx, pipelineId, stageId);
+  await validateStage(trx, pipelineId, input, current, values);
+  const deals = await q.countDealsInStage(trx, stageId);
+  if (deals && (Boolean(input.is_won) !== Boolean(current.is_won) || Boolean(input.is_lost) !== Boolean(current.is_lost))) {
+    throw new ConflictError(`${current.name} holds ${deals} deal${deals === 1 ? '' : 's'}; its won/lost flag cannot change while deals sit in it. Move them first.`);
+  }
+  await trx.updateTable('deal_stages').set({ ...input, updated_at: nowIso() }).where('id', '=', stageId).execute();
+  const changes = changedFields(current, input, STAGE_FIELDS);
+  if (Object.keys(changes).length) await record(trx, { entityType: 'deal_stage', entityId: stageId, action: 'updated', userId: viewer.id, changes });
 }
 
-export async function deleteStage(db: DB, viewer: Viewer, pipelineId: number, stageId: number): Promise<DealStage> {
-  return db.transaction().execute(async (trx) => {
-    const current = await loadStage(trx, pipelineId, stageId);
-    const deals = await q.countDealsInStage(trx, stageId);
-    if (deals) throw new ConflictError(`${current.name} holds ${deals} deal${deals === 1 ? '' : 's'}. Move ${deals === 1 ? 'it' : 'them'} to another stage first.`);
-    const stages = await q.listStages(trx, pipelineId);
-    if (current.is_default && stages.length > 1) throw new ConflictError(`${current.name} is the default stage. Make another stage the default first.`);
-    const used = await trx.selectFrom('deal_stage_history').select('id').where((eb) => eb.or([eb('from_stage_id', '=', stageId), eb('to_stage_id', '=', stageId)])).executeTakeFirst();
-    if (used) throw new ConflictError(`${current.name} appears in the stage history that reports are built on. Rename it instead of deleting it.`);
-    await trx.deleteFrom('deal_stages').where('id', '=', stageId).execute();
-    await record(trx, { entityType: 'deal_stage', entityId: stageId, action: 'deleted', userId: viewer.id, changes: { name: [current.name, null] } });
-    return current;
-  });
+export async function deleteStage(trx: Trx, viewer: Viewer, pipelineId: number, stageId: number): Promise<DealStage> {
+  const current = await loadStage(trx, pipelineId, stageId);
+  const deals = await q.countDealsInStage(trx, stageId);
+  if (deals) throw new ConflictError(`${current.name} holds ${deals} deal${deals === 1 ? '' : 's'}. Move ${deals === 1 ? 'it' : 'them'} to another stage first.`);
+  const stages = await q.listStages(trx, pipelineId);
+  if (current.is_default && stages.length > 1) throw new ConflictError(`${current.name} is the default stage. Make another stage the default first.`);
+  const used = await trx.selectFrom('deal_stage_history').select('id').where((eb) => eb.or([eb('from_stage_id', '=', stageId), eb('to_stage_id', '=', stageId)])).executeTakeFirst();
+  if (used) throw new ConflictError(`${current.name} appears in the stage history that reports are built on. Rename it instead of deleting it.`);
+  await trx.deleteFrom('deal_stages').where('id', '=', stageId).execute();
+  await record(trx, { entityType: 'deal_stage', entityId: stageId, action: 'deleted', userId: viewer.id, changes: { name: [current.name, null] } });
+  return current;
 }
 
-export async function reorderStages(db: DB, viewer: Viewer, pipelineId: number, ids: number[]): Promise<void> {
-  await db.transaction().execute(async (trx) => {
-    await loadPipeline(trx, pipelineId);
-    await q.reorder(trx, 'deal_stages', ids, pipelineId);
-    await record(trx, { entityType: 'pipeline', entityId: pipelineId, action: 'stages_reordered', userId: viewer.id, changes: { position: [null, ids.join(',')] } });
-  });
+export async function reorderStages(trx: Trx, viewer: Viewer, pipelineId: number, ids: number[]): Promise<void> {
+  await loadPipeline(trx, pipelineId);
+  await q.reorder(trx, 'deal_stages', ids, pipelineId);
+  await record(trx, { entityType: 'pipeline', entityId: pipelineId, action: 'stages_reordered', userId: viewer.id, changes: { position: [null, ids.join(',')] } });
 }

@@ -3,7 +3,7 @@ import type { Database } from '../../db/schema.js';
 import type { Config } from '../../config.js';
 import { randomToken } from '../../lib/password.js';
 import { countUsers } from './users.queries.js';
-import { createUser } from './users.service.js';
+import { createUser, withPasswordHash } from './users.service.js';
 
 /**
  * On an empty database: the admin from ORCHARD_ADMIN_* is created, or a one-time setup token is
@@ -12,7 +12,8 @@ import { createUser } from './users.service.js';
 export async function ensureFirstAdmin(db: Kysely<Database>, config: Config): Promise<string | null> {
   if ((await countUsers(db)) > 0) return null;
   if (config.adminEmail && config.adminPassword) {
-    await createUser(db, null, { name: 'Administrator', email: config.adminEmail, password: config.adminPassword, role: 'admin' });
+    const admin = await withPasswordHash({ name: 'Administrator', email: config.adminEmail, password: config.adminPassword, role: 'admin' as const });
+    await db.transaction().execute((trx) => createUser(trx, null, admin));
     return null;
   }
   return randomToken(24);

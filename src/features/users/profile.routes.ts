@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { asFormBody, parseForm, submitForm, type FormBody } from '../../lib/forms.js';
 import { ValidationError, type FieldErrors } from '../../lib/errors.js';
-import { verifyPassword } from '../../lib/password.js';
+import { hashPassword, verifyPassword } from '../../lib/password.js';
 import { viewerOf } from '../../plugins/session.js';
 import * as q from './users.queries.js';
 import * as service from './users.service.js';
@@ -21,7 +21,8 @@ const profileRoutes: FastifyPluginAsync = async (app) => {
     const viewer = viewerOf(request);
     return submitForm(
       async () => {
-        await service.updateProfile(app.db, viewer, parseForm(profileSchema, request.body));
+        const input = parseForm(profileSchema, request.body);
+        await app.db.transaction().execute((trx) => service.updateProfile(trx, viewer, input));
         reply.flash('success', 'Profile saved.');
         return reply.redirect('/profile', 303);
       },
@@ -39,7 +40,8 @@ const profileRoutes: FastifyPluginAsync = async (app) => {
         if (!user || !(await verifyPassword(input.current_password, user.password_hash))) {
           throw new ValidationError({ current_password: 'That is not your current password.' }, body);
         }
-        await service.changeOwnPassword(app.db, viewer, input.password);
+        const password_hash = await hashPassword(input.password);
+        await app.db.transaction().execute((trx) => service.changeOwnPassword(trx, viewer, password_hash));
         reply.flash('success', 'Password changed. Your other devices were signed out.');
         return reply.redirect('/profile', 303);
       },

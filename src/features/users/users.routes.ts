@@ -7,6 +7,7 @@ import { viewerOf } from '../../plugins/session.js';
 import { timelinePage } from '../timeline/timeline.present.js';
 import * as q from './users.queries.js';
 import * as service from './users.service.js';
+import { hashPassword } from '../../lib/password.js';
 import { ROLES, ROLE_LABELS, resetPasswordSchema, userCreateSchema, userUpdateSchema } from './users.schemas.js';
 
 const idParams = z.object({ id: z.coerce.number().int().positive() });
@@ -36,7 +37,8 @@ const usersRoutes: FastifyPluginAsync = async (app) => {
     return submitForm(
       async () => {
         const input = parseForm(userCreateSchema, body);
-        await service.createUser(app.db, viewerOf(request).id, input, body);
+        const user = await service.withPasswordHash(input);
+        await app.db.transaction().execute((trx) => service.createUser(trx, viewerOf(request).id, user, body));
         reply.flash('success', `${input.name} can now sign in with ${input.email}.`);
         return reply.redirect('/settings/users', 303);
       },
@@ -59,7 +61,7 @@ const usersRoutes: FastifyPluginAsync = async (app) => {
     return submitForm(
       async () => {
         const input = parseForm(userUpdateSchema, body);
-        await service.updateUserByAdmin(app.db, viewerOf(request), id, input, body);
+        await app.db.transaction().execute((trx) => service.updateUserByAdmin(trx, viewerOf(request), id, input, body));
         reply.flash('success', `Saved ${input.name}.`);
         return reply.redirect('/settings/users', 303);
       },
@@ -68,13 +70,13 @@ const usersRoutes: FastifyPluginAsync = async (app) => {
   });
 
   app.post('/settings/users/:id/deactivate', admin, async (request, reply) => {
-    const user = await service.setUserActive(app.db, viewerOf(request), userId(request.params), false);
+    const user = await app.db.transaction().execute((trx) => service.setUserActive(trx, viewerOf(request), userId(request.params), false));
     reply.flash('success', `${user.name} is deactivated and signed out. Their records stay assigned to them.`);
     return reply.redirect('/settings/users', 303);
   });
 
   app.post('/settings/users/:id/reactivate', admin, async (request, reply) => {
-    const user = await service.setUserActive(app.db, viewerOf(request), userId(request.params), true);
+    const user = await app.db.transaction().execute((trx) => service.setUserActive(trx, viewerOf(request), userId(request.params), true));
     reply.flash('success', `${user.name} can sign in again.`);
     return reply.redirect('/settings/users', 303);
   });
@@ -85,7 +87,8 @@ const usersRoutes: FastifyPluginAsync = async (app) => {
     return submitForm(
       async () => {
         const input = parseForm(resetPasswordSchema, body);
-        const user = await service.resetUserPassword(app.db, viewerOf(request), id, input.password);
+        const password_hash = await hashPassword(input.password);
+        const user = await app.db.transaction().execute((trx) => service.resetUserPassword(trx, viewerOf(request), id, password_hash));
         reply.flash('success', `New password set for ${user.name}. Their other sessions were signed out.`);
         return reply.redirect(`/settings/users/${id}/edit`, 303);
       },

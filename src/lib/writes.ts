@@ -1,0 +1,63 @@
+import { sql, type Transaction } from 'kysely';
+import type { Database } from '../db/schema.js';
+import { assertCanEdit, type Scope } from './access.js';
+import { ConflictError, NotFoundError } from './errors.js';
+import type { AnyKind, RecordKind } from './entities.js';
+import { record, type Changes } from '../features/timeline/timeline.queries.js';
+import { deleteNotesOf } from '../features/notes/notes.queries.js';
+
+/**
+ * The one write path for records. Services take the caller's transaction (`Trx`) and never open
+ * one, so a route, a lead conversion or an import batch can compose several of them in one
+ * transaction; the type makes "the caller owns the transaction" a compile-time rule.
+ */
+export type Trx = Transaction<Database>;
+
+export const staleMessage = (name: string) => `${name} was changed by someone else while you were editing. Reload to see their changes, then edit again.`;
+
+/** A record about to change: 404 when the viewer cannot see it, 403 when a rep may not edit it. */
+export async function loadEditable<Row extends { id: number }>(trx: Trx, scope: Scope, kind: RecordKind<Row>, id: number): Promise<Row> {
+  const row = await kind.findRow(trx, scope, id);
+  if (!row) throw new NotFoundError();
+  assertCanEdit(scope.viewer, kind.ownerOf(row), kind.noun);
+  return row;
+}
+
+export async function recordCreated(trx: Trx, scope: Scope, kind: AnyKind, id: number, changes: Changes): Promise<void> {
+  await record(trx, { entityType: kind.type, entityId: id, action: 'created', userId: scope.viewer.id, changes });
+}
+
+/**
+ * After a versioned UPDATE: 409 when it matched no row (someone saved first), else the audit
+ * entry for what changed.
+ */
+export async function commitUpdate(
+  trx: Trx,
+  scope: Scope,
+  write: { kind: AnyKind; id: number; name: string; updated: boolean; changes: Changes; action?: string },
+): Promise<void> {
+  if (!write.updated) throw new ConflictError(staleMessage(write.name));
+  if (Object.keys(write.changes).length) {
+    await record(trx, { entityType: write.kind.type, entityId: write.id, action: write.action ?? 'updated', userId: scope.viewer.id, changes: write.changes });
+  }
+}
+
+/**
+ * Deletes a record with its notes; its own timeline keeps a "deleted" entry, and each record it
+ * was linked to gets a "removed a related record" trace.
+ */
+export async function removeRecord<Row extends { id: number }>(
+  trx: Trx,
+  scope: Scope,
+  kind: RecordKind<Row>,
+  row: Row,
+  opts: { nameField?: string; related?: [AnyKind, number | null][] } = {},
+): Promise<void> {
+  const name = kind.nameOf(row);
+  await deleteNotesOf(trx, kind.type, row.id);
+  await sql`delete from ${sql.table(kind.table)} where id = ${row.id}`.execute(trx);
+  await record(trx, { entityType: kind.type, entityId: row.id, action: 'deleted', userId: scope.viewer.id, changes: { [opts.nameField ?? 'name']: [name, null] } });
+  for (const [parent, parentId] of opts.related ?? []) {
+    if (parentId) await record(trx, { entityType: parent.type, entityId: parentId, action: 'related_deleted', userId: scope.viewer.id, changes: { [kind.type]: [name, null] } });
+  }
+}
