@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type SQLite from 'better-sqlite3';
 import type { Database, Role } from './db/schema.js';
 import type { Config } from './config.js';
+import type { Scope } from './lib/access.js';
 
 export interface Viewer {
   id: number;
@@ -24,6 +25,8 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     viewer: Viewer | null;
+    /** Viewer and settings, computed once per request (plugins/session). */
+    scope: Scope | null;
   }
   interface FastifyReply {
     locals: Record<string, unknown>;

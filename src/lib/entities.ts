@@ -41,15 +41,20 @@ export const visible = {
   contacts: (db: Executor, scope: Scope) => ownOnly(db.selectFrom('contacts as p'), 'p', scope),
   customers: (db: Executor, scope: Scope) => ownOnly(db.selectFrom('customers as k'), 'k', scope),
   deals: (db: Executor, scope: Scope) => ownOnly(db.selectFrom('deals as d'), 'd', scope),
+  /** The board's kept per-stage, per-assignee counters follow the deals they count. */
+  dealStageTotals: (db: Executor, scope: Scope) => ownOnly(db.selectFrom('deal_stage_totals as t'), 't', scope),
   // Customer groups have no owner: everyone who may see customers sees the groups.
   customerGroups: (db: Executor, _scope: Scope) => db.selectFrom('customer_groups as g'),
 };
 
 const contactNameSql = sql<string>`trim(coalesce(p.first_name, '') || ' ' || coalesce(p.last_name, ''))`;
 
+/** The record kinds; a new kind (lead, task) is added here and the compiler points at what must know it. */
+export type RecordType = 'company' | 'contact' | 'customer' | 'customer_group' | 'deal';
+
 /** What generic code (notes, timeline, search, contract tests, later import and API) needs of a kind. */
 export interface RecordKind<Row extends { id: number }> extends AuditedKind {
-  type: string;
+  type: RecordType;
   table: keyof Database;
   path: string;
   nounPlural: string;
@@ -196,7 +201,7 @@ export const deal: RecordKind<Deal> = {
 /** Every record kind with pages, notes and a timeline. New kinds (leads, tasks) join here. */
 export type AnyKind = RecordKind<{ id: number }>;
 
-export const RECORD_KINDS: readonly AnyKind[] = [company, contact, customer, deal, customerGroup];
+export const RECORD_KINDS: readonly AnyKind[] = [deal, company, contact, customer, customerGroup];
 
 export function recordKind(type: string): AnyKind | undefined {
   return RECORD_KINDS.find((k) => k.type === type);

@@ -1,43 +1,48 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { CompiledQuery, Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { z } from 'zod';
 import type { Database } from '../db/schema.js';
-import { canEdit, scopeFor, type Scope } from './access.js';
+import { canEdit, type Scope } from './access.js';
+import type { AnyKind } from './entities.js';
 import { ForbiddenError, NotFoundError, type FieldErrors } from './errors.js';
 import { asFormBody, parseForm, parseQuery, submitForm, type FormBody } from './forms.js';
 import { idParam, redirectAfterPost, wantsFragment } from './http.js';
 import { listView, pageInfo, type ListBase } from './listing.js';
 import { sendCsv, type CsvColumn } from './csv.js';
-import { viewerOf } from '../plugins/session.js';
 import type { Trx } from './writes.js';
+import { scopeOf } from '../plugins/session.js';
 import { timelinePage } from '../features/timeline/timeline.present.js';
 
 type DB = Kysely<Database>;
 
+/** What a list page needs of a defineList result (see lib/list-query). */
+export interface ListDef<P, Row> {
+  page: (db: DB, scope: Scope, params: P & { page: number }, pageSize: number) => Promise<{ rows: Row[]; total: number; summary: object }>;
+  rowsQuery: (db: DB, scope: Scope, params: P) => { compile: () => Parameters<typeof sendCsv>[3] };
+}
+
 /**
- * The one list / detail / form pattern (ARCHITECTURE "URLs and forms"): a feature describes its
- * resource and gets GET list (+ rows fragment), export.csv, new, create, show, edit, update and
- * delete, all visibility-scoped and with 422 re-rendering.
+ * A record kind's pages (ARCHITECTURE "URLs and forms"): the feature describes them once and
+ * registers each handler under its URL in its own routes file, so URLs stay greppable and extra
+ * routes (toggle, move, convert, panels) reuse `load`, `mayManage` and `renderForm`.
  */
-export interface Resource<P extends ListBase, Row, Rec extends { id: number; assigned_to?: number | null }, I> {
-  path: string;
-  entityType: string;
-  noun: string;
-  nounPlural: string;
+export interface ResourceSpec<P extends ListBase, Row, Rec extends { id: number; assigned_to?: number | null }, I> {
+  kind: AnyKind;
   title: string;
   defaultSort: string;
   defaultDir?: 'asc' | 'desc';
   views: string;
   listSchema: z.ZodType<P>;
-  list: (db: DB, scope: Scope, params: P, pageSize: number) => Promise<{ rows: Row[]; total: number } & Record<string, unknown>>;
+  list: ListDef<P, Row>;
   listOptions: (db: DB, scope: Scope, params: P) => Promise<Record<string, unknown>>;
-  exportQuery: (db: DB, scope: Scope, params: P) => CompiledQuery;
-  csv: CsvColumn<any>[];
+  csv: CsvColumn<Row>[];
   formSchema: z.ZodType<I>;
   formOptions: (db: DB, scope: Scope, current: Rec | null, values: FormBody) => Promise<Record<string, unknown>>;
-  newValues: (scope: Scope, query: Record<string, unknown>) => FormBody;
+  newValues: (scope: Scope, query: FormBody) => FormBody;
+  /** What an edit form starts with: the record's fields as the form names and shows them. */
+  toFormValues: (rec: Rec) => FormBody;
+  /** The record as its pages show it, from the kind's scoped base query; undefined when not visible. */
   find: (db: DB, scope: Scope, id: number) => Promise<Rec | undefined>;
-  nameOf: (rec: Rec) => string;
   create: (trx: Trx, scope: Scope, input: I, body: FormBody) => Promise<number>;
   update: (trx: Trx, scope: Scope, id: number, input: I, body: FormBody) => Promise<void>;
   remove: (trx: Trx, scope: Scope, id: number) => Promise<unknown>;
@@ -46,115 +51,116 @@ export interface Resource<P extends ListBase, Row, Rec extends { id: number; ass
   manage?: (scope: Scope) => boolean;
 }
 
-export function registerResourceRoutes<P extends ListBase, Row, Rec extends { id: number; assigned_to?: number | null }, I>(
-  app: FastifyInstance,
-  r: Resource<P, Row, Rec, I>,
-): void {
-  const rowsId = `${r.path.slice(1)}-rows`;
-  const scopeOf = (request: FastifyRequest) => scopeFor(app.db, viewerOf(request));
+const capitalized = (s: string) => `${s[0].toUpperCase()}${s.slice(1)}`;
+
+export function resource<P extends ListBase, Row, Rec extends { id: number; assigned_to?: number | null }, I>(app: FastifyInstance, r: ResourceSpec<P, Row, Rec, I>) {
+  const path = r.kind.path;
+  const rowsId = `${path.slice(1)}-rows`;
   const mayManage = (scope: Scope) => (r.manage ? r.manage(scope) : true);
   const requireManage = (scope: Scope) => {
-    if (!mayManage(scope)) throw new ForbiddenError(`Only managers and admins can change ${r.nounPlural}.`);
+    if (!mayManage(scope)) throw new ForbiddenError(`Only managers and admins can change ${r.kind.nounPlural}.`);
   };
-  const load = async (scope: Scope, id: number) => {
+
+  /** The request's scope, its :id, and the record if the viewer may see it (else 404). */
+  async function load(request: FastifyRequest) {
+    const scope = scopeOf(request);
+    const id = idParam(request);
     const rec = await r.find(app.db, scope, id);
     if (!rec) throw new NotFoundError();
-    return rec;
-  };
+    return { scope, id, rec };
+  }
 
-  app.get(r.path, async (request, reply) => {
-    const scope = await scopeOf(request);
-    const params = parseQuery(r.listSchema, request.query);
-    const result = await r.list(app.db, scope, params, scope.settings.page_size);
-    const list = listView(r.path, params as P & Record<string, unknown>, pageInfo(result.total, params.page, scope.settings.page_size), r.defaultSort, r.defaultDir);
-    const data = { title: r.title, ...result, list, rowsId, wide: true, canManage: mayManage(scope) };
-    reply.header('vary', 'HX-Request, HX-Target');
-    if (wantsFragment(request, rowsId)) return reply.render(`${r.views}/_rows`, data);
-    return reply.render(`${r.views}/index`, { ...data, ...(await r.listOptions(app.db, scope, params)) });
-  });
-
-  app.get(`${r.path}/export.csv`, async (request, reply) => {
-    const scope = await scopeOf(request);
-    const params = parseQuery(r.listSchema, request.query);
-    return sendCsv(reply, `${r.path.slice(1)}.csv`, app.config.dbPath, r.exportQuery(app.db, scope, params), r.csv);
-  });
-
-  const renderForm = async (reply: FastifyReply, scope: Scope, rec: Rec | null, values: FormBody, errors: FieldErrors, status = 200) => {
-    const title = rec ? `Edit ${r.nameOf(rec)}` : `New ${r.noun}`;
+  async function renderForm(reply: FastifyReply, scope: Scope, rec: Rec | null, values: FormBody, errors: FieldErrors, status = 200) {
+    const title = rec ? `Edit ${r.kind.nameOf(rec)}` : `New ${r.kind.noun}`;
     const options = await r.formOptions(app.db, scope, rec, values);
     return reply.render(rec ? `${r.views}/edit` : `${r.views}/new`, { title, record: rec, values, errors, ...options }, status);
+  }
+
+  return {
+    load,
+    mayManage,
+    renderForm,
+
+    async list(request: FastifyRequest, reply: FastifyReply) {
+      const scope = scopeOf(request);
+      const params = parseQuery(r.listSchema, request.query);
+      const result = await r.list.page(app.db, scope, params, scope.settings.page_size);
+      const list = listView(path, params as P & Record<string, unknown>, pageInfo(result.total, params.page, scope.settings.page_size), r.defaultSort, r.defaultDir);
+      const data = { title: r.title, rows: result.rows, total: result.total, ...result.summary, list, rowsId, wide: true, canManage: mayManage(scope) };
+      reply.header('vary', 'HX-Request, HX-Target');
+      if (wantsFragment(request, rowsId)) return reply.render(`${r.views}/_rows`, data);
+      return reply.render(`${r.views}/index`, { ...data, ...(await r.listOptions(app.db, scope, params)) });
+    },
+
+    async exportCsv(request: FastifyRequest, reply: FastifyReply) {
+      const scope = scopeOf(request);
+      const params = parseQuery(r.listSchema, request.query);
+      return sendCsv(reply, `${path.slice(1)}.csv`, app.config.dbPath, r.list.rowsQuery(app.db, scope, params).compile(), r.csv);
+    },
+
+    async newForm(request: FastifyRequest, reply: FastifyReply) {
+      const scope = scopeOf(request);
+      requireManage(scope);
+      return renderForm(reply, scope, null, r.newValues(scope, asFormBody(request.query)), {});
+    },
+
+    async create(request: FastifyRequest, reply: FastifyReply) {
+      const scope = scopeOf(request);
+      requireManage(scope);
+      const body = asFormBody(request.body);
+      return submitForm(
+        async () => {
+          const input = parseForm(r.formSchema, body);
+          const id = await app.db.transaction().execute((trx) => r.create(trx, scope, input, body));
+          reply.flash('success', `${capitalized(r.kind.noun)} created.`);
+          return redirectAfterPost(request, reply, `${path}/${id}`);
+        },
+        (values, errors, status) => renderForm(reply, scope, null, values, errors, status),
+      );
+    },
+
+    async show(request: FastifyRequest, reply: FastifyReply) {
+      const { scope, id, rec } = await load(request);
+      const [extra, tl] = await Promise.all([r.showData(app.db, scope, rec), timelinePage(app.db, r.kind.type, id, { moreBase: `${path}/${id}/timeline` })]);
+      return reply.render(`${r.views}/show`, {
+        title: r.kind.nameOf(rec),
+        record: rec,
+        ...extra,
+        ...tl,
+        timelineVisible: scope.settings.timeline_visible,
+        editable: mayManage(scope) && canEdit(scope.viewer, rec.assigned_to ?? null),
+        notesUrl: `${path}/${id}/notes`,
+      });
+    },
+
+    async editForm(request: FastifyRequest, reply: FastifyReply) {
+      requireManage(scopeOf(request));
+      const { scope, rec } = await load(request);
+      return renderForm(reply, scope, rec, r.toFormValues(rec), {});
+    },
+
+    async update(request: FastifyRequest, reply: FastifyReply) {
+      const scope = scopeOf(request);
+      requireManage(scope);
+      const id = idParam(request);
+      const body = asFormBody(request.body);
+      return submitForm(
+        async () => {
+          const input = parseForm(r.formSchema, body);
+          await app.db.transaction().execute((trx) => r.update(trx, scope, id, input, body));
+          reply.flash('success', `${capitalized(r.kind.noun)} saved.`);
+          return redirectAfterPost(request, reply, `${path}/${id}`);
+        },
+        async (values, errors, status) => renderForm(reply, scope, (await load(request)).rec, values, errors, status),
+      );
+    },
+
+    async remove(request: FastifyRequest, reply: FastifyReply) {
+      requireManage(scopeOf(request));
+      const { scope, id, rec } = await load(request);
+      await app.db.transaction().execute((trx) => r.remove(trx, scope, id));
+      reply.flash('success', `${r.kind.nameOf(rec)} was deleted.`);
+      return redirectAfterPost(request, reply, path);
+    },
   };
-
-  app.get(`${r.path}/new`, async (request, reply) => {
-    const scope = await scopeOf(request);
-    requireManage(scope);
-    return renderForm(reply, scope, null, r.newValues(scope, asFormBody(request.query)), {});
-  });
-
-  app.post(r.path, async (request, reply) => {
-    const scope = await scopeOf(request);
-    requireManage(scope);
-    const body = asFormBody(request.body);
-    return submitForm(
-      async () => {
-        const input = parseForm(r.formSchema, body);
-        const id = await app.db.transaction().execute((trx) => r.create(trx, scope, input, body));
-        reply.flash('success', `${r.noun[0].toUpperCase()}${r.noun.slice(1)} created.`);
-        return redirectAfterPost(request, reply, `${r.path}/${id}`);
-      },
-      (values, errors, status) => renderForm(reply, scope, null, values, errors, status),
-    );
-  });
-
-  app.get(`${r.path}/:id`, async (request, reply) => {
-    const scope = await scopeOf(request);
-    const id = idParam(request);
-    const rec = await load(scope, id);
-    const [extra, tl] = await Promise.all([
-      r.showData(app.db, scope, rec),
-      timelinePage(app.db, r.entityType, id, { moreBase: `${r.path}/${id}/timeline` }),
-    ]);
-    return reply.render(`${r.views}/show`, {
-      title: r.nameOf(rec),
-      record: rec,
-      ...extra,
-      ...tl,
-      timelineVisible: scope.settings.timeline_visible,
-      editable: mayManage(scope) && canEdit(scope.viewer, rec.assigned_to ?? null),
-      notesUrl: `${r.path}/${id}/notes`,
-    });
-  });
-
-  app.get(`${r.path}/:id/edit`, async (request, reply) => {
-    const scope = await scopeOf(request);
-    requireManage(scope);
-    const rec = await load(scope, idParam(request));
-    return renderForm(reply, scope, rec, rec as unknown as FormBody, {});
-  });
-
-  app.post(`${r.path}/:id`, async (request, reply) => {
-    const scope = await scopeOf(request);
-    requireManage(scope);
-    const id = idParam(request);
-    const body = asFormBody(request.body);
-    return submitForm(
-      async () => {
-        const input = parseForm(r.formSchema, body);
-        await app.db.transaction().execute((trx) => r.update(trx, scope, id, input, body));
-        reply.flash('success', `${r.noun[0].toUpperCase()}${r.noun.slice(1)} saved.`);
-        return redirectAfterPost(request, reply, `${r.path}/${id}`);
-      },
-      async (values, errors, status) => renderForm(reply, scope, await load(scope, id), values, errors, status),
-    );
-  });
-
-  app.post(`${r.path}/:id/delete`, async (request, reply) => {
-    const scope = await scopeOf(request);
-    requireManage(scope);
-    const id = idParam(request);
-    const rec = await load(scope, id);
-    await app.db.transaction().execute((trx) => r.remove(trx, scope, id));
-    reply.flash('success', `${r.nameOf(rec)} was deleted.`);
-    return redirectAfterPost(request, reply, r.path);
-  });
 }

@@ -4,6 +4,7 @@ import type { Viewer } from '../types.js';
 import type { Role } from '../db/schema.js';
 import { ForbiddenError } from '../lib/errors.js';
 import { findSessionViewer, touchSession } from '../features/auth/sessions.queries.js';
+import { scopeFor, type Scope } from '../lib/access.js';
 
 export const SESSION_COOKIE = 'orchard_sid';
 export const SESSION_IDLE_DAYS = 14;
@@ -18,6 +19,13 @@ export function assertAccess(request: FastifyRequest, roles: 'user' | Role[]): V
 
 export class UnauthenticatedError extends Error {
   statusCode = 401;
+}
+
+/** The request's scope (viewer + settings), computed once per request by the guard's hook. */
+export function scopeOf(request: FastifyRequest): Scope {
+  assertAccess(request, 'user');
+  if (!request.scope) throw new UnauthenticatedError();
+  return request.scope;
 }
 
 /** Handlers call this to get the signed-in viewer the guard already checked. */
@@ -37,6 +45,7 @@ export function setSessionCookie(reply: FastifyReply, token: string): void {
 
 export default fp(async (app) => {
   app.decorateRequest('viewer', null);
+  app.decorateRequest('scope', null);
 
   // Static assets are public; every other route is guarded unless it says otherwise.
   app.addHook('onRoute', (route) => {
@@ -56,5 +65,6 @@ export default fp(async (app) => {
     const access = request.routeOptions.config?.access ?? 'user';
     if (access === 'public') return;
     assertAccess(request, access);
+    if (request.viewer) request.scope = await scopeFor(app.db, request.viewer);
   });
 });

@@ -1,10 +1,9 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { scopeFor } from '../../lib/access.js';
-import { NotFoundError } from '../../lib/errors.js';
-import { idParam, redirectAfterPost, wantsFragment } from '../../lib/http.js';
+import { company } from '../../lib/entities.js';
 import { asFormBody } from '../../lib/forms.js';
-import { registerResourceRoutes } from '../../lib/resource-routes.js';
-import { viewerOf } from '../../plugins/session.js';
+import { redirectAfterPost, wantsFragment } from '../../lib/http.js';
+import { resource } from '../../lib/resource-routes.js';
+import { scopeOf } from '../../plugins/session.js';
 import { directoryOptions } from '../directories/directories.queries.js';
 import { assigneeOptions } from '../users/users.queries.js';
 import { contactsOfCompany } from '../contacts/contacts.queries.js';
@@ -14,36 +13,34 @@ import * as q from './companies.queries.js';
 import * as service from './companies.service.js';
 import { companyFormSchema, companyListSchema } from './companies.schemas.js';
 
+type Row = q.CompanyRow;
+
 const companiesRoutes: FastifyPluginAsync = async (app) => {
-  registerResourceRoutes(app, {
-    path: '/companies',
-    entityType: 'company',
-    noun: 'company',
-    nounPlural: 'companies',
+  const r = resource(app, {
+    kind: company,
     title: 'Companies',
     defaultSort: 'name',
     views: 'companies',
     listSchema: companyListSchema,
-    list: q.listCompanies,
+    list: q.companyList,
     listOptions: async (db) => ({ industries: await directoryOptions(db, 'industries'), assignees: await assigneeOptions(db) }),
-    exportQuery: (db, scope, params) => q.companyRowsQuery(db, scope, params).compile(),
     csv: [
-      { header: 'ID', value: (r: q.CompanyRow) => r.id },
-      { header: 'Name', value: (r: q.CompanyRow) => r.name },
-      { header: 'Email', value: (r: q.CompanyRow) => r.email },
-      { header: 'Phone', value: (r: q.CompanyRow) => r.phone },
-      { header: 'Website', value: (r: q.CompanyRow) => r.website },
-      { header: 'Street', value: (r: q.CompanyRow) => r.street },
-      { header: 'City', value: (r: q.CompanyRow) => r.city },
-      { header: 'State', value: (r: q.CompanyRow) => r.state },
-      { header: 'Postal code', value: (r: q.CompanyRow) => r.postal_code },
-      { header: 'Country', value: (r: q.CompanyRow) => r.country },
-      { header: 'Industry', value: (r: q.CompanyRow) => r.industry_name },
-      { header: 'Size', value: (r: q.CompanyRow) => r.size_name },
-      { header: 'Assigned to', value: (r: q.CompanyRow) => r.assigned_name },
-      { header: 'Active', value: (r: q.CompanyRow) => (r.is_active ? 'yes' : 'no') },
-      { header: 'Description', value: (r: q.CompanyRow) => r.description },
-      { header: 'Created at', value: (r: q.CompanyRow) => r.created_at },
+      { header: 'ID', value: (r: Row) => r.id },
+      { header: 'Name', value: (r: Row) => r.name },
+      { header: 'Email', value: (r: Row) => r.email },
+      { header: 'Phone', value: (r: Row) => r.phone },
+      { header: 'Website', value: (r: Row) => r.website },
+      { header: 'Street', value: (r: Row) => r.street },
+      { header: 'City', value: (r: Row) => r.city },
+      { header: 'State', value: (r: Row) => r.state },
+      { header: 'Postal code', value: (r: Row) => r.postal_code },
+      { header: 'Country', value: (r: Row) => r.country },
+      { header: 'Industry', value: (r: Row) => r.industry_name },
+      { header: 'Size', value: (r: Row) => r.size_name },
+      { header: 'Assigned to', value: (r: Row) => r.assigned_name },
+      { header: 'Active', value: (r: Row) => (r.is_active ? 'yes' : 'no') },
+      { header: 'Description', value: (r: Row) => r.description },
+      { header: 'Created at', value: (r: Row) => r.created_at },
     ],
     formSchema: companyFormSchema,
     formOptions: async (db, _scope, rec) => ({
@@ -52,8 +49,8 @@ const companiesRoutes: FastifyPluginAsync = async (app) => {
       assignees: await assigneeOptions(db, rec?.assigned_to),
     }),
     newValues: (scope) => ({ is_active: 1, assigned_to: scope.viewer.id }),
+    toFormValues: (c) => ({ ...c }),
     find: q.findCompany,
-    nameOf: (c) => c.name,
     create: service.createCompany,
     update: service.updateCompanyFromForm,
     remove: service.deleteCompanyChecked,
@@ -64,25 +61,28 @@ const companiesRoutes: FastifyPluginAsync = async (app) => {
     }),
   });
 
+  app.get('/companies', r.list);
+  app.get('/companies/export.csv', r.exportCsv);
+  app.get('/companies/new', r.newForm);
+  app.post('/companies', r.create);
+  app.get('/companies/:id', r.show);
+  app.get('/companies/:id/edit', r.editForm);
+  app.post('/companies/:id', r.update);
+  app.post('/companies/:id/delete', r.remove);
+
   // Type-to-find for company selects on other forms: the matching options, current choice kept.
   app.get('/companies/options', async (request, reply) => {
-    const scope = await scopeFor(app.db, viewerOf(request));
     const query = asFormBody(request.query);
     const current = Number(query.company_id) || null;
     const search = query.company_id_search;
-    const options = await q.companyOptions(app.db, scope, current, typeof search === 'string' ? search.slice(0, 100) : '', 50);
+    const options = await q.companyOptions(app.db, scopeOf(request), current, typeof search === 'string' ? search.slice(0, 100) : '', 50);
     return reply.render('partials/_options', { options, current, blank: 'No company' });
   });
 
   app.post('/companies/:id/toggle-active', async (request, reply) => {
-    const scope = await scopeFor(app.db, viewerOf(request));
-    const id = idParam(request);
+    const { scope, id } = await r.load(request);
     await app.db.transaction().execute((trx) => service.toggleCompanyActive(trx, scope, id));
-    if (wantsFragment(request, `company-active-${id}`)) {
-      const company = await q.findCompany(app.db, scope, id);
-      if (!company) throw new NotFoundError();
-      return reply.render('companies/_active_toggle', { r: company });
-    }
+    if (wantsFragment(request, `company-active-${id}`)) return reply.render('companies/_active_toggle', { r: (await r.load(request)).rec });
     return redirectAfterPost(request, reply, `/companies/${id}`);
   });
 };

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { registerResourceRoutes } from '../../lib/resource-routes.js';
+import { resource } from '../../lib/resource-routes.js';
+import { contact } from '../../lib/entities.js';
 import { assigneeOptions } from '../users/users.queries.js';
 import { companyOptions } from '../companies/companies.queries.js';
 import { dealsLinkedTo } from '../deals/deals.queries.js';
@@ -10,21 +11,17 @@ import { contactFormSchema, contactListSchema } from './contacts.schemas.js';
 type Row = q.ContactRow;
 
 const contactsRoutes: FastifyPluginAsync = async (app) => {
-  registerResourceRoutes(app, {
-    path: '/contacts',
-    entityType: 'contact',
-    noun: 'contact',
-    nounPlural: 'contacts',
+  const r = resource(app, {
+    kind: contact,
     title: 'Contacts',
     defaultSort: 'name',
     views: 'contacts',
     listSchema: contactListSchema,
-    list: q.listContacts,
+    list: q.contactList,
     listOptions: async (db, scope, params) => ({
       companies: await companyOptions(db, scope, typeof params.company_id === 'number' ? params.company_id : null),
       assignees: await assigneeOptions(db),
     }),
-    exportQuery: (db, scope, params) => q.contactRowsQuery(db, scope, params).compile(),
     csv: [
       { header: 'ID', value: (r: Row) => r.id },
       { header: 'First name', value: (r: Row) => r.first_name },
@@ -43,12 +40,21 @@ const contactsRoutes: FastifyPluginAsync = async (app) => {
     }),
     newValues: (scope, query) => ({ assigned_to: scope.viewer.id, company_id: query.company_id }),
     find: q.findContact,
-    nameOf: (c) => q.contactName(c),
+    toFormValues: (rec) => ({ ...rec }),
     create: service.createContact,
     update: service.updateContactFromForm,
     remove: service.deleteContactChecked,
     showData: async (db, scope, rec) => ({ deals: await dealsLinkedTo(db, scope, { contact_id: rec.id }) }),
   });
+
+  app.get('/contacts', r.list);
+  app.get('/contacts/export.csv', r.exportCsv);
+  app.get('/contacts/new', r.newForm);
+  app.post('/contacts', r.create);
+  app.get('/contacts/:id', r.show);
+  app.get('/contacts/:id/edit', r.editForm);
+  app.post('/contacts/:id', r.update);
+  app.post('/contacts/:id/delete', r.remove);
 };
 
 export default contactsRoutes;

@@ -1,6 +1,8 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { CustomerGroup, Database } from '../../db/schema.js';
-import type { CustomerGroupInput } from './customer-groups.schemas.js';
+import type { CustomerGroupFilters, CustomerGroupInput } from './customer-groups.schemas.js';
+import { visible } from '../../lib/entities.js';
+import { countOnly, defineList } from '../../lib/list-query.js';
 
 type Executor = Kysely<Database> | Transaction<Database>;
 
@@ -8,19 +10,22 @@ export function findCustomerGroup(db: Executor, id: number): Promise<CustomerGro
   return db.selectFrom('customer_groups').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-/** Groups with their customer counts: one grouped count over the (customer_group_id) index. */
-export async function listCustomerGroups(db: Executor, status?: 'active' | 'inactive') {
-  let q = db
-    .selectFrom('customer_groups as g')
-    .leftJoin(
-      (eb) => eb.selectFrom('customers').select(['customer_group_id', (e) => e.fn.countAll<number>().as('n')]).where('customer_group_id', 'is not', null).groupBy('customer_group_id').as('cc'),
-      (join) => join.onRef('cc.customer_group_id', '=', 'g.id'),
-    )
-    .selectAll('g')
-    .select(sql<number>`coalesce(cc.n, 0)`.as('customers_count'));
-  if (status) q = q.where('g.is_active', '=', status === 'active' ? 1 : 0);
-  return q.orderBy('g.priority', 'desc').orderBy(sql`g.name collate nocase`).execute();
-}
+/** Customer groups are few (tens): the list sorts by priority, then name, and counts customers per row. */
+export const customerGroupList = defineList({
+  base: visible.customerGroups,
+  id: 'g.id',
+  filter: (q, f: Partial<CustomerGroupFilters>) => q.$if(Boolean(f.status), (w) => w.where('g.is_active', '=', f.status === 'active' ? 1 : 0)),
+  sorts: { priority: { order: 'g.priority {dir}, g.name collate nocase asc' } },
+  defaultSort: 'priority',
+  defaultDir: 'desc',
+  rows: (db) =>
+    db
+      .selectFrom('customer_groups as g')
+      .selectAll('g')
+      // One count per shown group over the (customer_group_id) index.
+      .select((eb) => eb.selectFrom('customers').select(eb.fn.countAll<number>().as('n')).whereRef('customers.customer_group_id', '=', 'g.id').as('customers_count')),
+  summary: countOnly,
+});
 
 export async function customerGroupStats(db: Executor) {
   const row = await db
@@ -56,10 +61,6 @@ export async function updateCustomerGroup(db: Executor, id: number, version: num
   let q = db.updateTable('customer_groups').set({ ...values, updated_at: now, version: sql<number>`version + 1` }).where('id', '=', id);
   if (version !== null) q = q.where('version', '=', version);
   return Number((await q.executeTakeFirst()).numUpdatedRows) === 1;
-}
-
-export async function deleteCustomerGroup(db: Executor, id: number): Promise<void> {
-  await db.deleteFrom('customer_groups').where('id', '=', id).execute();
 }
 
 export async function customerGroupOptions(db: Executor, currentId?: number | null): Promise<{ value: number; label: string }[]> {

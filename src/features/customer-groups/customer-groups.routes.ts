@@ -1,36 +1,24 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { z } from 'zod';
 import { canManage } from '../../lib/access.js';
-import { listSchema } from '../../lib/listing.js';
-import { registerResourceRoutes } from '../../lib/resource-routes.js';
+import { resource } from '../../lib/resource-routes.js';
+import { customerGroup } from '../../lib/entities.js';
 import { customersOfGroup } from '../customers/customers.queries.js';
 import * as q from './customer-groups.queries.js';
 import * as service from './customer-groups.service.js';
-import { customerGroupFormSchema } from './customer-groups.schemas.js';
+import { customerGroupFormSchema, customerGroupListSchema } from './customer-groups.schemas.js';
 
-type Row = Awaited<ReturnType<typeof q.listCustomerGroups>>[number];
+type Row = Awaited<ReturnType<typeof q.customerGroupList.page>>['rows'][number];
 
-const groupListSchema = listSchema(['priority'] as const, 'priority', {
-  status: z.preprocess((v) => (v === 'active' || v === 'inactive' ? v : undefined), z.enum(['active', 'inactive']).optional()),
-});
-
-/** Customer groups are few (tens), so the list shows them all, by priority. */
 const customerGroupsRoutes: FastifyPluginAsync = async (app) => {
-  registerResourceRoutes(app, {
-    path: '/customer-groups',
-    entityType: 'customer_group',
-    noun: 'customer group',
-    nounPlural: 'customer groups',
+  const r = resource(app, {
+    kind: customerGroup,
     title: 'Customer groups',
     defaultSort: 'priority',
+    defaultDir: 'desc',
     views: 'customer-groups',
-    listSchema: groupListSchema,
-    list: async (db, _scope, params) => {
-      const rows = await q.listCustomerGroups(db, params.status);
-      return { rows, total: rows.length };
-    },
+    listSchema: customerGroupListSchema,
+    list: q.customerGroupList,
     listOptions: async (db) => ({ stats: await q.customerGroupStats(db) }),
-    exportQuery: (db) => db.selectFrom('customer_groups').selectAll().orderBy('priority', 'desc').orderBy('name').compile(),
     csv: [
       { header: 'ID', value: (r: Row) => r.id },
       { header: 'Name', value: (r: Row) => r.name },
@@ -43,14 +31,23 @@ const customerGroupsRoutes: FastifyPluginAsync = async (app) => {
     formSchema: customerGroupFormSchema,
     formOptions: async () => ({}),
     newValues: () => ({ is_active: 1, priority: 0 }),
-    find: (db, _scope, id) => q.findCustomerGroup(db, id),
-    nameOf: (g) => g.name,
+    find: customerGroup.findRow,
+    toFormValues: (rec) => ({ ...rec }),
     create: service.createCustomerGroup,
     update: service.updateCustomerGroupFromForm,
     remove: service.deleteCustomerGroupChecked,
     showData: async (db, scope, g) => ({ customers: await customersOfGroup(db, scope, g.id) }),
     manage: (scope) => canManage(scope.viewer),
   });
+
+  app.get('/customer-groups', r.list);
+  app.get('/customer-groups/export.csv', r.exportCsv);
+  app.get('/customer-groups/new', r.newForm);
+  app.post('/customer-groups', r.create);
+  app.get('/customer-groups/:id', r.show);
+  app.get('/customer-groups/:id/edit', r.editForm);
+  app.post('/customer-groups/:id', r.update);
+  app.post('/customer-groups/:id/delete', r.remove);
 };
 
 export default customerGroupsRoutes;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { f } from '../../lib/forms.js';
+import { listSchema } from '../../lib/listing.js';
 
 export const customerGroupFormSchema = z.object({
   name: f.requiredText('Name', 100),
@@ -27,6 +28,8 @@ export const customerGroupFormSchema = z.object({
 
 export type CustomerGroupInput = z.output<typeof customerGroupFormSchema>;
 
-export const customerGroupListSchema = z.object({
+export const customerGroupListSchema = listSchema(['priority'] as const, 'priority', {
   status: z.preprocess((v) => (v === 'active' || v === 'inactive' ? v : undefined), z.enum(['active', 'inactive']).optional()),
-});
+}, 'desc');
+
+export type CustomerGroupFilters = z.output<typeof customerGroupListSchema>;

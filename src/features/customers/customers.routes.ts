@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { registerResourceRoutes } from '../../lib/resource-routes.js';
+import { resource } from '../../lib/resource-routes.js';
+import { customer } from '../../lib/entities.js';
 import { assigneeOptions } from '../users/users.queries.js';
 import { companyOptions } from '../companies/companies.queries.js';
 import { customerGroupOptions } from '../customer-groups/customer-groups.queries.js';
@@ -11,22 +12,18 @@ import { customerFormSchema, customerListSchema } from './customers.schemas.js';
 type Row = q.CustomerRow;
 
 const customersRoutes: FastifyPluginAsync = async (app) => {
-  registerResourceRoutes(app, {
-    path: '/customers',
-    entityType: 'customer',
-    noun: 'customer',
-    nounPlural: 'customers',
+  const r = resource(app, {
+    kind: customer,
     title: 'Customers',
     defaultSort: 'name',
     views: 'customers',
     listSchema: customerListSchema,
-    list: q.listCustomers,
+    list: q.customerList,
     listOptions: async (db, scope, params) => ({
       groups: await customerGroupOptions(db, typeof params.customer_group_id === 'number' ? params.customer_group_id : null),
       companies: await companyOptions(db, scope, typeof params.company_id === 'number' ? params.company_id : null),
       assignees: await assigneeOptions(db),
     }),
-    exportQuery: (db, scope, params) => q.customerRowsQuery(db, scope, params).compile(),
     csv: [
       { header: 'ID', value: (r: Row) => r.id },
       { header: 'Name', value: (r: Row) => r.name },
@@ -45,12 +42,21 @@ const customersRoutes: FastifyPluginAsync = async (app) => {
     }),
     newValues: (scope, query) => ({ assigned_to: scope.viewer.id, company_id: query.company_id, customer_group_id: query.customer_group_id }),
     find: q.findCustomer,
-    nameOf: (c) => c.name,
+    toFormValues: (rec) => ({ ...rec }),
     create: service.createCustomer,
     update: service.updateCustomerFromForm,
     remove: service.deleteCustomerChecked,
     showData: async (db, scope, rec) => ({ deals: await dealsLinkedTo(db, scope, { customer_id: rec.id }) }),
   });
+
+  app.get('/customers', r.list);
+  app.get('/customers/export.csv', r.exportCsv);
+  app.get('/customers/new', r.newForm);
+  app.post('/customers', r.create);
+  app.get('/customers/:id', r.show);
+  app.get('/customers/:id/edit', r.editForm);
+  app.post('/customers/:id', r.update);
+  app.post('/customers/:id/delete', r.remove);
 };
 
 export default customersRoutes;

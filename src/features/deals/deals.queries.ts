@@ -1,61 +1,21 @@
 import { sql, type Kysely, type SelectQueryBuilder, type Transaction } from 'kysely';
 import type { Database, Deal } from '../../db/schema.js';
 import type { Scope } from '../../lib/access.js';
-import { ftsQuery, pageByIds } from '../../lib/listing.js';
+import { ftsQuery } from '../../lib/listing.js';
+import { defineList } from '../../lib/list-query.js';
+import { visible } from '../../lib/entities.js';
 import { parseDealKey } from './deals.rules.js';
 import type { DealFilters } from './deals.schemas.js';
 
 type Executor = Kysely<Database> | Transaction<Database>;
-type DealQuery<O> = SelectQueryBuilder<Database & { d: Database['deals'] }, 'd', O>;
-
 const stagesWhere = (flag: 'won' | 'lost' | 'open') =>
   flag === 'open'
     ? sql<boolean>`d.stage_id in (select id from deal_stages where is_won = 0 and is_lost = 0)`
     : sql<boolean>`d.stage_id in (select id from deal_stages where ${sql.raw(flag === 'won' ? 'is_won' : 'is_lost')} = 1)`;
 
-function applyFilters<O>(q: DealQuery<O>, scope: Scope, f: Partial<DealFilters>): DealQuery<O> {
-  if (scope.ownOnly) q = q.where('d.assigned_to', '=', scope.viewer.id);
-  if (f.pipeline_id) q = q.where('d.pipeline_id', '=', f.pipeline_id);
-  if (f.stage_id) q = q.where('d.stage_id', '=', f.stage_id);
-  if (f.company_id) q = q.where('d.company_id', '=', f.company_id);
-  if (f.customer_id) q = q.where('d.customer_id', '=', f.customer_id);
-  if (f.assigned_to === 'none') q = q.where('d.assigned_to', 'is', null);
-  else if (f.assigned_to) q = q.where('d.assigned_to', '=', f.assigned_to);
-  if (f.status) q = q.where(stagesWhere(f.status));
-  // Closed deals are filtered by when they closed, open ones by when they are expected to.
-  const dateCol = f.status === 'won' || f.status === 'lost' ? 'd.actual_close_date' : 'd.expected_close_date';
-  if (f.close_from) q = q.where(dateCol, '>=', f.close_from);
-  if (f.close_to) q = q.where(dateCol, '<=', f.close_to);
-  if (f.q) {
-    const key = parseDealKey(f.q);
-    const match = ftsQuery(f.q);
-    if (key) q = q.where('d.id', '=', key);
-    else if (match) q = q.where('d.id', 'in', (eb) => eb.selectFrom('deals_fts').select('rowid').where(sql<boolean>`deals_fts match ${match}`));
-  }
-  return q;
-}
-
-const SORTS: Record<string, { sql: string; join?: 'stage' | 'company' | 'customer' | 'assigned' }> = {
-  created_at: { sql: 'd.created_at' },
-  title: { sql: 'd.title collate nocase' },
-  value: { sql: 'd.value_cents' },
-  expected_close_date: { sql: 'd.expected_close_date' },
-  stage: { sql: 's.position', join: 'stage' },
-  company: { sql: 'c.name collate nocase', join: 'company' },
-  customer: { sql: 'k.name collate nocase', join: 'customer' },
-  assigned: { sql: 'u.name collate nocase', join: 'assigned' },
-};
-
-function sortOf(f: Partial<DealFilters>) {
-  const s = SORTS[f.sort ?? 'created_at'] ?? SORTS.created_at;
-  const dir = f.dir === 'asc' ? 'asc' : 'desc';
-  return { join: s.join, order: sql.raw(`${s.sql} ${dir}, d.id ${dir}`) };
-}
-
 /** A deal with everything it names: pipeline, stage, company, customer, assignee, lost reason. */
-function joined(db: Executor) {
-  return db
-    .selectFrom('deals as d')
+function joined(deals: ReturnType<typeof visible.deals>) {
+  return deals
     .innerJoin('pipelines as p', 'p.id', 'd.pipeline_id')
     .innerJoin('deal_stages as s', 's.id', 'd.stage_id')
     .leftJoin('companies as c', 'c.id', 'd.company_id')
@@ -64,88 +24,72 @@ function joined(db: Executor) {
     .leftJoin('lost_reasons as lr', 'lr.id', 'd.lost_reason_id');
 }
 
-function rowsBase(db: Executor) {
-  return joined(db)
-    .select([
+/** The deals list (see lib/list-query): filters, sorts with their joins, rows, count and value. */
+export const dealList = defineList({
+  base: visible.deals,
+  id: 'd.id',
+  filter: (q, f: Partial<DealFilters>) => {
+    const key = f.q ? parseDealKey(f.q) : null;
+    const match = f.q && !key ? ftsQuery(f.q) : null;
+    // Closed deals are filtered by when they closed, open ones by when they are expected to.
+    const dateCol = f.status === 'won' || f.status === 'lost' ? 'd.actual_close_date' : 'd.expected_close_date';
+    return q
+      .$if(Boolean(f.pipeline_id), (w) => w.where('d.pipeline_id', '=', Number(f.pipeline_id)))
+      .$if(Boolean(f.stage_id), (w) => w.where('d.stage_id', '=', Number(f.stage_id)))
+      .$if(Boolean(f.company_id), (w) => w.where('d.company_id', '=', Number(f.company_id)))
+      .$if(Boolean(f.customer_id), (w) => w.where('d.customer_id', '=', Number(f.customer_id)))
+      .$if(Boolean(f.contact_id), (w) => w.where('d.id', 'in', (eb) => eb.selectFrom('deal_contacts').select('deal_id').where('contact_id', '=', Number(f.contact_id))))
+      .$if(f.assigned_to === 'none', (w) => w.where('d.assigned_to', 'is', null))
+      .$if(typeof f.assigned_to === 'number', (w) => w.where('d.assigned_to', '=', Number(f.assigned_to)))
+      .$if(Boolean(f.status), (w) => w.where(stagesWhere(f.status ?? 'open')))
+      .$if(Boolean(f.close_from), (w) => w.where(dateCol, '>=', String(f.close_from)))
+      .$if(Boolean(f.close_to), (w) => w.where(dateCol, '<=', String(f.close_to)))
+      .$if(key !== null, (w) => w.where('d.id', '=', Number(key)))
+      .$if(Boolean(match), (w) => w.where('d.id', 'in', (eb) => eb.selectFrom('deals_fts').select('rowid').where(sql<boolean>`deals_fts match ${match}`)));
+  },
+  sorts: {
+    created_at: { order: 'd.created_at' },
+    title: { order: 'd.title collate nocase' },
+    value: { order: 'd.value_cents' },
+    expected_close_date: { order: 'd.expected_close_date' },
+    stage: { order: 's.position', join: (q) => q.innerJoin('deal_stages as s', 's.id', 'd.stage_id') },
+    company: { order: 'c.name collate nocase', join: (q) => q.leftJoin('companies as c', 'c.id', 'd.company_id') },
+    customer: { order: 'k.name collate nocase', join: (q) => q.leftJoin('customers as k', 'k.id', 'd.customer_id') },
+    assigned: { order: 'u.name collate nocase', join: (q) => q.leftJoin('users as u', 'u.id', 'd.assigned_to') },
+  },
+  defaultSort: 'created_at',
+  defaultDir: 'desc',
+  // Rows are fetched by ids the scoped base query already found.
+  rows: (db) =>
+    joined(db.selectFrom('deals as d')).select([
       'd.id', 'd.title', 'd.value_cents', 'd.probability', 'd.expected_close_date', 'd.actual_close_date', 'd.pipeline_id', 'd.stage_id',
       'd.company_id', 'd.customer_id', 'd.assigned_to', 'd.created_at', 'd.lost_reason', 'd.last_activity_at',
       'p.name as pipeline_name', 's.name as stage_name', 's.color as stage_color', 's.is_won', 's.is_lost',
       'c.name as company_name', 'k.name as customer_name', 'u.name as assigned_name', 'lr.name as lost_reason_name',
-    ]);
-}
+    ]),
+  // The list header shows the count and the value of every deal that matches.
+  summary: (q) => q.select((eb) => [eb.fn.countAll<number>().as('n'), sql<number>`coalesce(sum(d.value_cents), 0)`.as('totalValue')]),
+});
 
-export function dealRowsQuery(db: Executor, scope: Scope, f: Partial<DealFilters>) {
-  return applyFilters(rowsBase(db) as unknown as DealQuery<any>, scope, f).orderBy(sortOf(f).order) as unknown as ReturnType<typeof rowsBase>;
-}
+export type DealRow = Awaited<ReturnType<typeof dealList.page>>['rows'][number];
 
-export type DealRow = Awaited<ReturnType<ReturnType<typeof rowsBase>['execute']>>[number];
-
-function totalsQuery(db: Executor, scope: Scope, f: Partial<DealFilters>) {
-  return applyFilters(
-    db.selectFrom('deals as d').select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.sum<number>('d.value_cents').as('value')]) as unknown as DealQuery<{ n: number; value: number | null }>,
-    scope,
-    f,
-  );
-}
-
-/** One page of deals (see pageByIds) and the count and value of all that match. */
-export async function listDeals(db: Executor, scope: Scope, f: DealFilters, pageSize: number): Promise<{ rows: DealRow[]; total: number; totalValue: number }> {
-  const sort = sortOf(f);
-  let totalValue = 0;
-  const page = await pageByIds({
-    page: f.page,
-    pageSize,
-    count: async () => {
-      const t = await totalsQuery(db, scope, f).executeTakeFirstOrThrow();
-      totalValue = Number(t.value ?? 0);
-      return Number(t.n);
-    },
-    ids: async (limit, offset) => {
-      let idq = db.selectFrom('deals as d') as unknown as DealQuery<any>;
-      if (sort.join === 'stage') idq = (idq as any).innerJoin('deal_stages as s', 's.id', 'd.stage_id');
-      if (sort.join === 'company') idq = (idq as any).leftJoin('companies as c', 'c.id', 'd.company_id');
-      if (sort.join === 'customer') idq = (idq as any).leftJoin('customers as k', 'k.id', 'd.customer_id');
-      if (sort.join === 'assigned') idq = (idq as any).leftJoin('users as u', 'u.id', 'd.assigned_to');
-      return (await applyFilters(idq.select('d.id'), scope, f).orderBy(sort.order).limit(limit).offset(offset).execute()).map((r) => r.id as number);
-    },
-    rows: (ids) => rowsBase(db).where('d.id', 'in', ids).orderBy(sort.order).execute(),
-  });
-  return { ...page, totalValue };
-}
-
-/** Deals linked to a company, customer or contact, for their detail pages. */
-export async function dealsLinkedTo(db: Executor, scope: Scope, link: { company_id?: number; customer_id?: number; contact_id?: number }, limit = 10) {
-  let q = rowsBase(db) as unknown as DealQuery<any>;
-  let c = db.selectFrom('deals as d').select((eb) => eb.fn.countAll<number>().as('n')) as unknown as DealQuery<{ n: number }>;
-  const narrow = <O>(x: DealQuery<O>) => {
-    if (link.company_id) x = x.where('d.company_id', '=', link.company_id);
-    if (link.customer_id) x = x.where('d.customer_id', '=', link.customer_id);
-    if (link.contact_id) x = x.where('d.id', 'in', (eb) => eb.selectFrom('deal_contacts').select('deal_id').where('contact_id', '=', link.contact_id!));
-    return scope.ownOnly ? x.where('d.assigned_to', '=', scope.viewer.id) : x;
-  };
-  q = narrow(q);
-  c = narrow(c);
-  const [rows, count] = await Promise.all([q.orderBy('d.created_at', 'desc').orderBy('d.id', 'desc').limit(limit).execute(), c.executeTakeFirstOrThrow()]);
-  return { rows: rows as DealRow[], total: Number(count.n) };
+/** Deals linked to a company, customer or contact, newest first, for their detail pages. */
+export function dealsLinkedTo(db: Executor, scope: Scope, link: { company_id?: number; customer_id?: number; contact_id?: number }, limit = 10) {
+  return dealList.first(db, scope, { ...link, sort: 'created_at', dir: 'desc' }, limit);
 }
 
 export async function findDeal(db: Executor, scope: Scope, id: number) {
-  let q = joined(db)
+  return joined(visible.deals(db, scope))
+    .where('d.id', '=', id)
     .selectAll('d')
     .select([
       'p.name as pipeline_name', 's.name as stage_name', 's.color as stage_color', 's.is_won', 's.is_lost', 's.rotting_days',
       'c.name as company_name', 'k.name as customer_name', 'u.name as assigned_name', 'u.is_active as assigned_active', 'lr.name as lost_reason_name',
     ])
-    .where('d.id', '=', id);
-  if (scope.ownOnly) q = q.where('d.assigned_to', '=', scope.viewer.id);
-  return q.executeTakeFirst();
+    .executeTakeFirst();
 }
 
 export type DealDetail = NonNullable<Awaited<ReturnType<typeof findDeal>>>;
-
-export function findDealRow(db: Executor, id: number): Promise<Deal | undefined> {
-  return db.selectFrom('deals').selectAll().where('id', '=', id).executeTakeFirst();
-}
 
 export function dealContacts(db: Executor, dealId: number) {
   return db
@@ -169,11 +113,6 @@ export async function contactNames(db: Executor, ids: number[]): Promise<string[
   return rows.map((r) => [r.first_name, r.last_name].filter(Boolean).join(' '));
 }
 
-export async function existingContactIds(db: Executor, ids: number[]): Promise<number[]> {
-  if (!ids.length) return [];
-  return (await db.selectFrom('contacts').select('id').where('id', 'in', ids).execute()).map((r) => r.id);
-}
-
 export async function insertDeal(db: Executor, values: Omit<Deal, 'id' | 'version'>): Promise<number> {
   return (await db.insertInto('deals').values(values).returning('id').executeTakeFirstOrThrow()).id;
 }
@@ -182,10 +121,6 @@ export async function updateDeal(db: Executor, id: number, version: number | nul
   let q = db.updateTable('deals').set({ ...values, version: sql<number>`version + 1` }).where('id', '=', id);
   if (version !== null) q = q.where('version', '=', version);
   return Number((await q.executeTakeFirst()).numUpdatedRows) === 1;
-}
-
-export async function deleteDeal(db: Executor, id: number): Promise<void> {
-  await db.deleteFrom('deals').where('id', '=', id).execute();
 }
 
 /** Any activity (a change, a note, a task) resets the rotting clock. */
@@ -217,14 +152,13 @@ export interface ColumnTotals {
  */
 export async function boardTotals(db: Executor, scope: Scope, stageIds: number[], assignedTo: number | null = null): Promise<Map<number, ColumnTotals>> {
   if (!stageIds.length) return new Map();
-  let q = db
-    .selectFrom('deal_stage_totals as t')
+  const rows = await visible
+    .dealStageTotals(db, scope)
     .select((eb) => ['t.stage_id', eb.fn.sum<number>('t.deals').as('count'), eb.fn.sum<number>('t.value_cents').as('value'), eb.fn.sum<number>('t.weighted').as('weighted')])
     .where('t.stage_id', 'in', stageIds)
-    .groupBy('t.stage_id');
-  if (scope.ownOnly) q = q.where('t.assigned_to', '=', scope.viewer.id);
-  if (assignedTo) q = q.where('t.assigned_to', '=', assignedTo);
-  const rows = await q.execute();
+    .$if(Boolean(assignedTo), (q) => q.where('t.assigned_to', '=', Number(assignedTo)))
+    .groupBy('t.stage_id')
+    .execute();
   return new Map(rows.map((r) => [r.stage_id, { stage_id: r.stage_id, count: Number(r.count), value: Number(r.value), weighted: Math.round(Number(r.weighted) / 100) }]));
 }
 
@@ -234,14 +168,13 @@ export interface CardCursor {
 }
 
 function cardBase(db: Executor, scope: Scope, assignedTo: number | null = null) {
-  const q = db
-    .selectFrom('deals as d')
+  return visible
+    .deals(db, scope)
     .leftJoin('companies as c', 'c.id', 'd.company_id')
     .leftJoin('customers as k', 'k.id', 'd.customer_id')
     .leftJoin('users as u', 'u.id', 'd.assigned_to')
-    .select(['d.id', 'd.title', 'd.value_cents', 'd.probability', 'd.expected_close_date', 'd.stage_id', 'd.stage_entered_at', 'd.last_activity_at', 'd.assigned_to', 'c.name as company_name', 'k.name as customer_name', 'u.name as assigned_name']);
-  const owner = scope.ownOnly ? scope.viewer.id : assignedTo;
-  return owner ? q.where('d.assigned_to', '=', owner) : q;
+    .select(['d.id', 'd.title', 'd.value_cents', 'd.probability', 'd.expected_close_date', 'd.stage_id', 'd.stage_entered_at', 'd.last_activity_at', 'd.assigned_to', 'c.name as company_name', 'k.name as customer_name', 'u.name as assigned_name'])
+    .$if(Boolean(assignedTo), (q) => q.where('d.assigned_to', '=', Number(assignedTo)));
 }
 
 /** A column's cards, newest arrivals first, one page at a time (keyset on the board index). */

@@ -1,14 +1,15 @@
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
-import { scopeFor, type Scope } from '../../lib/access.js';
+import type { Scope } from '../../lib/access.js';
 import { NotFoundError } from '../../lib/errors.js';
 import { asFormBody, parseForm } from '../../lib/forms.js';
 import { idParam, redirectAfterPost, wantsFragment } from '../../lib/http.js';
-import { registerResourceRoutes } from '../../lib/resource-routes.js';
+import { resource } from '../../lib/resource-routes.js';
+import { deal } from '../../lib/entities.js';
 import { centsToInput } from '../../lib/format.js';
 import { todayIso } from '../../lib/time.js';
-import { viewerOf } from '../../plugins/session.js';
+import { scopeOf } from '../../plugins/session.js';
 import { assigneeOptions } from '../users/users.queries.js';
 import { companyOptions } from '../companies/companies.queries.js';
 import { customerOptions } from '../customers/customers.queries.js';
@@ -23,15 +24,14 @@ import { dealFormSchema, dealListSchema, moveSchema } from './deals.schemas.js';
 
 type Row = q.DealRow;
 
-/** A deal as its pages read it: the edit form shows money as an amount and contacts as chosen ids. */
+/** A deal as its pages read it, with the ids of its contacts. */
 async function findDealForPage(db: Kysely<Database>, scope: Scope, id: number) {
   const deal = await q.findDeal(db, scope, id);
   if (!deal) return undefined;
-  return { ...deal, value: centsToInput(deal.value_cents), contact_ids: (await q.dealContacts(db, id)).map((c) => String(c.id)) };
+  return { ...deal, contact_ids: (await q.dealContacts(db, id)).map((c) => String(c.id)) };
 }
 
 const dealsRoutes: FastifyPluginAsync = async (app) => {
-  const scopeOf = (request: FastifyRequest) => scopeFor(app.db, viewerOf(request));
 
   /** Stages follow the chosen pipeline (on 422 re-renders too). */
   const stagesFor = async (pipelineId: unknown) => {
@@ -39,23 +39,19 @@ const dealsRoutes: FastifyPluginAsync = async (app) => {
     return id ? listStages(app.db, id) : [];
   };
 
-  registerResourceRoutes(app, {
-    path: '/deals',
-    entityType: 'deal',
-    noun: 'deal',
-    nounPlural: 'deals',
+  const r = resource(app, {
+    kind: deal,
     title: 'Deals',
     defaultSort: 'created_at',
     defaultDir: 'desc',
     views: 'deals',
     listSchema: dealListSchema,
-    list: q.listDeals,
+    list: q.dealList,
     listOptions: async (db, _scope, params) => ({
       pipelines: (await listPipelines(db)).map((p) => ({ value: p.id, label: p.name })),
       stages: params.pipeline_id ? (await listStages(db, params.pipeline_id)).map((s) => ({ value: s.id, label: s.name })) : [],
       assignees: await assigneeOptions(db),
     }),
-    exportQuery: (db, scope, params) => q.dealRowsQuery(db, scope, params).compile(),
     csv: [
       { header: 'Key', value: (r: Row) => dealKey(r.id) },
       { header: 'Title', value: (r: Row) => r.title },
@@ -90,8 +86,8 @@ const dealsRoutes: FastifyPluginAsync = async (app) => {
       };
     },
     newValues: (scope, query) => ({ assigned_to: scope.viewer.id, pipeline_id: query.pipeline_id, stage_id: query.stage_id, company_id: query.company_id, customer_id: query.customer_id }),
+    toFormValues: (d) => ({ ...d, value: centsToInput(d.value_cents), contact_ids: d.contact_ids }),
     find: findDealForPage,
-    nameOf: (d) => d.title,
     create: service.createDeal,
     update: service.updateDealFromForm,
     remove: service.deleteDealChecked,
@@ -104,6 +100,15 @@ const dealsRoutes: FastifyPluginAsync = async (app) => {
     }),
   });
 
+  app.get('/deals', r.list);
+  app.get('/deals/export.csv', r.exportCsv);
+  app.get('/deals/new', r.newForm);
+  app.post('/deals', r.create);
+  app.get('/deals/:id', r.show);
+  app.get('/deals/:id/edit', r.editForm);
+  app.post('/deals/:id', r.update);
+  app.post('/deals/:id/delete', r.remove);
+
   app.get('/deals/stage-options', async (request, reply) => {
     const query = asFormBody(request.query);
     const stages = await stagesFor(query.pipeline_id);
@@ -111,7 +116,7 @@ const dealsRoutes: FastifyPluginAsync = async (app) => {
   });
 
   app.get('/deals/parties', async (request, reply) => {
-    const scope = await scopeOf(request);
+    const scope = scopeOf(request);
     const query = asFormBody(request.query);
     const companyId = Number(query.company_id) || null;
     const linked = [query.contact_ids].flat().map(Number).filter((n) => Number.isInteger(n) && n > 0);
@@ -124,7 +129,7 @@ const dealsRoutes: FastifyPluginAsync = async (app) => {
   });
 
   app.get('/deals/board', async (request, reply) => {
-    const scope = await scopeOf(request);
+    const scope = scopeOf(request);
     const query = asFormBody(request.query);
     const owner = boardOwner(query.assigned_to, scope.viewer.id);
     const board = await loadBoard(app.db, scope, Number(query.pipeline_id) || null, owner);
@@ -136,7 +141,7 @@ const dealsRoutes: FastifyPluginAsync = async (app) => {
   });
 
   app.get('/deals/board/column/:id', async (request, reply) => {
-    const scope = await scopeOf(request);
+    const scope = scopeOf(request);
     const stage = await findStage(app.db, idParam(request));
     if (!stage) throw new NotFoundError();
     const query = asFormBody(request.query);
@@ -147,7 +152,7 @@ const dealsRoutes: FastifyPluginAsync = async (app) => {
   });
 
   app.post('/deals/:id/move', async (request, reply) => {
-    const scope = await scopeOf(request);
+    const scope = scopeOf(request);
     const id = idParam(request);
     const body = asFormBody(request.body);
     const input = parseForm(moveSchema, body);

@@ -63,6 +63,7 @@ export const dealListSchema = listSchema(DEAL_SORTS, 'created_at', {
   assigned_to: filters.idOrNone,
   company_id: filters.id,
   customer_id: filters.id,
+  contact_id: filters.id,
   status: z.preprocess((v) => (v === 'open' || v === 'won' || v === 'lost' ? v : undefined), z.enum(['open', 'won', 'lost']).optional()),
   close_from: dateField().optional().catch(null),
   close_to: dateField().optional().catch(null),

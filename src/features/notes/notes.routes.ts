@@ -1,10 +1,9 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { scopeFor } from '../../lib/access.js';
 import { NotFoundError } from '../../lib/errors.js';
 import { asFormBody } from '../../lib/forms.js';
 import { idParam, redirectAfterPost, wantsFragment } from '../../lib/http.js';
-import { viewerOf } from '../../plugins/session.js';
+import { scopeOf } from '../../plugins/session.js';
 import { timelinePage } from '../timeline/timeline.present.js';
 import { RECORD_KINDS, recordKind, recordUrl } from '../../lib/entities.js';
 import * as service from './notes.service.js';
@@ -16,8 +15,8 @@ const notesRoutes: FastifyPluginAsync = async (app) => {
   for (const parent of RECORD_KINDS) {
     const base = (id: number) => `${parent.path}/${id}`;
 
-    const loadParent = async (request: Parameters<typeof viewerOf>[0]) => {
-      const scope = await scopeFor(app.db, viewerOf(request));
+    const loadParent = async (request: FastifyRequest) => {
+      const scope = scopeOf(request);
       const id = idParam(request);
       if (!(await parent.findRow(app.db, scope, id))) throw new NotFoundError();
       return { scope, id };
@@ -50,8 +49,8 @@ const notesRoutes: FastifyPluginAsync = async (app) => {
   }
 
   /** The note's parent must still be visible to the viewer. */
-  const loadNoteForViewer = async (request: Parameters<typeof viewerOf>[0]) => {
-    const scope = await scopeFor(app.db, viewerOf(request));
+  const loadNoteForViewer = async (request: FastifyRequest) => {
+    const scope = scopeOf(request);
     const note = await service.loadNote(app.db, idParam(request));
     const parent = recordKind(note.entity_type);
     if (!parent || !(await parent.findRow(app.db, scope, note.entity_id))) throw new NotFoundError();

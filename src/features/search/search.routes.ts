@@ -1,36 +1,74 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
-import { scopeFor } from '../../lib/access.js';
+import type { Kysely } from 'kysely';
+import type { Database } from '../../db/schema.js';
+import type { Scope } from '../../lib/access.js';
+import { RECORD_KINDS, type RecordType } from '../../lib/entities.js';
 import { parseQuery } from '../../lib/forms.js';
 import { wantsFragment } from '../../lib/http.js';
-import { viewerOf } from '../../plugins/session.js';
-import { listCompanies } from '../companies/companies.queries.js';
-import { listContacts } from '../contacts/contacts.queries.js';
-import { listCustomers } from '../customers/customers.queries.js';
-import { listDeals } from '../deals/deals.queries.js';
+import { scopeOf } from '../../plugins/session.js';
+import { companyList } from '../companies/companies.queries.js';
+import { contactList, contactName } from '../contacts/contacts.queries.js';
+import { customerList } from '../customers/customers.queries.js';
+import { dealList } from '../deals/deals.queries.js';
+import { dealKey } from '../deals/deals.rules.js';
 
 const searchSchema = z.object({ q: z.preprocess((v) => (typeof v === 'string' ? v.trim().slice(0, 200) : ''), z.string()) });
 
-/** Global search (SPEC §9): the same visibility-scoped list queries, a few results per kind. */
+interface Found {
+  total: number;
+  items: { href: string; title: string; sub: string }[];
+}
+type Search = (db: Kysely<Database>, scope: Scope, q: string, per: number) => Promise<Found>;
+
+const base = { page: 1, dir: 'asc' as const };
+
+/**
+ * How global search (SPEC §9) reads each record kind: the kind's own list query, so visibility
+ * and matching are the list page's. Keyed by the registry's types: registering a kind without
+ * deciding how it is searched does not compile. Customer groups are a few dozen settings-like
+ * records found from their own page.
+ */
+const SEARCH: Record<RecordType, Search | null> = {
+  deal: async (db, scope, q, per) => {
+    const r = await dealList.page(db, scope, { ...base, q, sort: 'created_at', dir: 'desc' }, per);
+    return { total: r.total, items: r.rows.map((d) => ({ href: `/deals/${d.id}`, title: d.title, sub: `${dealKey(d.id)} · ${d.stage_name}` })) };
+  },
+  company: async (db, scope, q, per) => {
+    const r = await companyList.page(db, scope, { ...base, q, sort: 'name' }, per);
+    return { total: r.total, items: r.rows.map((c) => ({ href: `/companies/${c.id}`, title: c.name, sub: c.email ?? c.website ?? '' })) };
+  },
+  contact: async (db, scope, q, per) => {
+    const r = await contactList.page(db, scope, { ...base, q, sort: 'name' }, per);
+    return { total: r.total, items: r.rows.map((c) => ({ href: `/contacts/${c.id}`, title: contactName(c), sub: [c.company_name, c.email].filter(Boolean).join(' · ') })) };
+  },
+  customer: async (db, scope, q, per) => {
+    const r = await customerList.page(db, scope, { ...base, q, sort: 'name' }, per);
+    return { total: r.total, items: r.rows.map((c) => ({ href: `/customers/${c.id}`, title: c.name, sub: c.email ?? '' })) };
+  },
+  customer_group: null,
+};
+
 const searchRoutes: FastifyPluginAsync = async (app) => {
   app.get('/search', async (request, reply) => {
-    const scope = await scopeFor(app.db, viewerOf(request));
+    const scope = scopeOf(request);
     const { q } = parseQuery(searchSchema, request.query);
     const fragment = wantsFragment(request, 'global-search-results');
     const per = fragment ? 5 : 20;
-    const base = { q, page: 1, dir: 'asc' as const };
     const groups = q
-      ? await Promise.all([
-          listDeals(app.db, scope, { ...base, sort: 'created_at', dir: 'desc' }, per).then((r) => ({ kind: 'Deals', more: `/deals?q=${encodeURIComponent(q)}`, total: r.total, items: r.rows.map((d) => ({ href: `/deals/${d.id}`, title: d.title, sub: `D-${d.id} · ${d.stage_name}` })) })),
-          listCompanies(app.db, scope, { ...base, sort: 'name' }, per).then((r) => ({ kind: 'Companies', more: `/companies?q=${encodeURIComponent(q)}`, total: r.total, items: r.rows.map((c) => ({ href: `/companies/${c.id}`, title: c.name, sub: c.email ?? c.website ?? '' })) })),
-          listContacts(app.db, scope, { ...base, sort: 'name' }, per).then((r) => ({ kind: 'Contacts', more: `/contacts?q=${encodeURIComponent(q)}`, total: r.total, items: r.rows.map((c) => ({ href: `/contacts/${c.id}`, title: [c.first_name, c.last_name].filter(Boolean).join(' '), sub: [c.company_name, c.email].filter(Boolean).join(' · ') })) })),
-          listCustomers(app.db, scope, { ...base, sort: 'name' }, per).then((r) => ({ kind: 'Customers', more: `/customers?q=${encodeURIComponent(q)}`, total: r.total, items: r.rows.map((c) => ({ href: `/customers/${c.id}`, title: c.name, sub: c.email ?? '' })) })),
-        ])
+      ? await Promise.all(
+          RECORD_KINDS.map(async (kind) => {
+            const search = SEARCH[kind.type];
+            if (!search) return null;
+            const found = await search(app.db, scope, q, per);
+            return { kind: kind.nounPlural[0].toUpperCase() + kind.nounPlural.slice(1), more: `${kind.path}?q=${encodeURIComponent(q)}`, ...found };
+          }),
+        )
       : [];
-    const found = groups.filter((g) => g.total > 0);
+    const shown = groups.filter((g) => g !== null && g.total > 0);
     reply.header('vary', 'HX-Request, HX-Target');
-    if (fragment) return reply.render('search/_results', { q, groups: found });
-    return reply.render('search/index', { title: q ? `Search: ${q}` : 'Search', q, groups: found });
+    if (fragment) return reply.render('search/_results', { q, groups: shown });
+    return reply.render('search/index', { title: q ? `Search: ${q}` : 'Search', q, groups: shown });
   });
 };
 

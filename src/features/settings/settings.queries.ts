@@ -1,5 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../../db/schema.js';
+import { z } from 'zod';
 import { nowIso } from '../../lib/time.js';
 
 /** CRM settings: typed keys with defaults (SPEC §11). Stored as JSON text per key. */
@@ -25,11 +26,28 @@ export const SETTING_DEFAULTS: CrmSettings = {
 
 type Executor = Kysely<Database> | Transaction<Database>;
 
+/** Stored values are checked key by key: a missing or unreadable value reads as its default. */
+const settingsSchema = z.object({
+  currency: z.string().regex(/^[A-Z]{3}$/).catch(SETTING_DEFAULTS.currency),
+  date_format: z.string().min(1).catch(SETTING_DEFAULTS.date_format),
+  default_time_zone: z.string().min(1).catch(SETTING_DEFAULTS.default_time_zone),
+  timeline_visible: z.boolean().catch(SETTING_DEFAULTS.timeline_visible),
+  rep_visibility: z.enum(['all', 'own']).catch(SETTING_DEFAULTS.rep_visibility),
+  page_size: z.number().int().min(5).max(200).catch(SETTING_DEFAULTS.page_size),
+  kanban_page_size: z.number().int().min(5).max(200).catch(SETTING_DEFAULTS.kanban_page_size),
+}) satisfies z.ZodType<CrmSettings>;
+
+function readJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
 export async function getSettings(db: Executor): Promise<CrmSettings> {
   const rows = await db.selectFrom('settings').select(['key', 'value']).execute();
-  const out: Record<string, unknown> = { ...SETTING_DEFAULTS };
-  for (const r of rows) if (r.key in SETTING_DEFAULTS) out[r.key] = JSON.parse(r.value);
-  return out as unknown as CrmSettings;
+  return settingsSchema.parse(Object.fromEntries(rows.map((r) => [r.key, readJson(r.value)])));
 }
 
 export async function setSetting<K extends keyof CrmSettings>(db: Executor, key: K, value: CrmSettings[K]): Promise<void> {

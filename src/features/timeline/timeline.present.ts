@@ -1,4 +1,5 @@
-import { listTimeline, timelineCursor, type Executor, type TimelineRow } from './timeline.queries.js';
+import { listTimeline, namesOf, timelineCursor, type Executor, type TimelineRow } from './timeline.queries.js';
+import type { RefTable } from '../../lib/entities.js';
 import { entityNoun, timelineField } from './timeline.fields.js';
 import { formatMoney } from '../../lib/format.js';
 
@@ -56,7 +57,7 @@ export async function presentTimeline(
   const parsed = rows.map((r) => ({ row: r, changes: r.changes ? (JSON.parse(r.changes) as Record<string, [unknown, unknown]>) : {} }));
   const noun = (row: TimelineRow) => entityNoun(row.entity_type);
 
-  const wanted = new Map<string, Set<number>>();
+  const wanted = new Map<RefTable, Set<number>>();
   for (const { row, changes } of parsed) {
     for (const [field, pair] of Object.entries(changes)) {
       const ref = timelineField(row.entity_type, field).ref;
@@ -67,15 +68,7 @@ export async function presentTimeline(
     }
   }
   const names = new Map<string, Map<number, string>>();
-  for (const [table, ids] of wanted) {
-    if (ids.size === 0) continue;
-    const found = (await (db as any)
-      .selectFrom(table)
-      .select(['id', 'name'])
-      .where('id', 'in', [...ids])
-      .execute()) as { id: number; name: string }[];
-    names.set(table, new Map(found.map((f) => [f.id, f.name])));
-  }
+  for (const [table, ids] of wanted) names.set(table, await namesOf(db, table, [...ids]));
 
   return parsed.map(({ row, changes }) => {
     const lines: TimelineChangeLine[] = [];

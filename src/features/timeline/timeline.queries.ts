@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import { nowIso } from '../../lib/time.js';
+import type { RefTable } from '../../lib/entities.js';
 
 export type Executor = Kysely<Database> | Transaction<Database>;
 export type Changes = Record<string, [unknown, unknown]>;
@@ -96,4 +97,11 @@ export async function listTimeline(
     order by created_at desc, src desc, id desc
     limit ${opts.limit}`.execute(db);
   return result.rows;
+}
+
+/** Names of referenced records (users, stages, companies …) for a page of timeline entries: one query per table. */
+export async function namesOf(db: Executor, table: RefTable, ids: number[]): Promise<Map<number, string>> {
+  if (!ids.length) return new Map();
+  const rows = await db.selectFrom(table).select(['id', 'name']).where('id', 'in', ids).execute();
+  return new Map(rows.map((r) => [Number(r.id), String(r.name)]));
 }

@@ -50,7 +50,7 @@ export async function insertUser(db: Executor, values: NewUser): Promise<number>
 export async function updateUser(db: Executor, id: number, version: number | null, values: UserUpdate): Promise<boolean> {
   let q = db
     .updateTable('users')
-    .set({ ...values, version: sql`version + 1` as unknown as number })
+    .set({ ...values, version: sql<number>`version + 1` })
     .where('id', '=', id);
   if (version !== null) q = q.where('version', '=', version);
   const res = await q.executeTakeFirst();
