@@ -37,6 +37,19 @@ export function parseQuery<S extends z.ZodType>(schema: S, query: unknown): z.ou
 
 const trimmed = z.preprocess((v) => (typeof v === 'string' ? v.trim() : v), z.string());
 
+/**
+ * The largest amount one record may hold, in minor units (10 billion in the currency): column
+ * totals over a whole pipeline, weighted by probability, stay far inside SQLite's 64-bit integers.
+ */
+export const MAX_MONEY_CENTS = 1_000_000_000_000;
+
+/** A calendar date typed as YYYY-MM-DD that exists (2026-02-30 does not). */
+export function isRealDate(s: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(s)) return false;
+  const d = new Date(s + 'T00:00:00Z');
+  return !Number.isNaN(d.getTime()) && d.toISOString().startsWith(s);
+}
+
 /** Field helpers shared by every form schema. */
 export const f = {
   requiredText: (label: string, max = 200) =>
@@ -64,6 +77,20 @@ export const f = {
       (v) => (v === '' || v === undefined || v === null ? null : v),
       z.coerce.number({ message: 'Choose an option from the list.' }).int('Choose an option from the list.').positive('Choose an option from the list.').nullable(),
     ),
+  /** The one money parser: "12,000", "999.90", "$1 200" → minor units; empty → null. */
+  money: (label = 'Amount', message = 'Enter an amount like 12000 or 999.90 (0 or more).') =>
+    z.preprocess(
+      (v) => (typeof v === 'string' && v.trim() !== '' ? v.trim().replace(/[,\s$€£]/g, '') : null),
+      z
+        .string()
+        .regex(/^\d+(\.\d{1,2})?$/, message)
+        .transform((s) => Math.round(Number(s) * 100))
+        .pipe(z.number().max(MAX_MONEY_CENTS, `${label} is too large: at most 10,000,000,000.`))
+        .nullable(),
+    ),
+  /** The one date parser: YYYY-MM-DD that exists on the calendar; empty → null. */
+  date: (message = 'Enter a date like 2026-06-30.') =>
+    z.preprocess((v) => (typeof v === 'string' && v.trim() !== '' ? v.trim() : null), z.string().refine(isRealDate, message).nullable()),
   checkbox: () => z.preprocess((v) => (Array.isArray(v) ? v.at(-1) : v), z.any()).transform((v) => (v === '1' || v === 'on' || v === 'true' || v === true ? 1 : 0)),
   trimmed,
 };

@@ -121,7 +121,7 @@ export function resource<P extends ListBase, Row, Rec extends { id: number; assi
 
     async show(request: FastifyRequest, reply: FastifyReply) {
       const { scope, id, rec } = await load(request);
-      const [extra, tl] = await Promise.all([r.showData(app.db, scope, rec), timelinePage(app.db, r.kind.type, id, { moreBase: `${path}/${id}/timeline` })]);
+      const [extra, tl] = await Promise.all([r.showData(app.db, scope, rec), timelinePage(app.db, r.kind.type, id, { moreBase: `${path}/${id}/timeline`, currency: scope.settings.currency })]);
       return reply.render(`${r.views}/show`, {
         title: r.kind.nameOf(rec),
         record: rec,

@@ -3,7 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Viewer } from '../types.js';
 import type { Role } from '../db/schema.js';
 import { ForbiddenError } from '../lib/errors.js';
-import { findSessionViewer, touchSession } from '../features/auth/sessions.queries.js';
+import { deleteExpiredSessions, findSessionViewer, touchSession } from '../features/auth/sessions.queries.js';
 import { scopeFor, type Scope } from '../lib/access.js';
 
 export const SESSION_COOKIE = 'orchard_sid';
@@ -44,6 +44,19 @@ export function setSessionCookie(reply: FastifyReply, token: string): void {
 }
 
 export default fp(async (app) => {
+  // Housekeeping: expired sessions are purged at start and every hour after.
+  let purge: NodeJS.Timeout | null = null;
+  app.addHook('onReady', async () => {
+    await deleteExpiredSessions(app.db);
+    purge = setInterval(() => {
+      deleteExpiredSessions(app.db).catch((err: unknown) => app.log.error({ err }, 'purging expired sessions failed'));
+    }, 3_600_000);
+    purge.unref();
+  });
+  app.addHook('onClose', async () => {
+    if (purge) clearInterval(purge);
+  });
+
   app.decorateRequest('viewer', null);
   app.decorateRequest('scope', null);
 

@@ -3,7 +3,8 @@ import view from '@fastify/view';
 import { Eta } from 'eta';
 import type { FastifyReply } from 'fastify';
 import { viewsDir } from '../paths.js';
-import * as format from '../lib/format.js';
+import { formatterFor } from '../lib/format.js';
+import { SETTING_DEFAULTS } from '../features/settings/settings.queries.js';
 import { isActive, navFor } from './nav.js';
 
 declare module 'fastify' {
@@ -28,7 +29,7 @@ export default fp(async (app) => {
     viewExt: 'eta',
     production: !app.config.isDev,
     // Asset URLs carry the start time, so a restart after an upgrade never serves stale CSS or JS.
-    defaultContext: { fmt: format, navActive: isActive, assetVersion: Date.now().toString(36) },
+    defaultContext: { fmt: formatterFor(SETTING_DEFAULTS), navActive: isActive, assetVersion: Date.now().toString(36) },
   });
 
   // @fastify/view gives every reply a fresh `locals` object in its onRequest hook.
@@ -41,6 +42,8 @@ export default fp(async (app) => {
     this.locals.url ??= request.url;
     this.locals.csrfToken ??= this.generateCsrf ? this.generateCsrf() : '';
     this.locals.nav ??= navFor(request.viewer);
+    // Money and dates follow the CRM settings and the viewer's time zone (lib/format).
+    if (request.scope) this.locals.fmt ??= formatterFor(request.scope.settings, request.scope.viewer.timeZone);
     const html = await this.viewAsync(template, data);
     return this.code(status).type('text/html; charset=utf-8').send(html);
   });

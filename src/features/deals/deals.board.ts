@@ -5,7 +5,7 @@ import { todayIso } from '../../lib/time.js';
 import { directoryOptions } from '../directories/directories.queries.js';
 import { findDefaultPipeline, findPipeline, listPipelines, listStages } from '../pipelines/pipelines.queries.js';
 import * as q from './deals.queries.js';
-import { dealKey, isClosedStage, isOverdue, isRotting } from './deals.rules.js';
+import { dealKey, isClosedStage, isOverdue, isRotting, weightedFromProducts } from './deals.rules.js';
 
 /** What a card shows, decided here so templates only print. */
 export function cardView(card: q.Card, stage: DealStage, today: string) {
@@ -38,11 +38,28 @@ export async function columnPage(db: Kysely<Database>, scope: Scope, stage: Deal
   return { cards, next: rows.length > size && last ? cursorOf(last) : null };
 }
 
+/** What a column header shows: count, value and weighted value of the whole column. */
+export interface ColumnTotals {
+  stage_id: number;
+  count: number;
+  value: number;
+  weighted: number;
+}
+
+/** Header figures per stage, from the kept counters; a stage without deals shows zeros. */
+export async function columnTotals(db: Kysely<Database>, scope: Scope, stageIds: number[], assignedTo: number | null = null): Promise<(stageId: number) => ColumnTotals> {
+  const sums = new Map((await q.boardSums(db, scope, stageIds, assignedTo)).map((s) => [s.stage_id, s]));
+  return (stageId) => {
+    const s = sums.get(stageId);
+    return s ? { stage_id: stageId, count: s.count, value: s.value, weighted: weightedFromProducts(s.valueTimesPercent) } : { stage_id: stageId, count: 0, value: 0, weighted: 0 };
+  };
+}
+
 export interface BoardData {
   pipeline: Pipeline;
   pipelines: Pipeline[];
   stages: DealStage[];
-  columns: { stage: DealStage; totals: q.ColumnTotals; cards: CardView[]; next: string | null }[];
+  columns: { stage: DealStage; totals: ColumnTotals; cards: CardView[]; next: string | null }[];
   lostReasons: { value: number | string; label: string }[];
 }
 
@@ -51,18 +68,15 @@ export async function loadBoard(db: Kysely<Database>, scope: Scope, pipelineId: 
   const pipeline = (pipelineId ? await findPipeline(db, pipelineId) : null) ?? (await findDefaultPipeline(db));
   if (!pipeline) return null;
   const [pipelines, stages, lostReasons] = await Promise.all([listPipelines(db, { activeOnly: true }), listStages(db, pipeline.id), directoryOptions(db, 'lost_reasons')]);
-  const totals = await q.boardTotals(db, scope, stages.map((s) => s.id), assignedTo);
+  const totals = await columnTotals(db, scope, stages.map((s) => s.id), assignedTo);
   const columns = [];
   for (const stage of stages) {
     const page = await columnPage(db, scope, stage, null, assignedTo);
-    columns.push({ stage, totals: totals.get(stage.id) ?? { stage_id: stage.id, count: 0, value: 0, weighted: 0 }, ...page });
+    columns.push({ stage, totals: totals(stage.id), ...page });
   }
   return { pipeline, pipelines, stages, columns, lostReasons };
 }
 
-export async function columnTotals(db: Kysely<Database>, scope: Scope, stageIds: number[], assignedTo: number | null = null) {
-  return q.boardTotals(db, scope, stageIds, assignedTo);
-}
 
 /** The board's "whose deals" filter: `me` or a user id; anything else shows everyone's. */
 export function boardOwner(raw: unknown, viewerId: number): number | null {

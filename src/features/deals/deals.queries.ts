@@ -139,19 +139,20 @@ export async function countDealsWhere(db: Executor, column: 'company_id' | 'cust
 
 /* ---------- The board ---------- */
 
-export interface ColumnTotals {
+export interface ColumnSums {
   stage_id: number;
   count: number;
   value: number;
-  weighted: number;
+  /** Σ value × probability (see deals.rules weightedFromProducts). */
+  valueTimesPercent: number;
 }
 
 /**
  * Count, value and weighted value of every column — whole columns, not the cards loaded — from
  * deal_stage_totals, which triggers keep exact (migration 2026_11_23_1900).
  */
-export async function boardTotals(db: Executor, scope: Scope, stageIds: number[], assignedTo: number | null = null): Promise<Map<number, ColumnTotals>> {
-  if (!stageIds.length) return new Map();
+export async function boardSums(db: Executor, scope: Scope, stageIds: number[], assignedTo: number | null = null): Promise<ColumnSums[]> {
+  if (!stageIds.length) return [];
   const rows = await visible
     .dealStageTotals(db, scope)
     .select((eb) => ['t.stage_id', eb.fn.sum<number>('t.deals').as('count'), eb.fn.sum<number>('t.value_cents').as('value'), eb.fn.sum<number>('t.weighted').as('weighted')])
@@ -159,7 +160,7 @@ export async function boardTotals(db: Executor, scope: Scope, stageIds: number[]
     .$if(Boolean(assignedTo), (q) => q.where('t.assigned_to', '=', Number(assignedTo)))
     .groupBy('t.stage_id')
     .execute();
-  return new Map(rows.map((r) => [r.stage_id, { stage_id: r.stage_id, count: Number(r.count), value: Number(r.value), weighted: Math.round(Number(r.weighted) / 100) }]));
+  return rows.map((r) => ({ stage_id: r.stage_id, count: Number(r.count), value: Number(r.value), valueTimesPercent: Number(r.weighted) }));
 }
 
 export interface CardCursor {

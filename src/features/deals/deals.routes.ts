@@ -19,7 +19,7 @@ import { findDefaultPipeline, findStage, listPipelines, listStages } from '../pi
 import * as q from './deals.queries.js';
 import * as service from './deals.service.js';
 import { boardOwner, cardView, columnPage, columnTotals, loadBoard, parseCursor } from './deals.board.js';
-import { dealKey } from './deals.rules.js';
+import { dealKey, weightedValue } from './deals.rules.js';
 import { dealFormSchema, dealListSchema, moveSchema } from './deals.schemas.js';
 
 type Row = q.DealRow;
@@ -93,6 +93,7 @@ const dealsRoutes: FastifyPluginAsync = async (app) => {
     remove: service.deleteDealChecked,
     showData: async (db, scope, d) => ({
       key: dealKey(d.id),
+      weighted: weightedValue(d.value_cents, d.probability),
       contacts: await q.dealContacts(db, d.id),
       stages: await listStages(db, d.pipeline_id),
       lostReasons: await directoryOptions(db, 'lost_reasons'),
@@ -167,11 +168,10 @@ const dealsRoutes: FastifyPluginAsync = async (app) => {
         directoryOptions(app.db, 'lost_reasons'),
       ]);
       if (!card || !to || !from) throw new NotFoundError();
-      const zero = (stageId: number) => ({ stage_id: stageId, count: 0, value: 0, weighted: 0 });
       return reply.render('deals/_moved', {
         card: cardView(card, to, todayIso(scope.viewer.timeZone)),
         stage: to,
-        heads: [from, to].filter((s, i, all) => all.findIndex((x) => x.id === s.id) === i).map((s) => ({ stage: s, totals: totals.get(s.id) ?? zero(s.id) })),
+        heads: [from, to].filter((s, i, all) => all.findIndex((x) => x.id === s.id) === i).map((s) => ({ stage: s, totals: totals(s.id) })),
         stages: await listStages(app.db, to.pipeline_id),
         ownerParam: typeof body.board_assigned_to === 'string' ? body.board_assigned_to : '',
         lostReasons,

@@ -50,7 +50,12 @@ export function initialStage<S extends StageFacts>(stagesInOrder: S[]): S | unde
 /** Probability-weighted value in cents. */
 export function weightedValue(valueCents: number | null, probability: number | null): number {
   if (!valueCents || !probability) return 0;
-  return Math.round((valueCents * probability) / 100);
+  return weightedFromProducts(valueCents * probability);
+}
+
+/** A column's weighted value from Σ value × probability, the sum deal_stage_totals keeps. */
+export function weightedFromProducts(sumOfValueTimesPercent: number): number {
+  return Math.round(sumOfValueTimesPercent / 100);
 }
 
 /** A deal rots when nothing happened to it for the stage's rotting_days (open stages only). */

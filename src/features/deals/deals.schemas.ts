@@ -2,22 +2,6 @@ import { z } from 'zod';
 import { f } from '../../lib/forms.js';
 import { filters, listSchema } from '../../lib/listing.js';
 
-const money = z.preprocess(
-  (v) => (typeof v === 'string' && v.trim() !== '' ? v.trim().replace(/[,\s$€£]/g, '') : null),
-  z
-    .string()
-    .regex(/^\d+(\.\d{1,2})?$/, 'Enter an amount like 12000 or 999.90 (0 or more).')
-    .transform((s) => Math.round(Number(s) * 100))
-    .pipe(z.number().max(1e14, 'That amount is too large.'))
-    .nullable(),
-);
-
-export const dateField = (message = 'Enter a date like 2026-06-30.') =>
-  z.preprocess(
-    (v) => (typeof v === 'string' && v.trim() !== '' ? v.trim() : null),
-    z.string().regex(/^\d{4}-\d{2}-\d{2}$/, message).refine((s) => !Number.isNaN(Date.parse(s + 'T00:00:00Z')) && new Date(s + 'T00:00:00Z').toISOString().startsWith(s), message).nullable(),
-  );
-
 const percent = z.preprocess(
   (v) => (typeof v === 'string' && v.trim() !== '' ? v.trim() : null),
   z.string().regex(/^\d+$/, 'Probability must be a whole number from 0 to 100.').transform(Number).pipe(z.number().max(100, 'Probability must be from 0 to 100.')).nullable(),
@@ -31,8 +15,8 @@ const idList = z.preprocess(
 export const dealFormSchema = z.object({
   title: f.requiredText('Title', 200),
   description: f.optionalText(10_000),
-  value: money,
-  expected_close_date: dateField(),
+  value: f.money('Value'),
+  expected_close_date: f.date(),
   probability: percent,
   pipeline_id: z.preprocess((v) => (v === '' || v === undefined ? undefined : v), z.coerce.number({ message: 'Choose a pipeline.' }).int().positive('Choose a pipeline.')),
   stage_id: f.optionalId(),
@@ -65,8 +49,8 @@ export const dealListSchema = listSchema(DEAL_SORTS, 'created_at', {
   customer_id: filters.id,
   contact_id: filters.id,
   status: z.preprocess((v) => (v === 'open' || v === 'won' || v === 'lost' ? v : undefined), z.enum(['open', 'won', 'lost']).optional()),
-  close_from: dateField().optional().catch(null),
-  close_to: dateField().optional().catch(null),
+  close_from: f.date().optional().catch(null),
+  close_to: f.date().optional().catch(null),
 }, 'desc');
 
 export type DealFilters = z.output<typeof dealListSchema>;

@@ -2,22 +2,6 @@ import { z } from 'zod';
 import { f } from '../../lib/forms.js';
 import type { DirectoryTable } from './directories.kinds.js';
 
-const money = (label: string) =>
-  z.preprocess(
-    (v) => (typeof v === 'string' && v.trim() !== '' ? v.trim().replace(/[,\s]/g, '') : null),
-    z
-      .string()
-      .regex(/^\d+(\.\d{1,2})?$/, `${label} must be an amount like 1200 or 99.50.`)
-      .transform((s) => Math.round(Number(s) * 100))
-      .pipe(z.number().max(1e13, `${label} is too large.`))
-      .nullable(),
-  );
-
-const date = z.preprocess(
-  (v) => (typeof v === 'string' && v.trim() !== '' ? v.trim() : null),
-  z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'Enter a date like 2026-05-31.').refine((s) => !Number.isNaN(Date.parse(s)), 'Enter a real date.').nullable(),
-);
-
 const base = { name: f.requiredText('Name', 100), is_active: f.checkbox() };
 
 export const DIRECTORY_SCHEMAS: Record<DirectoryTable, z.ZodType<Record<string, unknown>>> = {
@@ -25,9 +9,9 @@ export const DIRECTORY_SCHEMAS: Record<DirectoryTable, z.ZodType<Record<string, 
   company_sizes: z.object(base),
   lead_sources: z.object(base),
   lost_reasons: z.object(base),
-  products: z.object({ ...base, code: f.optionalText(50), price_cents: money('Price') }),
+  products: z.object({ ...base, code: f.optionalText(50), price_cents: f.money('Price', 'Price must be an amount like 1200 or 99.50.') }),
   campaigns: z
-    .object({ ...base, channel: f.optionalText(100), starts_on: date, ends_on: date, budget_cents: money('Budget') })
+    .object({ ...base, channel: f.optionalText(100), starts_on: f.date(), ends_on: f.date(), budget_cents: f.money('Budget', 'Budget must be an amount like 1200 or 99.50.') })
     .refine((v) => !v.starts_on || !v.ends_on || v.ends_on >= v.starts_on, { message: 'The end date is before the start date.', path: ['ends_on'] }),
 };
 

@@ -26,7 +26,7 @@ const notesRoutes: FastifyPluginAsync = async (app) => {
       const { scope, id } = await loadParent(request);
       const parsed = noteBody.safeParse(asFormBody(request.body).body);
       const activity = async (status: number, extra: Record<string, unknown> = {}) => {
-        const tl = await timelinePage(app.db, parent.type, id, { moreBase: `${base(id)}/timeline` });
+        const tl = await timelinePage(app.db, parent.type, id, { moreBase: `${base(id)}/timeline`, currency: scope.settings.currency });
         return reply.render('partials/_activity', { ...tl, notesUrl: `${base(id)}/notes`, timelineVisible: scope.settings.timeline_visible, ...extra }, status);
       };
       if (!parsed.success) {
@@ -41,9 +41,9 @@ const notesRoutes: FastifyPluginAsync = async (app) => {
     });
 
     app.get(`${parent.path}/:id/timeline`, async (request, reply) => {
-      const { id } = await loadParent(request);
+      const { scope, id } = await loadParent(request);
       const before = (request.query as Record<string, unknown>)?.before;
-      const tl = await timelinePage(app.db, parent.type, id, { before: typeof before === 'string' ? before : null, moreBase: `${base(id)}/timeline` });
+      const tl = await timelinePage(app.db, parent.type, id, { before: typeof before === 'string' ? before : null, moreBase: `${base(id)}/timeline`, currency: scope.settings.currency });
       return reply.render('partials/_timeline', { ...tl, fragment: true });
     });
   }

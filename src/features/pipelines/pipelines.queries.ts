@@ -1,5 +1,5 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
-import type { Database, DealStage, Pipeline } from '../../db/schema.js';
+import { sql, type Insertable, type Kysely, type Transaction, type Updateable } from 'kysely';
+import type { Database, DealStage, DealStagesTable, Pipeline, PipelinesTable } from '../../db/schema.js';
 
 type Executor = Kysely<Database> | Transaction<Database>;
 
@@ -78,4 +78,38 @@ export function listStagesWithCounts(db: Executor, pipelineId: number) {
     .orderBy('s.position')
     .orderBy('s.id')
     .execute();
+}
+
+export function findDefaultPipelineExcept(db: Executor, exceptId: number) {
+  return db.selectFrom('pipelines').select('id').where('is_default', '=', 1).where('id', '!=', exceptId).executeTakeFirst();
+}
+
+export async function insertPipeline(db: Executor, values: Insertable<PipelinesTable>): Promise<number> {
+  return (await db.insertInto('pipelines').values(values).returning('id').executeTakeFirstOrThrow()).id;
+}
+
+export async function updatePipelineRow(db: Executor, id: number, values: Updateable<PipelinesTable>): Promise<void> {
+  await db.updateTable('pipelines').set(values).where('id', '=', id).execute();
+}
+
+export async function deletePipelineRow(db: Executor, id: number): Promise<void> {
+  await db.deleteFrom('pipelines').where('id', '=', id).execute();
+}
+
+export async function insertStage(db: Executor, values: Insertable<DealStagesTable>): Promise<number> {
+  return (await db.insertInto('deal_stages').values(values).returning('id').executeTakeFirstOrThrow()).id;
+}
+
+export async function updateStageRow(db: Executor, id: number, values: Updateable<DealStagesTable>): Promise<void> {
+  await db.updateTable('deal_stages').set(values).where('id', '=', id).execute();
+}
+
+export async function deleteStageRow(db: Executor, id: number): Promise<void> {
+  await db.deleteFrom('deal_stages').where('id', '=', id).execute();
+}
+
+/** Reports read stage history: a stage that appears there is renamed, never deleted. */
+export async function stageInHistory(db: Executor, stageId: number): Promise<boolean> {
+  const row = await db.selectFrom('deal_stage_history').select('id').where((eb) => eb.or([eb('from_stage_id', '=', stageId), eb('to_stage_id', '=', stageId)])).executeTakeFirst();
+  return Boolean(row);
 }

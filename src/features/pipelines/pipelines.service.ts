@@ -28,9 +28,9 @@ async function validatePipeline(trx: Trx, input: PipelineInput, current: Pipelin
 }
 
 async function takeDefault(trx: Trx, viewer: Viewer, exceptId: number): Promise<void> {
-  const old = await trx.selectFrom('pipelines').select(['id']).where('is_default', '=', 1).where('id', '!=', exceptId).executeTakeFirst();
+  const old = await q.findDefaultPipelineExcept(trx, exceptId);
   if (!old) return;
-  await trx.updateTable('pipelines').set({ is_default: 0, updated_at: nowIso() }).where('id', '=', old.id).execute();
+  await q.updatePipelineRow(trx, old.id, { is_default: 0, updated_at: nowIso() });
   await record(trx, { entityType: 'pipeline', entityId: old.id, action: 'updated', userId: viewer.id, changes: { is_default: [1, 0] } });
 }
 
@@ -38,19 +38,19 @@ export async function createPipeline(trx: Trx, viewer: Viewer, input: PipelineIn
   await validatePipeline(trx, input, null, values);
   const now = nowIso();
   // The first pipeline is the default whatever the form said.
-  const hasDefault = Boolean(await trx.selectFrom('pipelines').select('id').where('is_default', '=', 1).executeTakeFirst());
+  const hasDefault = Boolean(await q.findDefaultPipelineExcept(trx, 0));
   const data = { ...input, is_default: input.is_default || (!hasDefault && input.is_active) ? 1 : 0 };
   if (data.is_default) await takeDefault(trx, viewer, 0);
-  const row = await trx.insertInto('pipelines').values({ ...data, position: await q.nextPosition(trx, 'pipelines'), created_at: now, updated_at: now }).returning('id').executeTakeFirstOrThrow();
-  await record(trx, { entityType: 'pipeline', entityId: row.id, action: 'created', userId: viewer.id, changes: changedFields(null, data, PIPELINE_FIELDS) });
-  return row.id;
+  const id = await q.insertPipeline(trx, { ...data, position: await q.nextPosition(trx, 'pipelines'), created_at: now, updated_at: now });
+  await record(trx, { entityType: 'pipeline', entityId: id, action: 'created', userId: viewer.id, changes: changedFields(null, data, PIPELINE_FIELDS) });
+  return id;
 }
 
 export async function updatePipeline(trx: Trx, viewer: Viewer, id: number, input: PipelineInput, values: Record<string, unknown>): Promise<void> {
   const current = await loadPipeline(trx, id);
   await validatePipeline(trx, input, current, values);
   if (input.is_default && !current.is_default) await takeDefault(trx, viewer, id);
-  await trx.updateTable('pipelines').set({ ...input, updated_at: nowIso() }).where('id', '=', id).execute();
+  await q.updatePipelineRow(trx, id, { ...input, updated_at: nowIso() });
   const changes = changedFields(current, input, PIPELINE_FIELDS);
   if (Object.keys(changes).length) await record(trx, { entityType: 'pipeline', entityId: id, action: 'updated', userId: viewer.id, changes });
 }
@@ -59,7 +59,7 @@ export async function togglePipelineActive(trx: Trx, viewer: Viewer, id: number)
   const current = await loadPipeline(trx, id);
   if (current.is_active && current.is_default) throw new ConflictError(`${current.name} is the default pipeline. Make another pipeline the default before disabling it.`);
   const is_active = current.is_active ? 0 : 1;
-  await trx.updateTable('pipelines').set({ is_active, updated_at: nowIso() }).where('id', '=', id).execute();
+  await q.updatePipelineRow(trx, id, { is_active, updated_at: nowIso() });
   await record(trx, { entityType: 'pipeline', entityId: id, action: 'updated', userId: viewer.id, changes: { is_active: [current.is_active, is_active] } });
   return { ...current, is_active };
 }
@@ -71,7 +71,7 @@ export async function deletePipeline(trx: Trx, viewer: Viewer, id: number): Prom
   if (deals) throw new ConflictError(`${current.name} has ${deals} deal${deals === 1 ? '' : 's'}. Move or delete them first, or disable the pipeline instead.`);
   const stages = (await q.listStages(trx, id)).length;
   if (stages) throw new ConflictError(`${current.name} still has ${stages} stage${stages === 1 ? '' : 's'}. Delete them first, or disable the pipeline instead.`);
-  await trx.deleteFrom('pipelines').where('id', '=', id).execute();
+  await q.deletePipelineRow(trx, id);
   await record(trx, { entityType: 'pipeline', entityId: id, action: 'deleted', userId: viewer.id, changes: { name: [current.name, null] } });
   return current;
 }
@@ -100,13 +100,9 @@ export async function createStage(trx: Trx, viewer: Viewer, pipelineId: number, 
   await loadPipeline(trx, pipelineId);
   await validateStage(trx, pipelineId, input, null, values);
   const now = nowIso();
-  const row = await trx
-    .insertInto('deal_stages')
-    .values({ ...input, pipeline_id: pipelineId, position: await q.nextPosition(trx, 'deal_stages', pipelineId), created_at: now, updated_at: now })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  await record(trx, { entityType: 'deal_stage', entityId: row.id, action: 'created', userId: viewer.id, changes: changedFields(null, input, STAGE_FIELDS) });
-  return row.id;
+  const id = await q.insertStage(trx, { ...input, pipeline_id: pipelineId, position: await q.nextPosition(trx, 'deal_stages', pipelineId), created_at: now, updated_at: now });
+  await record(trx, { entityType: 'deal_stage', entityId: id, action: 'created', userId: viewer.id, changes: changedFields(null, input, STAGE_FIELDS) });
+  return id;
 }
 
 async function loadStage(trx: Trx, pipelineId: number, stageId: number): Promise<DealStage> {
@@ -122,7 +118,7 @@ export async function updateStage(trx: Trx, viewer: Viewer, pipelineId: number, 
   if (deals && (Boolean(input.is_won) !== Boolean(current.is_won) || Boolean(input.is_lost) !== Boolean(current.is_lost))) {
     throw new ConflictError(`${current.name} holds ${deals} deal${deals === 1 ? '' : 's'}; its won/lost flag cannot change while deals sit in it. Move them first.`);
   }
-  await trx.updateTable('deal_stages').set({ ...input, updated_at: nowIso() }).where('id', '=', stageId).execute();
+  await q.updateStageRow(trx, stageId, { ...input, updated_at: nowIso() });
   const changes = changedFields(current, input, STAGE_FIELDS);
   if (Object.keys(changes).length) await record(trx, { entityType: 'deal_stage', entityId: stageId, action: 'updated', userId: viewer.id, changes });
 }
@@ -133,9 +129,9 @@ export async function deleteStage(trx: Trx, viewer: Viewer, pipelineId: number, 
   if (deals) throw new ConflictError(`${current.name} holds ${deals} deal${deals === 1 ? '' : 's'}. Move ${deals === 1 ? 'it' : 'them'} to another stage first.`);
   const stages = await q.listStages(trx, pipelineId);
   if (current.is_default && stages.length > 1) throw new ConflictError(`${current.name} is the default stage. Make another stage the default first.`);
-  const used = await trx.selectFrom('deal_stage_history').select('id').where((eb) => eb.or([eb('from_stage_id', '=', stageId), eb('to_stage_id', '=', stageId)])).executeTakeFirst();
+  const used = await q.stageInHistory(trx, stageId);
   if (used) throw new ConflictError(`${current.name} appears in the stage history that reports are built on. Rename it instead of deleting it.`);
-  await trx.deleteFrom('deal_stages').where('id', '=', stageId).execute();
+  await q.deleteStageRow(trx, stageId);
   await record(trx, { entityType: 'deal_stage', entityId: stageId, action: 'deleted', userId: viewer.id, changes: { name: [current.name, null] } });
   return current;
 }

@@ -2,11 +2,12 @@ import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import { z } from 'zod';
 import { nowIso } from '../../lib/time.js';
+import { DATE_FORMATS, type DateFormat } from '../../lib/format.js';
 
 /** CRM settings: typed keys with defaults (SPEC §11). Stored as JSON text per key. */
 export interface CrmSettings {
   currency: string;
-  date_format: string;
+  date_format: DateFormat;
   default_time_zone: string;
   timeline_visible: boolean;
   rep_visibility: 'all' | 'own';
@@ -29,7 +30,7 @@ type Executor = Kysely<Database> | Transaction<Database>;
 /** Stored values are checked key by key: a missing or unreadable value reads as its default. */
 const settingsSchema = z.object({
   currency: z.string().regex(/^[A-Z]{3}$/).catch(SETTING_DEFAULTS.currency),
-  date_format: z.string().min(1).catch(SETTING_DEFAULTS.date_format),
+  date_format: z.enum(DATE_FORMATS).catch(SETTING_DEFAULTS.date_format),
   default_time_zone: z.string().min(1).catch(SETTING_DEFAULTS.default_time_zone),
   timeline_visible: z.boolean().catch(SETTING_DEFAULTS.timeline_visible),
   rep_visibility: z.enum(['all', 'own']).catch(SETTING_DEFAULTS.rep_visibility),

@@ -110,14 +110,14 @@ export async function timelinePage(
   db: Executor,
   entityType: string,
   entityId: number,
-  opts: { before?: string | null; moreBase: string; limit?: number },
+  opts: { before?: string | null; moreBase: string; limit?: number; currency?: string },
 ): Promise<{ timeline: TimelineItem[]; moreUrl: string | null }> {
   const limit = opts.limit ?? 20;
   const rows = await listTimeline(db, entityType, entityId, { before: opts.before, limit: limit + 1 });
   const page = rows.slice(0, limit);
   const last = page.at(-1);
   return {
-    timeline: await presentTimeline(db, page),
+    timeline: await presentTimeline(db, page, { money: (cents) => formatMoney(cents, opts.currency) }),
     moreUrl: rows.length > limit && last ? `${opts.moreBase}?before=${encodeURIComponent(timelineCursor(last))}` : null,
   };
 }
