@@ -56,6 +56,13 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
     );
   });
 
+  // Every route, as registered: the visibility contract test walks those that take a record id.
+  const routeList: { method: string; url: string }[] = [];
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) if (method !== 'HEAD') routeList.push({ method, url: route.url });
+  });
+  app.decorate('routeList', routeList);
+
   app.decorate('config', config);
   app.decorate('db', opts.db);
   app.decorate('sqlite', opts.sqlite);

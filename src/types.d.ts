@@ -22,6 +22,7 @@ declare module 'fastify' {
     sqlite: SQLite.Database;
     config: Config;
     setupToken: string | null;
+    routeList: { method: string; url: string }[];
   }
   interface FastifyRequest {
     viewer: Viewer | null;

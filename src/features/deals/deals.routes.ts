@@ -155,6 +155,8 @@ const dealsRoutes: FastifyPluginAsync = async (app) => {
   app.post('/deals/:id/move', async (request, reply) => {
     const scope = scopeOf(request);
     const id = idParam(request);
+    // Visibility first: a deal the viewer cannot see is 404 whatever the form says.
+    if (!(await deal.findRow(app.db, scope, id))) throw new NotFoundError();
     const body = asFormBody(request.body);
     const input = parseForm(moveSchema, body);
     const result = await app.db.transaction().execute((trx) => service.moveDeal(trx, scope, id, input));

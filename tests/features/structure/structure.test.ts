@@ -1,0 +1,91 @@
+import t from 'tap';
+import { buildTestApp, loginAs } from '../../helpers/app.js';
+import { makeDeal, makeUser, stagesOf } from '../../helpers/factories.js';
+import { getSettings, setSetting } from '../../../src/features/settings/settings.queries.js';
+import { createCompany } from '../../../src/features/companies/companies.service.js';
+import { createCustomer } from '../../../src/features/customers/customers.service.js';
+import type { Scope } from '../../../src/lib/access.js';
+import { nowIso } from '../../../src/lib/time.js';
+
+const company = { name: 'Composed Co', website: null, phone: null, email: null, street: null, city: null, state: null, postal_code: null, country: null, industry_id: null, size_id: null, description: null, assigned_to: null, is_active: 1 as const };
+const customer = (companyId: number) => ({ name: 'Composed Buyer', email: null, phone: null, company_id: companyId, customer_group_id: null, assigned_to: null });
+
+t.test('services compose in the caller\'s transaction: both commit, or both roll back with their audit entries', async (t) => {
+  const { app } = await buildTestApp(t);
+  const admin = await makeUser(app, { role: 'admin' });
+  const scope: Scope = { viewer: { id: admin.id, name: admin.name, email: admin.email, role: 'admin', timeZone: 'UTC', sessionId: '' }, ownOnly: false, settings: await getSettings(app.db) };
+  const counts = async () => ({
+    companies: (await app.db.selectFrom('companies').select('id').execute()).length,
+    customers: (await app.db.selectFrom('customers').select('id').execute()).length,
+    audit: (await app.db.selectFrom('audit_entries').select('id').where('entity_type', 'in', ['company', 'customer']).execute()).length,
+  });
+
+  await t.rejects(
+    app.db.transaction().execute(async (trx) => {
+      const companyId = await createCompany(trx, scope, company, {});
+      await createCustomer(trx, scope, customer(companyId), {});
+      throw new Error('the conversion failed half-way');
+    }),
+    /half-way/,
+  );
+  t.same(await counts(), { companies: 0, customers: 0, audit: 0 }, 'nothing of either service remains');
+
+  // A failing second service rolls back the first one too.
+  await t.rejects(
+    app.db.transaction().execute(async (trx) => {
+      const companyId = await createCompany(trx, scope, company, {});
+      await createCustomer(trx, scope, { ...customer(companyId), customer_group_id: 999 }, {});
+    }),
+  );
+  t.same(await counts(), { companies: 0, customers: 0, audit: 0 }, 'a 422 in the second service undoes the first');
+
+  const ids = await app.db.transaction().execute(async (trx) => {
+    const companyId = await createCompany(trx, scope, company, {});
+    return { companyId, customerId: await createCustomer(trx, scope, customer(companyId), {}) };
+  });
+  t.same(await counts(), { companies: 1, customers: 1, audit: 2 }, 'together they commit, each with its audit entry');
+  const linked = await app.db.selectFrom('customers').select('company_id').where('id', '=', ids.customerId).executeTakeFirstOrThrow();
+  t.equal(linked.company_id, ids.companyId);
+});
+
+t.test('expired sessions are purged when the app starts', async (t) => {
+  const first = await buildTestApp(t);
+  const user = await makeUser(first.app);
+  const row = (id: string, expires: string) => ({ id, user_id: user.id, created_at: nowIso(), last_seen_at: nowIso(), expires_at: expires, ip: null, user_agent: null });
+  await first.app.db.insertInto('sessions').values([row('expired-one', '2020-01-01T00:00:00.000Z'), row('live-one', '2999-01-01T00:00:00.000Z')]).execute();
+  await first.app.close();
+  const { buildApp } = await import('../../../src/app.js');
+  const again = await buildApp({ config: first.config, db: first.app.db, sqlite: first.app.sqlite, logger: false });
+  await again.ready();
+  const left = (await again.db.selectFrom('sessions').select('id').execute()).map((s) => s.id);
+  t.ok(!left.includes('expired-one'), 'the expired session is gone');
+  t.ok(left.includes('live-one'), 'a live one stays');
+  await again.close();
+});
+
+t.test('one formatter follows the currency and date_format settings; one money and one date parser', async (t) => {
+  const { app } = await buildTestApp(t);
+  const rep = await makeUser(app);
+  const deal = await makeDeal(app, rep, { title: 'Euro deal', value: 1_250_000, expected_close_date: '2026-06-30', probability: 40 });
+  const c = await loginAs(app, rep);
+  let page = await c.get(`/deals/${deal}`);
+  t.match(page.body, /\$12,500/, 'USD by default');
+  t.match(page.body, /Jun 30, 2026/, 'default date format');
+  t.match(page.body, /\$5,000/, 'weighted value from the rule: 40 % of 12,500');
+  await setSetting(app.db, 'currency', 'EUR');
+  await setSetting(app.db, 'date_format', 'yyyy-MM-dd');
+  page = await c.get(`/deals/${deal}`);
+  t.match(page.body, /€12,500/, 'money in the currency setting');
+  t.match(page.body, /2026-06-30/, 'dates in the date_format setting');
+  t.match((await c.get('/deals')).body, /€12,500 in value/, 'the list header too');
+  t.match((await c.get('/deals/board')).body, /€/, 'and the board');
+
+  const { pipeline } = await stagesOf(app);
+  const tooBig = await c.post('/deals', { title: 'Huge', value: '999999999999.99', pipeline_id: pipeline.id, assigned_to: rep.id });
+  t.equal(tooBig.statusCode, 422);
+  t.match(tooBig.body, /too large/);
+  const admin = await loginAs(app, await makeUser(app, { role: 'admin' }));
+  const badDate = await admin.post('/settings/directories/campaigns', { name: 'Leap', starts_on: '2026-02-30', ends_on: '', budget_cents: '', is_active: '1' });
+  t.equal(badDate.statusCode, 422, 'directories refuse a date that does not exist, like deals do');
+  t.equal((await app.db.selectFrom('campaigns').select('id').execute()).length, 0);
+});
