@@ -10,7 +10,16 @@ export interface CsvColumn<R> {
 }
 
 /**
- * Streams a query's rows as CSV. The rows come from their own read-only connection, one at a
+ * A cell a spreadsheet would run as a formula (=, +, -, @, tab or CR first) gets a leading
+ * apostrophe, so it opens as text (OWASP "CSV injection"). Numbers pass unchanged.
+ */
+export function neutralizeCell(value: unknown): unknown {
+  return typeof value === 'string' && /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+}
+
+/**
+ * Streams a query's rows as CSV; every cell goes through neutralizeCell. The rows come from
+ * their own read-only connection, one at a
  * time as the client reads, so memory stays flat and other requests are not held up.
  */
 export function sendCsv<R>(reply: FastifyReply, filename: string, dbFile: string, query: CompiledQuery, columns: CsvColumn<R>[]): FastifyReply {
@@ -20,7 +29,7 @@ export function sendCsv<R>(reply: FastifyReply, filename: string, dbFile: string
   function* rows() {
     try {
       yield columns.map((c) => c.header);
-      for (const row of iterator) yield columns.map((c) => c.value(row) ?? '');
+      for (const row of iterator) yield columns.map((c) => neutralizeCell(c.value(row) ?? ''));
     } finally {
       conn.close();
     }

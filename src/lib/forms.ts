@@ -4,8 +4,30 @@ import { ValidationError, type FieldErrors } from './errors.js';
 /** Form bodies arrive as strings (or arrays for repeated fields); this normalises them. */
 export type FormBody = Record<string, unknown>;
 
+/**
+ * A form as pages read it: each field a string or a list of strings, as a browser sends them.
+ * Numbers and booleans (a JSON body) become text; objects and nulls are dropped, so no handler or
+ * template ever meets a value it cannot print.
+ */
 export function asFormBody(body: unknown): FormBody {
-  return body && typeof body === 'object' ? (body as FormBody) : {};
+  if (!body || typeof body !== 'object' || Array.isArray(body)) return {};
+  const form: FormBody = {};
+  for (const [key, value] of Object.entries(body)) {
+    const field = formValue(value);
+    if (field !== undefined) form[key] = field;
+  }
+  return form;
+}
+
+function formScalar(v: unknown): string | undefined {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  return undefined;
+}
+
+function formValue(v: unknown): string | string[] | undefined {
+  if (!Array.isArray(v)) return formScalar(v);
+  return v.map(formScalar).filter((x): x is string => x !== undefined);
 }
 
 export function fieldErrorsFrom(error: z.ZodError): FieldErrors {

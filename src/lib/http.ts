@@ -11,6 +11,24 @@ export function idParam(request: FastifyRequest): number {
   return parsed.data.id;
 }
 
+const OWN_ORIGIN = 'http://orchard.invalid';
+
+/**
+ * A path to send the browser to after sign-in: only one that resolves, against our own origin,
+ * to our own origin. Tabs, newlines and backslashes (which browsers strip or read as "/") and
+ * anything that does not parse fall back to the dashboard. The result is URL-encoded, so it is
+ * always a valid Location header.
+ */
+export function safeRedirectPath(next: unknown): string {
+  if (typeof next !== 'string' || !next.startsWith('/') || /[\u0000-\u001f\u007f\\]/.test(next)) return '/';
+  try {
+    const url = new URL(next, OWN_ORIGIN);
+    return url.origin === OWN_ORIGIN ? url.pathname + url.search + url.hash : '/';
+  } catch {
+    return '/';
+  }
+}
+
 /** True when htmx asked for the region with this id (ARCHITECTURE: never on HX-Request alone). */
 export function wantsFragment(request: FastifyRequest, regionId: string): boolean {
   return request.headers['hx-target'] === regionId && request.headers['hx-history-restore-request'] !== 'true';

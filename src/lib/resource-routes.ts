@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { z } from 'zod';
 import type { Database } from '../db/schema.js';
-import { canEdit, type Scope } from './access.js';
+import { assertCanEdit, canEdit, type Scope } from './access.js';
 import type { AnyKind } from './entities.js';
 import { ForbiddenError, NotFoundError, type FieldErrors } from './errors.js';
 import { asFormBody, parseForm, parseQuery, submitForm, type FormBody } from './forms.js';
@@ -136,6 +136,8 @@ export function resource<P extends ListBase, Row, Rec extends { id: number; assi
     async editForm(request: FastifyRequest, reply: FastifyReply) {
       requireManage(scopeOf(request));
       const { scope, rec } = await load(request);
+      // The form is refused as its POST would be: no form a rep cannot save.
+      assertCanEdit(scope.viewer, rec.assigned_to ?? null, r.kind.noun);
       return renderForm(reply, scope, rec, r.toFormValues(rec), {});
     },
 

@@ -19,7 +19,7 @@ export default fp(async (app) => {
   app.decorateReply('flash', function (this: FastifyReply, type: Flash['type'], message: string) {
     const flash: Flash = { type, message };
     this.locals.flash = flash;
-    this.setCookie(FLASH_COOKIE, JSON.stringify(flash), { path: '/', httpOnly: true, sameSite: 'lax', maxAge: 60 });
+    this.setCookie(FLASH_COOKIE, JSON.stringify(flash), { path: '/', httpOnly: true, sameSite: 'lax', secure: app.config.secureCookies, maxAge: 60 });
     return this;
   });
 

@@ -57,6 +57,11 @@ export default fp(async (app) => {
     if (purge) clearInterval(purge);
   });
 
+  // Pages with customer data are never stored: after sign-out, Back shows nothing.
+  app.addHook('onSend', async (request, reply) => {
+    if (request.viewer && request.routeOptions.config?.access !== 'public' && !reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+  });
+
   app.decorateRequest('viewer', null);
   app.decorateRequest('scope', null);
 

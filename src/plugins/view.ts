@@ -20,7 +20,16 @@ export default fp(async (app) => {
     cache: !app.config.isDev,
     autoEscape: true,
     autoFilter: true,
-    filterFunction: (v: unknown) => (v === null || v === undefined ? '' : String(v)),
+    // Anything that reaches a template prints safely, even an object a JSON body smuggled in.
+    filterFunction: (v: unknown) => {
+      if (v === null || v === undefined) return '';
+      if (typeof v !== 'object') return String(v);
+      try {
+        return String(v);
+      } catch {
+        return '';
+      }
+    },
   });
 
   await app.register(view, {

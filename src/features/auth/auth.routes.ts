@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { asFormBody, parseForm, submitForm } from '../../lib/forms.js';
+import { safeRedirectPath } from '../../lib/http.js';
 import { dummyPasswordHash, verifyPassword } from '../../lib/password.js';
 import { SESSION_COOKIE, SESSION_IDLE_DAYS, setSessionCookie } from '../../plugins/session.js';
 import { createSession, deleteSessionByToken } from './sessions.queries.js';
@@ -10,10 +11,6 @@ import { LoginLimiter } from './login-limiter.js';
 
 const BAD_LOGIN = 'That email and password do not match an active account.';
 
-/** Only local paths are followed after sign-in, never another site. */
-function safeNext(next: unknown): string {
-  return typeof next === 'string' && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\') ? next : '/';
-}
 
 async function signIn(request: FastifyRequest, reply: FastifyReply, userId: number): Promise<void> {
   // A fresh session id at every sign-in; any session the browser carried is ended.
@@ -34,13 +31,13 @@ const authRoutes: FastifyPluginAsync<{ limiter?: LoginLimiter }> = async (app, o
 
   app.get('/login', pub, async (request, reply) => {
     if (request.viewer) return reply.redirect('/', 303);
-    const next = safeNext((request.query as Record<string, unknown>)?.next);
+    const next = safeRedirectPath((request.query as Record<string, unknown>)?.next);
     return reply.render('auth/login', { title: 'Sign in', values: { next }, errors: {} });
   });
 
   app.post('/login', pub, async (request, reply) => {
     const input = loginSchema.parse({ email: '', password: '', ...asFormBody(request.body) });
-    const values = { email: input.email, next: safeNext(input.next) };
+    const values = { email: input.email, next: safeRedirectPath(input.next) };
     const wait = limiter.retryAfter(request.ip, input.email);
     if (wait > 0) {
       reply.header('retry-after', String(wait));
