@@ -68,7 +68,7 @@ export const dealList = defineList({
       'c.name as company_name', 'k.name as customer_name', 'u.name as assigned_name', 'lr.name as lost_reason_name',
     ]),
   // The list header shows the count and the value of every deal that matches.
-  summary: (q) => q.select((eb) => [eb.fn.countAll<number>().as('n'), sql<number>`coalesce(sum(d.value_cents), 0)`.as('totalValue')]),
+  summary: (q) => q.select((eb) => [eb.fn.countAll<number>().as('n'), sql<number>`total(d.value_cents)`.as('totalValue')]),
 });
 
 export type DealRow = Awaited<ReturnType<typeof dealList.page>>['rows'][number];
@@ -155,7 +155,8 @@ export async function boardSums(db: Executor, scope: Scope, stageIds: number[], 
   if (!stageIds.length) return [];
   const rows = await visible
     .dealStageTotals(db, scope)
-    .select((eb) => ['t.stage_id', eb.fn.sum<number>('t.deals').as('count'), eb.fn.sum<number>('t.value_cents').as('value'), eb.fn.sum<number>('t.weighted').as('weighted')])
+    // total() adds in floating point: a header can never fail with "integer overflow".
+    .select(['t.stage_id', sql<number>`total(t.deals)`.as('count'), sql<number>`total(t.value_cents)`.as('value'), sql<number>`total(t.weighted)`.as('weighted')])
     .where('t.stage_id', 'in', stageIds)
     .$if(Boolean(assignedTo), (q) => q.where('t.assigned_to', '=', Number(assignedTo)))
     .groupBy('t.stage_id')

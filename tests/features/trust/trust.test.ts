@@ -152,3 +152,26 @@ t.test('hostile values in any form, JSON body or query string never produce a 50
   }
   t.ok(checked > 500, `${checked} hostile requests over ${routes.length} routes, none answered 5xx`);
 });
+
+t.test('money is bounded per deal, and list and board totals cannot overflow whatever is stored', async (t) => {
+  const { app } = await buildTestApp(t);
+  const a = await makeUser(app);
+  const b = await makeUser(app);
+  const c = await loginAs(app, a);
+  const { pipeline, by } = await (await import('../../helpers/factories.js')).stagesOf(app);
+  const tooBig = await c.post('/deals', { title: 'Huge', value: '999999999999.99', probability: '100', pipeline_id: pipeline.id, assigned_to: a.id });
+  t.equal(tooBig.statusCode, 422, 'an amount above 10 billion is refused at the field');
+  t.match(tooBig.body, /too large/);
+  t.match(tooBig.body, /value="999999999999.99"/, 'what was typed stays');
+  // Rows stored before the bound (or by a future import): two owners, each near the 64-bit limit.
+  const now = new Date().toISOString();
+  for (const owner of [a, b]) {
+    await app.db.insertInto('deals').values({
+      title: `Legacy ${owner.id}`, description: null, value_cents: 5e18, expected_close_date: null, probability: 0, pipeline_id: pipeline.id, stage_id: by('Lead').id,
+      company_id: null, customer_id: null, assigned_to: owner.id, lead_id: null, actual_close_date: null, lost_reason: null, lost_reason_id: null,
+      stage_entered_at: now, last_activity_at: now, created_at: now, updated_at: now,
+    }).execute();
+  }
+  t.equal((await c.get('/deals/board')).statusCode, 200, 'the board still renders');
+  t.equal((await c.get('/deals')).statusCode, 200, 'the deal list header still adds up');
+});
