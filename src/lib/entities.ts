@@ -1,4 +1,4 @@
-import { sql, type Kysely, type SelectQueryBuilder, type Transaction } from 'kysely';
+import { sql, type Kysely, type RawBuilder, type SelectQueryBuilder, type Transaction } from 'kysely';
 import type { Company, Contact, Customer, CustomerGroup, Database, Deal } from '../db/schema.js';
 import type { Scope } from './access.js';
 import { DIRECTORY_KINDS } from '../features/directories/directories.kinds.js';
@@ -30,16 +30,32 @@ export interface AuditedKind {
   fields: Record<string, FieldLabel>;
 }
 
-/** `rep_visibility = own`: a rep sees the records assigned to them. */
-function ownOnly<DB, TB extends keyof DB, O>(q: SelectQueryBuilder<DB, TB, O>, alias: string, scope: Scope): SelectQueryBuilder<DB, TB, O> {
-  return scope.ownOnly ? q.where(sql<boolean>`${sql.ref(`${alias}.assigned_to`)} = ${scope.viewer.id}`) : q;
+/**
+ * `rep_visibility = own`: a rep sees the records assigned to them and, read-only, the records
+ * theirs link to (`linked`, a condition on the same alias). Editing still follows the assignment
+ * rule (lib/writes loadEditable).
+ */
+function ownOnly<DB, TB extends keyof DB, O>(q: SelectQueryBuilder<DB, TB, O>, alias: string, scope: Scope, linked?: (me: number) => RawBuilder<boolean>): SelectQueryBuilder<DB, TB, O> {
+  if (!scope.ownOnly) return q;
+  const me = scope.viewer.id;
+  const mine = sql<boolean>`${sql.ref(`${alias}.assigned_to`)} = ${me}`;
+  // unlikely(): the rep's records are few, so the planner looks them up by index and sorts,
+  // rather than walking the whole table in list order (tests/db/query-plans).
+  return q.where(linked ? sql<boolean>`unlikely(${mine} or ${linked(me)})` : mine);
 }
 
 /** Scoped base queries, one per record kind, with the alias every feature query uses. */
 export const visible = {
-  companies: (db: Executor, scope: Scope) => ownOnly(db.selectFrom('companies as c'), 'c', scope),
-  contacts: (db: Executor, scope: Scope) => ownOnly(db.selectFrom('contacts as p'), 'p', scope),
-  customers: (db: Executor, scope: Scope) => ownOnly(db.selectFrom('customers as k'), 'k', scope),
+  companies: (db: Executor, scope: Scope) =>
+    ownOnly(db.selectFrom('companies as c'), 'c', scope, (me) =>
+      sql<boolean>`c.id in (select company_id from deals where assigned_to = ${me} and company_id is not null
+        union select company_id from contacts where assigned_to = ${me} and company_id is not null
+        union select company_id from customers where assigned_to = ${me} and company_id is not null)`,
+    ),
+  contacts: (db: Executor, scope: Scope) =>
+    ownOnly(db.selectFrom('contacts as p'), 'p', scope, (me) => sql<boolean>`p.id in (select contact_id from deal_contacts where deal_id in (select id from deals where assigned_to = ${me}))`),
+  customers: (db: Executor, scope: Scope) =>
+    ownOnly(db.selectFrom('customers as k'), 'k', scope, (me) => sql<boolean>`k.id in (select customer_id from deals where assigned_to = ${me} and customer_id is not null)`),
   deals: (db: Executor, scope: Scope) => ownOnly(db.selectFrom('deals as d'), 'd', scope),
   /** The board's kept per-stage, per-assignee counters follow the deals they count. */
   dealStageTotals: (db: Executor, scope: Scope) => ownOnly(db.selectFrom('deal_stage_totals as t'), 't', scope),

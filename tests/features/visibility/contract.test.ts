@@ -149,3 +149,30 @@ t.test('a record keeps its own link when the rep edits it, even to a record they
   t.equal(res.statusCode, 303, 'saving keeps the link');
   t.equal((await app.db.selectFrom('deals').select('company_id').where('id', '=', deal).executeTakeFirstOrThrow()).company_id, company);
 });
+
+t.test('own visibility also shows, read-only, the records a rep\'s records link to', async (t) => {
+  const { app } = await buildTestApp(t);
+  const rep = await makeUser(app);
+  const other = await makeUser(app);
+  const company = await makeCompany(app, other, { name: 'Linkedco', assigned_to: other.id });
+  const customer = await makeCustomer(app, other, { name: 'Linked Buyer', assigned_to: other.id, company_id: company });
+  const contact = await makeContact(app, other, { first_name: 'Linda', last_name: 'Linked', assigned_to: other.id, company_id: company });
+  const unlinked = await makeCompany(app, other, { name: 'Farawayco', assigned_to: other.id });
+  await makeDeal(app, other, { title: 'Their deal at Linkedco', company_id: company });
+  const deal = await makeDeal(app, rep, { title: 'My deal', company_id: company, customer_id: customer, contact_ids: [contact] });
+  await setSetting(app.db, 'rep_visibility', 'own');
+  const c = await loginAs(app, rep);
+  for (const [path, id, name] of [['companies', company, 'Linkedco'], ['customers', customer, 'Linked Buyer'], ['contacts', contact, 'Linda']] as const) {
+    const page = await c.get(`/${path}/${id}`);
+    t.equal(page.statusCode, 200, `${path}: the record my deal links to is visible`);
+    t.match(page.body, name);
+    t.match((await c.get(`/${path}`)).body, name, `${path}: and listed`);
+    t.equal((await c.get(`/${path}/${id}/edit`)).statusCode, 403, `${path}: read-only (edit form refused)`);
+    t.equal((await c.post(`/${path}/${id}/delete`)).statusCode, 403, `${path}: read-only (delete refused)`);
+  }
+  t.equal((await c.get(`/companies/${unlinked}`)).statusCode, 404, 'a company nothing of mine links to stays hidden');
+  const companyPage = await c.get(`/companies/${company}`);
+  t.match(companyPage.body, /My deal/, 'my deal shows on the linked company');
+  t.notMatch(companyPage.body, /Their deal at Linkedco/, 'their deals there do not');
+  t.equal((await c.get(`/deals/${deal}`)).statusCode, 200);
+});
