@@ -1,5 +1,17 @@
 export type FieldErrors = Record<string, string>;
 
+/**
+ * What to tell a user when SQLite cannot write (full disk, read-only file, a lock held too long);
+ * null for any other error. The write's transaction has rolled back: nothing half-written remains.
+ */
+export function storageProblem(err: unknown): string | null {
+  const code = err && typeof err === 'object' && 'code' in err && typeof err.code === 'string' ? err.code : '';
+  if (code.startsWith('SQLITE_FULL')) return 'The disk is full, so this was not saved. What you entered is still here: ask an admin to free some space, then save again.';
+  if (code.startsWith('SQLITE_READONLY')) return 'The database cannot be written to right now, so this was not saved. What you entered is still here: ask an admin to check the server, then save again.';
+  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) return 'The database is busy, so this was not saved. What you entered is still here: save again in a moment.';
+  return null;
+}
+
 export class HttpError extends Error {
   constructor(
     public readonly statusCode: number,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ValidationError, type FieldErrors } from './errors.js';
+import { storageProblem, ValidationError, type FieldErrors } from './errors.js';
 
 /** Form bodies arrive as strings (or arrays for repeated fields); this normalises them. */
 export type FormBody = Record<string, unknown>;
@@ -119,18 +119,26 @@ export const f = {
 
 /**
  * Runs a form submission; a ValidationError re-renders the form (422) with the typed values and
- * a message at each field. Passwords are never echoed back.
+ * a message at each field; a write the database could not take (full disk, read-only, busy)
+ * re-renders it (503) with what was typed and a message that says what happened. Passwords are
+ * never echoed back.
  */
 export async function submitForm<R>(
   action: () => Promise<R>,
   rerender: (values: FormBody, errors: FieldErrors, status: number) => Promise<R>,
+  submitted: FormBody = {},
 ): Promise<R> {
+  const echo = (from: Record<string, unknown>) => {
+    const values: FormBody = {};
+    for (const [k, v] of Object.entries(from)) if (!/password/.test(k) && k !== '_csrf') values[k] = v;
+    return values;
+  };
   try {
     return await action();
   } catch (err) {
-    if (!(err instanceof ValidationError)) throw err;
-    const values: FormBody = {};
-    for (const [k, v] of Object.entries(err.values)) if (!/password/.test(k) && k !== '_csrf') values[k] = v;
-    return rerender(values, err.fieldErrors, 422);
+    if (err instanceof ValidationError) return rerender(echo(err.values), err.fieldErrors, 422);
+    const storage = storageProblem(err);
+    if (storage) return rerender(echo(submitted), { _form: storage }, 503);
+    throw err;
   }
 }

@@ -116,6 +116,7 @@ export function resource<P extends ListBase, Row, Rec extends { id: number; assi
           return redirectAfterPost(request, reply, `${path}/${id}`);
         },
         (values, errors, status) => renderForm(reply, scope, null, values, errors, status),
+        body,
       );
     },
 
@@ -154,6 +155,7 @@ export function resource<P extends ListBase, Row, Rec extends { id: number; assi
           return redirectAfterPost(request, reply, `${path}/${id}`);
         },
         async (values, errors, status) => renderForm(reply, scope, (await load(request)).rec, values, errors, status),
+        body,
       );
     },
 

@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { HttpError, ValidationError } from '../lib/errors.js';
+import { HttpError, storageProblem, ValidationError } from '../lib/errors.js';
 import { UnauthenticatedError } from './session.js';
 
 function isHtmx(request: FastifyRequest): boolean {
@@ -20,6 +20,7 @@ const TITLES: Record<number, string> = {
   422: 'Check your input',
   429: 'Too many attempts',
   500: 'Something went wrong',
+  503: 'Not saved',
 };
 
 export async function renderError(request: FastifyRequest, reply: FastifyReply, status: number, message: string) {
@@ -52,6 +53,11 @@ export default fp(async (app) => {
       return renderError(request, reply, 422, Object.values(error.fieldErrors).join(' ') || error.message);
     }
     if (error instanceof HttpError) return renderError(request, reply, error.statusCode, error.message);
+    const storage = storageProblem(error);
+    if (storage) {
+      request.log.error({ err: error }, 'database could not write');
+      return renderError(request, reply, 503, storage.replace(/ What you entered[^.]*\./, ' Try again once an admin has checked the server.'));
+    }
 
     const err = error as { statusCode?: number; code?: string; message?: string; validation?: unknown };
     const status = err.statusCode ?? 500;

@@ -89,6 +89,7 @@ const authRoutes: FastifyPluginAsync<{ limiter?: LoginLimiter }> = async (app, o
         return reply.redirect('/', 303);
       },
       (values, errors, status) => reply.render('auth/setup', { title: 'Create the first admin', values, errors }, status),
+      body,
     );
   });
 };

@@ -52,6 +52,7 @@ const directoriesRoutes: FastifyPluginAsync = async (app) => {
         return redirectAfterPost(request, reply, `/settings/directories/${t.kind}`);
       },
       (values, errors, status) => renderIndex(reply, t.kind, values, errors, status),
+      body,
     );
   });
 
@@ -77,6 +78,7 @@ const directoriesRoutes: FastifyPluginAsync = async (app) => {
         return redirectAfterPost(request, reply, `/settings/directories/${t.kind}`);
       },
       (values, errors, status) => renderEdit(reply, t.kind, t.id, values, errors, status),
+      body,
     );
   });
 

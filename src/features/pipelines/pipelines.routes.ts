@@ -35,6 +35,7 @@ const pipelinesRoutes: FastifyPluginAsync = async (app) => {
         return redirectAfterPost(request, reply, `/settings/pipelines/${id}/stages`);
       },
       (values, errors, status) => renderIndex(reply, values, errors, status),
+      body,
     );
   });
 
@@ -56,6 +57,7 @@ const pipelinesRoutes: FastifyPluginAsync = async (app) => {
         return redirectAfterPost(request, reply, '/settings/pipelines');
       },
       (values, errors, status) => renderEdit(reply, id, values, errors, status),
+      body,
     );
   });
 
@@ -96,6 +98,7 @@ const pipelinesRoutes: FastifyPluginAsync = async (app) => {
         return redirectAfterPost(request, reply, `/settings/pipelines/${id}/stages`);
       },
       (values, errors, status) => renderStages(reply, id, values, errors, status),
+      body,
     );
   });
 
@@ -127,6 +130,7 @@ const pipelinesRoutes: FastifyPluginAsync = async (app) => {
         return redirectAfterPost(request, reply, `/settings/pipelines/${id}/stages`);
       },
       (values, errors, status) => renderStageEdit(reply, id, stageId, values, errors, status),
+      body,
     );
   });
 

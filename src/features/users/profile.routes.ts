@@ -27,6 +27,7 @@ const profileRoutes: FastifyPluginAsync = async (app) => {
         return reply.redirect('/profile', 303);
       },
       (values, errors, status) => render(reply, viewer.id, values, errors, status),
+      asFormBody(request.body),
     );
   });
 
@@ -46,6 +47,7 @@ const profileRoutes: FastifyPluginAsync = async (app) => {
         return reply.redirect('/profile', 303);
       },
       (_values, errors, status) => render(reply, viewer.id, null, errors, status),
+      body,
     );
   });
 };

@@ -43,6 +43,7 @@ const usersRoutes: FastifyPluginAsync = async (app) => {
         return reply.redirect('/settings/users', 303);
       },
       (values, errors, status) => renderNew(reply, values, errors, status),
+      body,
     );
   });
 
@@ -66,6 +67,7 @@ const usersRoutes: FastifyPluginAsync = async (app) => {
         return reply.redirect('/settings/users', 303);
       },
       (values, errors, status) => renderEdit(reply, id, values, errors, status),
+      body,
     );
   });
 
@@ -93,6 +95,7 @@ const usersRoutes: FastifyPluginAsync = async (app) => {
         return reply.redirect(`/settings/users/${id}/edit`, 303);
       },
       (_values, errors, status) => renderEdit(reply, id, null, errors, status),
+      body,
     );
   });
 };

@@ -175,3 +175,36 @@ t.test('money is bounded per deal, and list and board totals cannot overflow wha
   t.equal((await c.get('/deals/board')).statusCode, 200, 'the board still renders');
   t.equal((await c.get('/deals')).statusCode, 200, 'the deal list header still adds up');
 });
+
+t.test('a write the database cannot take keeps the typed form, says what happened, and /healthz tells', async (t) => {
+  const { app } = await buildTestApp(t);
+  const admin = await makeUser(app, { role: 'admin' });
+  const company = await makeCompany(app, admin, { name: 'Steady Co' });
+  const c = await loginAs(app, admin);
+  t.same((await app.inject('/healthz')).json(), { status: 'ok' });
+
+  // A full disk: the file may not grow by a single page.
+  const pages = Number(app.sqlite.pragma('page_count', { simple: true }));
+  app.sqlite.pragma(`max_page_count = ${pages}`);
+  const full = await c.post('/companies', { name: 'Big Co', city: 'Lyon', description: Array.from({ length: 900 }, (_, i) => `word${i}`).join(' '), is_active: '1' });
+  t.equal(full.statusCode, 503);
+  t.match(full.body, /The disk is full, so this was not saved/);
+  t.match(full.body, /value="Lyon"/, 'what was typed stays in the form');
+  t.equal((await app.db.selectFrom('companies').select('id').where('name', '=', 'Big Co').execute()).length, 0, 'nothing half-written');
+  const health = await app.inject('/healthz');
+  t.equal(health.statusCode, 503);
+  t.same(health.json(), { status: 'degraded', database: 'full' });
+  app.sqlite.pragma('max_page_count = 4294967294');
+
+  // A read-only database.
+  app.sqlite.pragma('query_only = 1');
+  const ro = await c.post(`/companies/${company}`, { name: 'Renamed Co', city: 'Nantes', is_active: '1', version: '1' });
+  t.equal(ro.statusCode, 503);
+  t.match(ro.body, /cannot be written to right now/);
+  t.match(ro.body, /value="Nantes"/);
+  const toggle = await c.post(`/companies/${company}/toggle-active`);
+  t.equal(toggle.statusCode, 503, 'an action without a form says it too, not a 500');
+  t.equal((await app.inject('/healthz')).json().database, 'read-only');
+  app.sqlite.pragma('query_only = 0');
+  t.equal((await app.db.selectFrom('companies').select('name').where('id', '=', company).executeTakeFirstOrThrow()).name, 'Steady Co');
+});
