@@ -1,7 +1,18 @@
 import fp from 'fastify-plugin';
+import type { FastifyRequest } from 'fastify';
 import csrf from '@fastify/csrf-protection';
+import { csrfHmacKey } from '../features/settings/settings.queries.js';
 
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** Forms that are only ever shown signed out: their tokens are bound to no session. */
+const SIGNED_OUT_FORMS = new Set(['/login', '/setup']);
+
+/** What a CSRF token is bound to: the signed-in session, or one value for signed-out forms. */
+export function csrfUserInfo(request: FastifyRequest): string {
+  if (SIGNED_OUT_FORMS.has(request.routeOptions.url ?? '')) return 'signed-out';
+  return request.viewer?.sessionId ?? 'signed-out';
+}
 
 /**
  * Double-submit token: the secret lives in an HttpOnly cookie, the token in every form (`_csrf`),
@@ -12,6 +23,10 @@ export default fp(async (app) => {
   await app.register(csrf, {
     sessionPlugin: '@fastify/cookie',
     cookieOpts: { path: '/', sameSite: 'lax', httpOnly: true, secure: app.config.secureCookies },
+    // Tokens are bound to the signed-in session: another user's cookie and token, or a token
+    // from before sign-in, are refused. The HMAC key is kept in the database across restarts.
+    getUserInfo: csrfUserInfo,
+    csrfOpts: { userInfo: true, hmacKey: await csrfHmacKey(app.db) },
   });
 
   app.addHook('preHandler', (request, reply, done) => {

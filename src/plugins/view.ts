@@ -6,6 +6,7 @@ import { viewsDir } from '../paths.js';
 import { formatterFor } from '../lib/format.js';
 import { SETTING_DEFAULTS } from '../features/settings/settings.queries.js';
 import { isActive, navFor } from './nav.js';
+import { csrfUserInfo } from './csrf.js';
 
 declare module 'fastify' {
   interface FastifyReply {
@@ -49,7 +50,7 @@ export default fp(async (app) => {
     this.locals.viewer ??= request.viewer;
     this.locals.path ??= request.url.split('?')[0];
     this.locals.url ??= request.url;
-    this.locals.csrfToken ??= this.generateCsrf ? this.generateCsrf() : '';
+    this.locals.csrfToken ??= this.generateCsrf ? this.generateCsrf({ userInfo: csrfUserInfo(request) }) : '';
     this.locals.nav ??= navFor(request.viewer);
     // Money and dates follow the CRM settings and the viewer's time zone (lib/format).
     if (request.scope) this.locals.fmt ??= formatterFor(request.scope.settings, request.scope.viewer.timeZone);

@@ -1,5 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../../db/schema.js';
+import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { nowIso } from '../../lib/time.js';
 import { DATE_FORMATS, type DateFormat } from '../../lib/format.js';
@@ -57,4 +58,13 @@ export async function setSetting<K extends keyof CrmSettings>(db: Executor, key:
     .values({ key, value: JSON.stringify(value), updated_at: nowIso() })
     .onConflict((oc) => oc.column('key').doUpdateSet({ value: JSON.stringify(value), updated_at: nowIso() }))
     .execute();
+}
+
+/** The server's CSRF HMAC key: made once, kept with the settings (not a CRM setting). */
+export async function csrfHmacKey(db: Executor): Promise<string> {
+  const found = await db.selectFrom('settings').select('value').where('key', '=', 'csrf_hmac_key').executeTakeFirst();
+  if (found) return String(JSON.parse(found.value));
+  const key = randomBytes(32).toString('base64url');
+  await db.insertInto('settings').values({ key: 'csrf_hmac_key', value: JSON.stringify(key), updated_at: nowIso() }).onConflict((oc) => oc.column('key').doNothing()).execute();
+  return csrfHmacKey(db);
 }

@@ -208,3 +208,24 @@ t.test('a write the database cannot take keeps the typed form, says what happene
   app.sqlite.pragma('query_only = 0');
   t.equal((await app.db.selectFrom('companies').select('name').where('id', '=', company).executeTakeFirstOrThrow()).name, 'Steady Co');
 });
+
+t.test('CSRF tokens are bound to the session: another user\'s token, or one from before sign-in, is refused', async (t) => {
+  const { app } = await buildTestApp(t);
+  const admin = await loginAs(app, await makeUser(app, { role: 'admin' }));
+  const rep = await loginAs(app, await makeUser(app));
+  const forged = new Client(app);
+  forged.cookies.set('orchard_sid', admin.cookies.get('orchard_sid')!);
+  forged.cookies.set('_csrf', rep.cookies.get('_csrf')!);
+  forged.csrf = rep.csrf;
+  t.equal((await forged.post('/companies', { name: 'Forged Co', is_active: '1' })).statusCode, 403, 'the admin session with the rep\'s cookie and token');
+  const stale = new Client(app);
+  await stale.get('/login');
+  const preLoginToken = stale.csrf;
+  const user = await makeUser(app);
+  t.equal((await stale.post('/login', { email: user.email, password: PASSWORD })).statusCode, 303);
+  stale.csrf = preLoginToken;
+  t.equal((await stale.post('/companies', { name: 'Stale Co', is_active: '1' })).statusCode, 403, 'the token from the sign-in page no longer works');
+  await stale.get('/companies');
+  t.equal((await stale.post('/companies', { name: 'Fresh Co', is_active: '1' })).statusCode, 303, 'a page loaded after sign-in gives a working token');
+  t.same((await app.db.selectFrom('companies').select('name').execute()).map((r) => r.name), ['Fresh Co']);
+});
