@@ -26,6 +26,7 @@ import notesRoutes from './features/notes/notes.routes.js';
 import pipelinesRoutes from './features/pipelines/pipelines.routes.js';
 import dealsRoutes from './features/deals/deals.routes.js';
 import searchRoutes from './features/search/search.routes.js';
+import securityRoutes from './features/security/security.routes.js';
 import { ensureFirstAdmin } from './features/users/bootstrap.js';
 import type { LoginLimiter } from './features/auth/login-limiter.js';
 
@@ -94,6 +95,7 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   await app.register(pipelinesRoutes);
   await app.register(dealsRoutes);
   await app.register(searchRoutes);
+  await app.register(securityRoutes);
 
   return app;
 }

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from './config.js';
 import { openDatabase } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
-import { backupTo, integrityCheck, isServerRunning, restoreFrom } from './db/backup.js';
+import { backupTo, integrityCheck, isServerRunning, noteBackup, restoreFrom } from './db/backup.js';
 import { serve } from './server.js';
 import { createUser, withPasswordHash } from './features/users/users.service.js';
 import { userCreateSchema } from './features/users/users.schemas.js';
@@ -57,6 +57,7 @@ async function run(argv: string[]): Promise<number> {
       if (!target) throw new UsageError('backup needs a target file: orchard backup <file>');
       await backupTo(config.dbPath, target);
       const check = integrityCheck(target);
+      noteBackup(config.dbPath, target);
       console.log(`Backup written to ${target} (integrity: ${check})`);
       return check === 'ok' ? 0 : 1;
     }

@@ -70,3 +70,18 @@ export function restoreFrom(from: string, dbFile: string): void {
   fs.copyFileSync(from, tmp);
   fs.renameSync(tmp, dbFile);
 }
+
+/** The security log notes each backup; a file not yet migrated that far is simply not noted. */
+export function noteBackup(dbFile: string, target: string): void {
+  try {
+    const db = new SQLite(dbFile, { fileMustExist: true });
+    try {
+      db.pragma('busy_timeout = 5000');
+      db.prepare("insert into security_events (kind, ip, detail, created_at) values ('backup', 'command line', ?, ?)").run(`to ${target}`.slice(0, 500), new Date().toISOString());
+    } finally {
+      db.close();
+    }
+  } catch {
+    /* the backup itself succeeded; the note is best effort */
+  }
+}

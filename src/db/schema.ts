@@ -35,6 +35,23 @@ export interface AuditEntriesTable {
   created_at: string;
 }
 
+export type SecurityEventKind =
+  | 'sign_in' | 'sign_in_failed' | 'locked_out' | 'sign_out' | 'password_changed' | 'password_reset'
+  | 'role_changed' | 'user_created' | 'user_deactivated' | 'user_reactivated' | 'backup';
+
+export interface SecurityEventsTable {
+  id: Generated<number>;
+  kind: SecurityEventKind;
+  /** Whose account the event is about. */
+  user_id: number | null;
+  /** Who did it, when someone else acted (an admin resetting a password). */
+  actor_id: number | null;
+  email: string | null;
+  ip: string | null;
+  detail: string | null;
+  created_at: string;
+}
+
 export interface SettingsTable {
   key: string;
   value: string;
@@ -46,6 +63,7 @@ export interface Database extends CustomerDatabase, DealsDatabase {
   sessions: SessionsTable;
   audit_entries: AuditEntriesTable;
   settings: SettingsTable;
+  security_events: SecurityEventsTable;
 }
 
 export type User = Selectable<UsersTable>;
@@ -53,6 +71,7 @@ export type NewUser = Insertable<UsersTable>;
 export type UserUpdate = Updateable<UsersTable>;
 export type Session = Selectable<SessionsTable>;
 export type AuditEntry = Selectable<AuditEntriesTable>;
+export type SecurityEvent = Selectable<SecurityEventsTable>;
 
 export interface DirectoryColumns {
   id: Generated<number>;

@@ -21,6 +21,7 @@ const SETTINGS_TABS: { href: string; label: string; roles: Viewer['role'][] }[] 
   { href: '/settings/users', label: 'Users', roles: ['admin'] },
   { href: '/settings/pipelines', label: 'Pipelines', roles: ['admin', 'manager'] },
   { href: '/settings/directories', label: 'Directories', roles: ['admin', 'manager'] },
+  { href: '/settings/security', label: 'Security log', roles: ['admin'] },
 ];
 
 export function navFor(viewer: Viewer | null): { main: NavEntry[]; settings: NavEntry | null; settingsTabs: { href: string; label: string }[] } {

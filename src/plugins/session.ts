@@ -5,6 +5,7 @@ import type { Role } from '../db/schema.js';
 import { ForbiddenError } from '../lib/errors.js';
 import { deleteExpiredSessions, findSessionViewer, touchSession } from '../features/auth/sessions.queries.js';
 import { scopeFor, type Scope } from '../lib/access.js';
+import { purgeOldSecurityEvents } from '../features/security/security.queries.js';
 
 export const SESSION_COOKIE = 'orchard_sid';
 export const SESSION_IDLE_DAYS = 14;
@@ -44,12 +45,17 @@ export function setSessionCookie(reply: FastifyReply, token: string): void {
 }
 
 export default fp(async (app) => {
-  // Housekeeping: expired sessions are purged at start and every hour after.
+  // Housekeeping: expired sessions and security events past their keeping time are purged at
+  // start and every hour after.
   let purge: NodeJS.Timeout | null = null;
-  app.addHook('onReady', async () => {
+  const housekeeping = async () => {
     await deleteExpiredSessions(app.db);
+    await purgeOldSecurityEvents(app.db);
+  };
+  app.addHook('onReady', async () => {
+    await housekeeping();
     purge = setInterval(() => {
-      deleteExpiredSessions(app.db).catch((err: unknown) => app.log.error({ err }, 'purging expired sessions failed'));
+      housekeeping().catch((err: unknown) => app.log.error({ err }, 'housekeeping failed'));
     }, 3_600_000);
     purge.unref();
   });

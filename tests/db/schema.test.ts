@@ -17,6 +17,7 @@ const COLUMNS: { [T in Tables]: { [C in keyof Database[T]]-?: true } } = {
   sessions: { id: true, user_id: true, created_at: true, last_seen_at: true, expires_at: true, ip: true, user_agent: true },
   audit_entries: { id: true, entity_type: true, entity_id: true, action: true, changes: true, user_id: true, created_at: true },
   settings: { key: true, value: true, updated_at: true },
+  security_events: { id: true, kind: true, user_id: true, actor_id: true, email: true, ip: true, detail: true, created_at: true },
   industries: { id: true, name: true, is_active: true, position: true, created_at: true, updated_at: true },
   company_sizes: { id: true, name: true, is_active: true, position: true, created_at: true, updated_at: true },
   lead_sources: { id: true, name: true, is_active: true, position: true, created_at: true, updated_at: true },

@@ -7,21 +7,21 @@ import { createSession, deleteSessionByToken } from './sessions.queries.js';
 import { countUsers, findUserByEmail } from '../users/users.queries.js';
 import { createUser, withPasswordHash } from '../users/users.service.js';
 import { loginSchema, setupSchema } from '../users/users.schemas.js';
+import { recordSecurityEvent } from '../security/security.queries.js';
 import { LoginLimiter } from './login-limiter.js';
 
 const BAD_LOGIN = 'That email and password do not match an active account.';
 
 
-async function signIn(request: FastifyRequest, reply: FastifyReply, userId: number): Promise<void> {
+async function signIn(request: FastifyRequest, reply: FastifyReply, user: { id: number; email: string }): Promise<void> {
   // A fresh session id at every sign-in; any session the browser carried is ended.
   const old = request.cookies[SESSION_COOKIE];
-  if (old) await deleteSessionByToken(request.server.db, old);
-  const token = await createSession(
-    request.server.db,
-    userId,
-    { ip: request.ip, userAgent: request.headers['user-agent'] ?? null },
-    SESSION_IDLE_DAYS,
-  );
+  const token = await request.server.db.transaction().execute(async (trx) => {
+    if (old) await deleteSessionByToken(trx, old);
+    const created = await createSession(trx, user.id, { ip: request.ip, userAgent: request.headers['user-agent'] ?? null }, SESSION_IDLE_DAYS);
+    await recordSecurityEvent(trx, { kind: 'sign_in', userId: user.id, email: user.email, ip: request.ip });
+    return created;
+  });
   setSessionCookie(reply, token);
 }
 
@@ -41,6 +41,7 @@ const authRoutes: FastifyPluginAsync<{ limiter?: LoginLimiter }> = async (app, o
     const wait = limiter.retryAfter(request.ip, input.email);
     if (wait > 0) {
       reply.header('retry-after', String(wait));
+      await recordSecurityEvent(app.db, { kind: 'locked_out', email: input.email, ip: request.ip, detail: `retry in ${wait} s` });
       const minutes = Math.ceil(wait / 60);
       return reply.render('auth/login', { title: 'Sign in', values, errors: { _form: `Too many failed sign-in attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}, or ask an admin to reset your password.` } }, 429);
     }
@@ -48,16 +49,22 @@ const authRoutes: FastifyPluginAsync<{ limiter?: LoginLimiter }> = async (app, o
     const ok = await verifyPassword(input.password, user?.password_hash ?? (await dummyPasswordHash()));
     if (!user || !ok || !user.is_active) {
       limiter.fail(request.ip, input.email);
+      await recordSecurityEvent(app.db, { kind: 'sign_in_failed', userId: user?.id ?? null, email: input.email, ip: request.ip, detail: user && !user.is_active ? 'deactivated account' : null });
       return reply.render('auth/login', { title: 'Sign in', values, errors: { _form: BAD_LOGIN } }, 401);
     }
     limiter.succeed(input.email);
-    await signIn(request, reply, user.id);
+    await signIn(request, reply, user);
     return reply.redirect(values.next, 303);
   });
 
   app.post('/logout', pub, async (request, reply) => {
     const token = request.cookies[SESSION_COOKIE];
-    if (token) await deleteSessionByToken(app.db, token);
+    if (token) {
+      await app.db.transaction().execute(async (trx) => {
+        await deleteSessionByToken(trx, token);
+        if (request.viewer) await recordSecurityEvent(trx, { kind: 'sign_out', userId: request.viewer.id, email: request.viewer.email, ip: request.ip });
+      });
+    }
     reply.clearCookie(SESSION_COOKIE, { path: '/' });
     return reply.redirect('/login', 303);
   });
@@ -82,9 +89,13 @@ const authRoutes: FastifyPluginAsync<{ limiter?: LoginLimiter }> = async (app, o
       async () => {
         const input = parseForm(setupSchema, body);
         const admin = await withPasswordHash({ ...input, role: 'admin' as const });
-        const id = await app.db.transaction().execute((trx) => createUser(trx, null, admin, body));
+        const id = await app.db.transaction().execute(async (trx) => {
+          const created = await createUser(trx, null, admin, body);
+          await recordSecurityEvent(trx, { kind: 'user_created', userId: created, email: admin.email, ip: request.ip, detail: 'first admin, from the setup link' });
+          return created;
+        });
         app.setupToken = null;
-        await signIn(request, reply, id);
+        await signIn(request, reply, { id, email: admin.email });
         reply.flash('success', `Welcome to Orchard, ${input.name}.`);
         return reply.redirect('/', 303);
       },

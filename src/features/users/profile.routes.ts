@@ -5,6 +5,7 @@ import { hashPassword, verifyPassword } from '../../lib/password.js';
 import { viewerOf } from '../../plugins/session.js';
 import * as q from './users.queries.js';
 import * as service from './users.service.js';
+import { recordSecurityEvent } from '../security/security.queries.js';
 import { passwordChangeSchema, profileSchema } from './users.schemas.js';
 
 const TIME_ZONES = Intl.supportedValuesOf('timeZone');
@@ -42,7 +43,10 @@ const profileRoutes: FastifyPluginAsync = async (app) => {
           throw new ValidationError({ current_password: 'That is not your current password.' }, body);
         }
         const password_hash = await hashPassword(input.password);
-        await app.db.transaction().execute((trx) => service.changeOwnPassword(trx, viewer, password_hash));
+        await app.db.transaction().execute(async (trx) => {
+          await service.changeOwnPassword(trx, viewer, password_hash);
+          await recordSecurityEvent(trx, { kind: 'password_changed', userId: viewer.id, email: viewer.email, ip: request.ip });
+        });
         reply.flash('success', 'Password changed. Your other devices were signed out.');
         return reply.redirect('/profile', 303);
       },

@@ -8,6 +8,7 @@ import { timelinePage } from '../timeline/timeline.present.js';
 import * as q from './users.queries.js';
 import * as service from './users.service.js';
 import { hashPassword } from '../../lib/password.js';
+import { recordSecurityEvent } from '../security/security.queries.js';
 import { ROLES, ROLE_LABELS, resetPasswordSchema, userCreateSchema, userUpdateSchema } from './users.schemas.js';
 
 const idParams = z.object({ id: z.coerce.number().int().positive() });
@@ -38,7 +39,10 @@ const usersRoutes: FastifyPluginAsync = async (app) => {
       async () => {
         const input = parseForm(userCreateSchema, body);
         const user = await service.withPasswordHash(input);
-        await app.db.transaction().execute((trx) => service.createUser(trx, viewerOf(request).id, user, body));
+        await app.db.transaction().execute(async (trx) => {
+          const id = await service.createUser(trx, viewerOf(request).id, user, body);
+          await recordSecurityEvent(trx, { kind: 'user_created', userId: id, actorId: viewerOf(request).id, email: user.email, ip: request.ip, detail: ROLE_LABELS[user.role] });
+        });
         reply.flash('success', `${input.name} can now sign in with ${input.email}.`);
         return reply.redirect('/settings/users', 303);
       },
@@ -62,7 +66,13 @@ const usersRoutes: FastifyPluginAsync = async (app) => {
     return submitForm(
       async () => {
         const input = parseForm(userUpdateSchema, body);
-        await app.db.transaction().execute((trx) => service.updateUserByAdmin(trx, viewerOf(request), id, input, body));
+        await app.db.transaction().execute(async (trx) => {
+          const before = await q.findUserById(trx, id);
+          await service.updateUserByAdmin(trx, viewerOf(request), id, input, body);
+          if (before && before.role !== input.role) {
+            await recordSecurityEvent(trx, { kind: 'role_changed', userId: id, actorId: viewerOf(request).id, email: input.email, ip: request.ip, detail: `${ROLE_LABELS[before.role]} → ${ROLE_LABELS[input.role]}` });
+          }
+        });
         reply.flash('success', `Saved ${input.name}.`);
         return reply.redirect('/settings/users', 303);
       },
@@ -72,13 +82,21 @@ const usersRoutes: FastifyPluginAsync = async (app) => {
   });
 
   app.post('/settings/users/:id/deactivate', admin, async (request, reply) => {
-    const user = await app.db.transaction().execute((trx) => service.setUserActive(trx, viewerOf(request), userId(request.params), false));
+    const user = await app.db.transaction().execute(async (trx) => {
+      const changed = await service.setUserActive(trx, viewerOf(request), userId(request.params), false);
+      await recordSecurityEvent(trx, { kind: 'user_deactivated', userId: changed.id, actorId: viewerOf(request).id, email: changed.email, ip: request.ip });
+      return changed;
+    });
     reply.flash('success', `${user.name} is deactivated and signed out. Their records stay assigned to them.`);
     return reply.redirect('/settings/users', 303);
   });
 
   app.post('/settings/users/:id/reactivate', admin, async (request, reply) => {
-    const user = await app.db.transaction().execute((trx) => service.setUserActive(trx, viewerOf(request), userId(request.params), true));
+    const user = await app.db.transaction().execute(async (trx) => {
+      const changed = await service.setUserActive(trx, viewerOf(request), userId(request.params), true);
+      await recordSecurityEvent(trx, { kind: 'user_reactivated', userId: changed.id, actorId: viewerOf(request).id, email: changed.email, ip: request.ip });
+      return changed;
+    });
     reply.flash('success', `${user.name} can sign in again.`);
     return reply.redirect('/settings/users', 303);
   });
@@ -90,7 +108,11 @@ const usersRoutes: FastifyPluginAsync = async (app) => {
       async () => {
         const input = parseForm(resetPasswordSchema, body);
         const password_hash = await hashPassword(input.password);
-        const user = await app.db.transaction().execute((trx) => service.resetUserPassword(trx, viewerOf(request), id, password_hash));
+        const user = await app.db.transaction().execute(async (trx) => {
+          const changed = await service.resetUserPassword(trx, viewerOf(request), id, password_hash);
+          await recordSecurityEvent(trx, { kind: 'password_reset', userId: id, actorId: viewerOf(request).id, email: changed.email, ip: request.ip });
+          return changed;
+        });
         reply.flash('success', `New password set for ${user.name}. Their other sessions were signed out.`);
         return reply.redirect(`/settings/users/${id}/edit`, 303);
       },
