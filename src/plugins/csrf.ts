@@ -1,7 +1,7 @@
 import fp from 'fastify-plugin';
 import type { FastifyRequest } from 'fastify';
 import csrf from '@fastify/csrf-protection';
-import { csrfHmacKey } from '../features/settings/settings.queries.js';
+import { serverKey } from '../features/settings/settings.queries.js';
 
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -26,7 +26,7 @@ export default fp(async (app) => {
     // Tokens are bound to the signed-in session: another user's cookie and token, or a token
     // from before sign-in, are refused. The HMAC key is kept in the database across restarts.
     getUserInfo: csrfUserInfo,
-    csrfOpts: { userInfo: true, hmacKey: await csrfHmacKey(app.db) },
+    csrfOpts: { userInfo: true, hmacKey: await serverKey(app.db, 'csrf_hmac_key') },
   });
 
   app.addHook('preHandler', (request, reply, done) => {

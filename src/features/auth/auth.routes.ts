@@ -8,6 +8,8 @@ import { countUsers, findUserByEmail } from '../users/users.queries.js';
 import { createUser, withPasswordHash } from '../users/users.service.js';
 import { loginSchema, setupSchema } from '../users/users.schemas.js';
 import { recordSecurityEvent } from '../security/security.queries.js';
+import { serverKey } from '../settings/settings.queries.js';
+import { DEVICE_COOKIE, DEVICE_COOKIE_DAYS, deviceToken, deviceUser } from './devices.js';
 import { LoginLimiter } from './login-limiter.js';
 
 const BAD_LOGIN = 'That email and password do not match an active account.';
@@ -27,6 +29,7 @@ async function signIn(request: FastifyRequest, reply: FastifyReply, user: { id: 
 
 const authRoutes: FastifyPluginAsync<{ limiter?: LoginLimiter }> = async (app, opts) => {
   const limiter = opts.limiter ?? new LoginLimiter();
+  const deviceKey = await serverKey(app.db, 'device_hmac_key');
   const pub = { config: { access: 'public' as const } };
 
   app.get('/login', pub, async (request, reply) => {
@@ -38,22 +41,27 @@ const authRoutes: FastifyPluginAsync<{ limiter?: LoginLimiter }> = async (app, o
   app.post('/login', pub, async (request, reply) => {
     const input = loginSchema.parse({ email: '', password: '', ...asFormBody(request.body) });
     const values = { email: input.email, next: safeRedirectPath(input.next) };
-    const wait = limiter.retryAfter(request.ip, input.email);
+    const user = input.email ? await findUserByEmail(app.db, input.email) : undefined;
+    // A browser this account signed in from before is not held back by limits others caused.
+    const knownDevice = Boolean(user) && deviceUser(request.cookies[DEVICE_COOKIE], deviceKey) === user?.id;
+    const wait = knownDevice ? 0 : limiter.retryAfter(request.ip, input.email);
     if (wait > 0) {
       reply.header('retry-after', String(wait));
       await recordSecurityEvent(app.db, { kind: 'locked_out', email: input.email, ip: request.ip, detail: `retry in ${wait} s` });
       const minutes = Math.ceil(wait / 60);
       return reply.render('auth/login', { title: 'Sign in', values, errors: { _form: `Too many failed sign-in attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}, or ask an admin to reset your password.` } }, 429);
     }
-    const user = input.email ? await findUserByEmail(app.db, input.email) : undefined;
     const ok = await verifyPassword(input.password, user?.password_hash ?? (await dummyPasswordHash()));
     if (!user || !ok || !user.is_active) {
       limiter.fail(request.ip, input.email);
+      // Slow down rather than lock: each failure on the account makes the next answer wait longer.
+      await new Promise((resolve) => setTimeout(resolve, limiter.slowdown(input.email)));
       await recordSecurityEvent(app.db, { kind: 'sign_in_failed', userId: user?.id ?? null, email: input.email, ip: request.ip, detail: user && !user.is_active ? 'deactivated account' : null });
       return reply.render('auth/login', { title: 'Sign in', values, errors: { _form: BAD_LOGIN } }, 401);
     }
     limiter.succeed(input.email);
     await signIn(request, reply, user);
+    reply.setCookie(DEVICE_COOKIE, deviceToken(user.id, deviceKey), { path: '/', httpOnly: true, sameSite: 'lax', secure: app.config.secureCookies, maxAge: DEVICE_COOKIE_DAYS * 86400 });
     return reply.redirect(values.next, 303);
   });
 

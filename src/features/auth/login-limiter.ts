@@ -6,12 +6,20 @@ export interface LimiterOptions {
   windowMs: number;
   maxPerIp: number;
   maxPerAccount: number;
+  /** Each failure on an account before the next answer waits this much longer (capped at 2 s). */
+  slowdownMs?: number;
 }
 
 export class LoginLimiter {
   private failures = new Map<string, number[]>();
 
-  constructor(private readonly opts: LimiterOptions = { windowMs: 15 * 60_000, maxPerIp: 30, maxPerAccount: 5 }) {}
+  constructor(private readonly opts: LimiterOptions = { windowMs: 15 * 60_000, maxPerIp: 30, maxPerAccount: 5, slowdownMs: 250 }) {}
+
+  /** How long to hold a failed answer: it grows with the account's recent failures. */
+  slowdown(email: string, now = Date.now()): number {
+    const failures = this.recent(`acct:${email.toLowerCase()}`, now).length;
+    return Math.min(2000, (this.opts.slowdownMs ?? 0) * Math.max(0, failures - 1));
+  }
 
   private recent(key: string, now: number): number[] {
     const list = (this.failures.get(key) ?? []).filter((t) => now - t < this.opts.windowMs);

@@ -60,11 +60,11 @@ export async function setSetting<K extends keyof CrmSettings>(db: Executor, key:
     .execute();
 }
 
-/** The server's CSRF HMAC key: made once, kept with the settings (not a CRM setting). */
-export async function csrfHmacKey(db: Executor): Promise<string> {
-  const found = await db.selectFrom('settings').select('value').where('key', '=', 'csrf_hmac_key').executeTakeFirst();
+/** A server key (CSRF tokens, device cookies): made once, kept beside the settings, not one of them. */
+export async function serverKey(db: Executor, name: 'csrf_hmac_key' | 'device_hmac_key'): Promise<string> {
+  const found = await db.selectFrom('settings').select('value').where('key', '=', name).executeTakeFirst();
   if (found) return String(JSON.parse(found.value));
   const key = randomBytes(32).toString('base64url');
-  await db.insertInto('settings').values({ key: 'csrf_hmac_key', value: JSON.stringify(key), updated_at: nowIso() }).onConflict((oc) => oc.column('key').doNothing()).execute();
-  return csrfHmacKey(db);
+  await db.insertInto('settings').values({ key: name, value: JSON.stringify(key), updated_at: nowIso() }).onConflict((oc) => oc.column('key').doNothing()).execute();
+  return serverKey(db, name);
 }

@@ -229,3 +229,33 @@ t.test('CSRF tokens are bound to the session: another user\'s token, or one from
   t.equal((await stale.post('/companies', { name: 'Fresh Co', is_active: '1' })).statusCode, 303, 'a page loaded after sign-in gives a working token');
   t.same((await app.db.selectFrom('companies').select('name').execute()).map((r) => r.name), ['Fresh Co']);
 });
+
+t.test('lockout is no weapon: a browser that signed in before gets through with the right password; others slow down, then wait', async (t) => {
+  const { LoginLimiter } = await import('../../../src/features/auth/login-limiter.js');
+  const { app } = await buildTestApp(t, { limiter: new LoginLimiter({ windowMs: 60_000, maxPerIp: 6, maxPerAccount: 3, slowdownMs: 100 }) });
+  const user = await makeUser(app);
+  const own = new Client(app);
+  await own.get('/login');
+  t.equal((await own.post('/login', { email: user.email, password: PASSWORD })).statusCode, 303);
+  t.ok(own.cookies.get('orchard_device'), 'sign-in leaves a device cookie');
+  await own.get('/');
+  t.equal((await own.post('/logout', {})).statusCode, 303, 'signed out');
+  await own.get('/login');
+
+  const attacker = new Client(app);
+  await attacker.get('/login');
+  const started = Date.now();
+  for (let i = 0; i < 3; i++) t.equal((await attacker.post('/login', { email: user.email, password: 'guess-' + i })).statusCode, 401);
+  t.ok(Date.now() - started >= 250, 'failures slow down (100 + 200 ms)');
+  for (let i = 0; i < 4; i++) await attacker.post('/login', { email: `x${i}@example.test`, password: 'guess' });
+  t.equal((await attacker.post('/login', { email: user.email, password: PASSWORD })).statusCode, 429, 'an unknown browser waits, even with the right password');
+  const stranger = new Client(app);
+  await stranger.get('/login');
+  t.equal((await stranger.post('/login', { email: user.email, password: PASSWORD })).statusCode, 429, 'so does a fresh one on the locked IP');
+  const mine = await own.post('/login', { email: user.email, password: PASSWORD });
+  t.equal(mine.statusCode, 303, 'the user\'s own browser signs in: ' + mine.body.slice(0, 300));
+  const forged = new Client(app);
+  await forged.get('/login');
+  forged.cookies.set('orchard_device', `${user.id}.AAAAAAAAAAAA.${'x'.repeat(43)}`);
+  t.equal((await forged.post('/login', { email: user.email, password: PASSWORD })).statusCode, 429, 'a forged device cookie does not help');
+});
