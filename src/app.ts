@@ -27,6 +27,7 @@ import pipelinesRoutes from './features/pipelines/pipelines.routes.js';
 import dealsRoutes from './features/deals/deals.routes.js';
 import searchRoutes from './features/search/search.routes.js';
 import securityRoutes from './features/security/security.routes.js';
+import twoFactorRoutes from './features/two-factor/two-factor.routes.js';
 import { ensureFirstAdmin } from './features/users/bootstrap.js';
 import type { LoginLimiter } from './features/auth/login-limiter.js';
 
@@ -96,6 +97,7 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   await app.register(dealsRoutes);
   await app.register(searchRoutes);
   await app.register(securityRoutes);
+  await app.register(twoFactorRoutes);
 
   return app;
 }

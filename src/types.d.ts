@@ -11,6 +11,8 @@ export interface Viewer {
   role: Role;
   timeZone: string;
   sessionId: string;
+  /** Signs in with a second factor (TOTP). */
+  twoFactor?: boolean;
 }
 
 /** Who may reach a route: anyone, any signed-in user, or the listed roles. */

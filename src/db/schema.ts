@@ -10,6 +10,10 @@ export interface UsersTable {
   role: Role;
   is_active: ColumnType<number, number | undefined, number>;
   time_zone: string | null;
+  /** Two-factor sign-in: the secret (pending while totp_enabled_at is null) and the last step used. */
+  totp_secret: ColumnType<string | null, string | null | undefined, string | null>;
+  totp_enabled_at: ColumnType<string | null, string | null | undefined, string | null>;
+  totp_last_step: ColumnType<number | null, number | null | undefined, number | null>;
   version: ColumnType<number, number | undefined, number>;
   created_at: string;
   updated_at: string;
@@ -37,7 +41,16 @@ export interface AuditEntriesTable {
 
 export type SecurityEventKind =
   | 'sign_in' | 'sign_in_failed' | 'locked_out' | 'sign_out' | 'password_changed' | 'password_reset'
-  | 'role_changed' | 'user_created' | 'user_deactivated' | 'user_reactivated' | 'backup';
+  | 'role_changed' | 'user_created' | 'user_deactivated' | 'user_reactivated' | 'backup'
+  | 'two_factor_enabled' | 'two_factor_disabled' | 'two_factor_failed' | 'recovery_code_used' | 'two_factor_required';
+
+export interface RecoveryCodesTable {
+  id: Generated<number>;
+  user_id: number;
+  code_hash: string;
+  used_at: string | null;
+  created_at: string;
+}
 
 export interface SecurityEventsTable {
   id: Generated<number>;
@@ -64,6 +77,7 @@ export interface Database extends CustomerDatabase, DealsDatabase {
   audit_entries: AuditEntriesTable;
   settings: SettingsTable;
   security_events: SecurityEventsTable;
+  recovery_codes: RecoveryCodesTable;
 }
 
 export type User = Selectable<UsersTable>;

@@ -6,7 +6,7 @@ import { serverKey } from '../features/settings/settings.queries.js';
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /** Forms that are only ever shown signed out: their tokens are bound to no session. */
-const SIGNED_OUT_FORMS = new Set(['/login', '/setup']);
+const SIGNED_OUT_FORMS = new Set(['/login', '/login/two-factor', '/setup']);
 
 /** What a CSRF token is bound to: the signed-in session, or one value for signed-out forms. */
 export function csrfUserInfo(request: FastifyRequest): string {

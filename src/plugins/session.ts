@@ -9,6 +9,8 @@ import { purgeOldSecurityEvents } from '../features/security/security.queries.js
 
 export const SESSION_COOKIE = 'orchard_sid';
 export const SESSION_IDLE_DAYS = 14;
+/** What a user may reach before setting up a required second factor. */
+const TWO_FACTOR_SETUP = /^\/(profile\/two-factor(\/.*)?|logout)$/;
 
 /** The one guard: every route passes through it; `config.access` says who may enter (default: signed in). */
 export function assertAccess(request: FastifyRequest, roles: 'user' | Role[]): Viewer {
@@ -85,10 +87,15 @@ export default fp(async (app) => {
     await touchSession(app.db, found.sessionId, found.lastSeenAt, SESSION_IDLE_DAYS);
   });
 
-  app.addHook('preHandler', async (request) => {
+  app.addHook('preHandler', async (request, reply) => {
     const access = request.routeOptions.config?.access ?? 'user';
     if (access === 'public') return;
     assertAccess(request, access);
     if (request.viewer) request.scope = await scopeFor(app.db, request.viewer);
+    // When an admin requires a second factor, a user without one sets it up before anything else.
+    if (request.scope?.settings.require_two_factor && !request.viewer?.twoFactor && !TWO_FACTOR_SETUP.test(request.routeOptions.url ?? '')) {
+      if (request.method === 'GET') return reply.redirect('/profile/two-factor', 303);
+      throw new ForbiddenError('Set up two-factor sign-in first: your admin requires it.');
+    }
   });
 });

@@ -13,10 +13,11 @@ type Tables = Exclude<keyof Database, `${string}_fts`>;
  * interface exactly (no column missing, none extra); the test checks the migrated file matches it.
  */
 const COLUMNS: { [T in Tables]: { [C in keyof Database[T]]-?: true } } = {
-  users: { id: true, name: true, email: true, password_hash: true, role: true, is_active: true, time_zone: true, version: true, created_at: true, updated_at: true },
+  users: { id: true, name: true, email: true, password_hash: true, role: true, is_active: true, time_zone: true, totp_secret: true, totp_enabled_at: true, totp_last_step: true, version: true, created_at: true, updated_at: true },
   sessions: { id: true, user_id: true, created_at: true, last_seen_at: true, expires_at: true, ip: true, user_agent: true },
   audit_entries: { id: true, entity_type: true, entity_id: true, action: true, changes: true, user_id: true, created_at: true },
   settings: { key: true, value: true, updated_at: true },
+  recovery_codes: { id: true, user_id: true, code_hash: true, used_at: true, created_at: true },
   security_events: { id: true, kind: true, user_id: true, actor_id: true, email: true, ip: true, detail: true, created_at: true },
   industries: { id: true, name: true, is_active: true, position: true, created_at: true, updated_at: true },
   company_sizes: { id: true, name: true, is_active: true, position: true, created_at: true, updated_at: true },

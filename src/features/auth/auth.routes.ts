@@ -4,12 +4,14 @@ import { safeRedirectPath } from '../../lib/http.js';
 import { dummyPasswordHash, verifyPassword } from '../../lib/password.js';
 import { SESSION_COOKIE, SESSION_IDLE_DAYS, setSessionCookie } from '../../plugins/session.js';
 import { createSession, deleteSessionByToken } from './sessions.queries.js';
-import { countUsers, findUserByEmail } from '../users/users.queries.js';
+import { countUsers, findUserByEmail, findUserById } from '../users/users.queries.js';
 import { createUser, withPasswordHash } from '../users/users.service.js';
 import { loginSchema, setupSchema } from '../users/users.schemas.js';
 import { recordSecurityEvent } from '../security/security.queries.js';
 import { serverKey } from '../settings/settings.queries.js';
 import { DEVICE_COOKIE, DEVICE_COOKIE_DAYS, deviceToken, deviceUser } from './devices.js';
+import { checkTotp, hashRecoveryCode, PENDING_COOKIE, PENDING_MINUTES, pendingToken, pendingUser } from '../two-factor/two-factor.rules.js';
+import { useRecoveryCode, useTimeStep } from '../two-factor/two-factor.queries.js';
 import { LoginLimiter } from './login-limiter.js';
 
 const BAD_LOGIN = 'That email and password do not match an active account.';
@@ -59,10 +61,65 @@ const authRoutes: FastifyPluginAsync<{ limiter?: LoginLimiter }> = async (app, o
       await recordSecurityEvent(app.db, { kind: 'sign_in_failed', userId: user?.id ?? null, email: input.email, ip: request.ip, detail: user && !user.is_active ? 'deactivated account' : null });
       return reply.render('auth/login', { title: 'Sign in', values, errors: { _form: BAD_LOGIN } }, 401);
     }
+    if (user.totp_enabled_at) {
+      // The password was right; the session waits for the second factor.
+      reply.setCookie(PENDING_COOKIE, pendingToken(user.id, deviceKey), { path: '/login', httpOnly: true, sameSite: 'lax', secure: app.config.secureCookies, maxAge: PENDING_MINUTES * 60 });
+      return reply.redirect(values.next === '/' ? '/login/two-factor' : `/login/two-factor?next=${encodeURIComponent(values.next)}`, 303);
+    }
     limiter.succeed(input.email);
+    await completeSignIn(request, reply, user);
+    return reply.redirect(values.next, 303);
+  });
+
+  const completeSignIn = async (request: FastifyRequest, reply: FastifyReply, user: { id: number; email: string }) => {
     await signIn(request, reply, user);
     reply.setCookie(DEVICE_COOKIE, deviceToken(user.id, deviceKey), { path: '/', httpOnly: true, sameSite: 'lax', secure: app.config.secureCookies, maxAge: DEVICE_COOKIE_DAYS * 86400 });
-    return reply.redirect(values.next, 303);
+  };
+
+  const renderChallenge = (reply: FastifyReply, next: string, error: string | null, status = 200) =>
+    reply.render('auth/two-factor', { title: 'Two-factor sign-in', values: { next }, errors: error ? { code: error } : {} }, status);
+
+  app.get('/login/two-factor', pub, async (request, reply) => {
+    if (!pendingUser(request.cookies[PENDING_COOKIE], deviceKey)) return reply.redirect('/login', 303);
+    return renderChallenge(reply, safeRedirectPath((request.query as Record<string, unknown>)?.next), null);
+  });
+
+  /** The second step: a code from the authenticator app, or one of the recovery codes. */
+  app.post('/login/two-factor', pub, async (request, reply) => {
+    const body = asFormBody(request.body);
+    const next = safeRedirectPath(body.next);
+    const userId = pendingUser(request.cookies[PENDING_COOKIE], deviceKey);
+    const user = userId ? await findUserById(app.db, userId) : undefined;
+    if (!user || !user.is_active || !user.totp_secret || !user.totp_enabled_at) {
+      reply.flash('error', 'Your sign-in took too long. Enter your email and password again.');
+      return reply.redirect('/login', 303);
+    }
+    const key = `two-factor:${user.id}`;
+    const wait = limiter.retryAfter(request.ip, key);
+    if (wait > 0) {
+      reply.header('retry-after', String(wait));
+      await recordSecurityEvent(app.db, { kind: 'locked_out', userId: user.id, email: user.email, ip: request.ip, detail: 'two-factor codes' });
+      return renderChallenge(reply, next, `Too many wrong codes. Try again in ${Math.ceil(wait / 60)} minutes.`, 429);
+    }
+    const code = typeof body.code === 'string' ? body.code.slice(0, 40) : '';
+    const secret = user.totp_secret;
+    const step = checkTotp(secret, code, user.totp_last_step);
+    const accepted = await app.db.transaction().execute(async (trx) => {
+      if (step !== null) return useTimeStep(trx, user.id, step);
+      const used = await useRecoveryCode(trx, user.id, hashRecoveryCode(code));
+      if (used) await recordSecurityEvent(trx, { kind: 'recovery_code_used', userId: user.id, email: user.email, ip: request.ip });
+      return used;
+    });
+    if (!accepted) {
+      limiter.fail(request.ip, key);
+      await recordSecurityEvent(app.db, { kind: 'two_factor_failed', userId: user.id, email: user.email, ip: request.ip });
+      return renderChallenge(reply, next, 'That code is not right, or was already used. Enter the 6-digit code your app shows now.', 401);
+    }
+    limiter.succeed(key);
+    limiter.succeed(user.email);
+    reply.clearCookie(PENDING_COOKIE, { path: '/login' });
+    await completeSignIn(request, reply, user);
+    return reply.redirect(next, 303);
   });
 
   app.post('/logout', pub, async (request, reply) => {

@@ -16,6 +16,11 @@ export const EVENT_LABELS: Record<SecurityEventKind, string> = {
   user_deactivated: 'User deactivated',
   user_reactivated: 'User reactivated',
   backup: 'Backup written',
+  two_factor_enabled: 'Two-factor sign-in turned on',
+  two_factor_disabled: 'Two-factor sign-in turned off',
+  two_factor_failed: 'Wrong two-factor code',
+  recovery_code_used: 'Signed in with a recovery code',
+  two_factor_required: 'Two-factor sign-in required for everyone',
 };
 const KINDS = Object.keys(EVENT_LABELS) as [SecurityEventKind, ...SecurityEventKind[]];
 

@@ -14,6 +14,8 @@ export interface CrmSettings {
   rep_visibility: 'all' | 'own';
   page_size: number;
   kanban_page_size: number;
+  /** Every user must sign in with a second factor (TOTP). */
+  require_two_factor: boolean;
 }
 
 export const SETTING_DEFAULTS: CrmSettings = {
@@ -24,6 +26,7 @@ export const SETTING_DEFAULTS: CrmSettings = {
   rep_visibility: 'all',
   page_size: 25,
   kanban_page_size: 20,
+  require_two_factor: false,
 };
 
 type Executor = Kysely<Database> | Transaction<Database>;
@@ -37,6 +40,7 @@ const settingsSchema = z.object({
   rep_visibility: z.enum(['all', 'own']).catch(SETTING_DEFAULTS.rep_visibility),
   page_size: z.number().int().min(5).max(200).catch(SETTING_DEFAULTS.page_size),
   kanban_page_size: z.number().int().min(5).max(200).catch(SETTING_DEFAULTS.kanban_page_size),
+  require_two_factor: z.boolean().catch(SETTING_DEFAULTS.require_two_factor),
 }) satisfies z.ZodType<CrmSettings>;
 
 function readJson(text: string): unknown {

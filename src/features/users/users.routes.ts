@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { asFormBody, parseForm, submitForm, type FormBody } from '../../lib/forms.js';
 import type { FieldErrors } from '../../lib/errors.js';
 import { NotFoundError } from '../../lib/errors.js';
-import { viewerOf } from '../../plugins/session.js';
+import { scopeOf, viewerOf } from '../../plugins/session.js';
 import { timelinePage } from '../timeline/timeline.present.js';
 import * as q from './users.queries.js';
 import * as service from './users.service.js';
@@ -23,9 +23,9 @@ const usersRoutes: FastifyPluginAsync = async (app) => {
     return parsed.data.id;
   };
 
-  app.get('/settings/users', admin, async (_request, reply) => {
+  app.get('/settings/users', admin, async (request, reply) => {
     const users = await q.listUsers(app.db);
-    return reply.render('users/index', { title: 'Users', users, roleLabels: ROLE_LABELS });
+    return reply.render('users/index', { title: 'Users', users, roleLabels: ROLE_LABELS, requireTwoFactor: scopeOf(request).settings.require_two_factor });
   });
 
   const renderNew = (reply: FastifyReply, values: FormBody, errors: FieldErrors, status = 200) =>
