@@ -134,6 +134,11 @@ t.test('hostile values in any form, JSON body or query string never produce a 50
       if (res.statusCode >= 500) t.fail(`${route.method} ${route.url} with ${JSON.stringify(v.slice(0, 12))} → ${res.statusCode}`);
     }
     if (route.method === 'POST') {
+      // Raw bytes that are not UTF-8, as a broken client might send them.
+      const raw = Buffer.concat([Buffer.from(`_csrf=${encodeURIComponent(c.csrf)}&name=`), Buffer.from([0xff, 0xfe, 0xc3, 0x28, 0x80]), Buffer.from('&title=\u0000')]);
+      const rawRes = await app.inject({ method: 'POST', url, payload: raw, headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: [...c.cookies].map(([k, v]) => `${k}=${v}`).join('; ') } });
+      checked++;
+      if (rawRes.statusCode >= 500) t.fail(`POST ${route.url} with non-UTF-8 bytes → ${rawRes.statusCode}`);
       // JSON bodies with objects where strings belong, and arrays of them.
       for (const payload of [Object.fromEntries(fields.map((k) => [k, { toString: 'x' }])), Object.fromEntries(fields.map((k) => [k, [{ a: 1 }, null]]))]) {
         const res = await app.inject({ method: 'POST', url, payload, headers: { cookie: [...c.cookies].map(([k, v]) => `${k}=${v}`).join('; '), 'x-csrf-token': c.csrf } });
