@@ -3,20 +3,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import t from 'tap';
+import { waitFor } from '../helpers/http.js';
 import { integrityCheck } from '../../src/db/backup.js';
 
-async function waitFor(url: string, ms = 20_000): Promise<void> {
-  const until = Date.now() + ms;
-  while (Date.now() < until) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      /* not up yet */
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${url} did not answer`);
-}
 
 t.test('orchard backup while the server serves writes a file that passes integrity_check; restore refuses while serving', async (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orchard-backup-'));

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import t from 'tap';
+import { waitFor } from '../helpers/http.js';
 
 /**
  * kill -9 while writes are in flight: every write the server acknowledged (303) is there after a
@@ -11,18 +12,6 @@ import t from 'tap';
  */
 const ROUNDS = Number(process.env.CRASH_ROUNDS ?? 3);
 
-async function waitFor(url: string, ms = 20_000): Promise<void> {
-  const until = Date.now() + ms;
-  while (Date.now() < until) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      /* not up yet */
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${url} did not answer`);
-}
 
 async function signIn(base: string): Promise<{ cookie: string; token: string }> {
   const page = await fetch(`${base}/login`);
