@@ -39,6 +39,7 @@ t.test('sign-in follows only our own paths; hostile `next` values neither leave 
     ['/x\ry', '/'],
     ['/x\u0000y', '/'],
     ['/deals?q=été', '/deals?q=%C3%A9t%C3%A9'],
+    ['/x€Ā', '/x%E2%82%AC%C4%80'],
     ['/companies/1', '/companies/1'],
   ];
   for (const [next, expected] of cases) {
