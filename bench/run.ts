@@ -5,33 +5,19 @@
  * Reports p50/p95 per page (in-process app.inject, real SQLite, full rendering) and the
  * memory of a streamed CSV export over HTTP.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db/database.js';
 import { migrateToLatest } from '../src/db/migrate.js';
-import { seedDemo } from '../src/seed/demo.js';
-import { scaled, seedVolume } from '../src/seed/volume.js';
+import { prepareDb } from './prepare.js';
 import { pages, type BenchPage } from './pages.js';
 
 const size = Number(process.env.BENCH_SIZE ?? 1);
 const dbFile = path.resolve(process.env.BENCH_DB ?? `bench/out/${size === 1 ? 'large' : `size-${size}`}.db`);
 const ITER = Number(process.env.BENCH_ITER ?? 40);
 
-async function prepare(): Promise<void> {
-  if (fs.existsSync(dbFile)) return;
-  fs.mkdirSync(path.dirname(dbFile), { recursive: true });
-  const { db, sqlite } = openDatabase(dbFile);
-  await migrateToLatest(db, sqlite);
-  await seedDemo(db);
-  const t0 = Date.now();
-  seedVolume(sqlite, scaled(size), (label, done, total) => {
-    if (done === total) console.log(`  seeded ${total} ${label}`);
-  });
-  console.log(`  seeding took ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-  await db.destroy();
-}
+const prepare = () => prepareDb(dbFile, size);
 
 function pct(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
