@@ -100,6 +100,7 @@ async function main(): Promise<void> {
     ...list.map((p) => ({ ...p, cookie: admin })),
     { name: 'search: selective "hooli labs 12"', url: '/search?q=hooli+labs+12', cookie: admin },
     { name: 'search: broad "hooli"', url: '/search?q=hooli', cookie: admin },
+    { name: 'security log', url: '/settings/security', cookie: admin },
     { name: 'own: deals list (rep)', url: '/deals', cookie: rep },
     { name: 'own: companies list (rep)', url: '/companies', cookie: rep },
     { name: 'own: contacts list (rep)', url: '/contacts', cookie: rep },

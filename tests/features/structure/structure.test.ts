@@ -89,3 +89,21 @@ t.test('one formatter follows the currency and date_format settings; one money a
   t.equal(badDate.statusCode, 422, 'directories refuse a date that does not exist, like deals do');
   t.equal((await app.db.selectFrom('campaigns').select('id').execute()).length, 0);
 });
+
+t.test('customer groups page like every other list; a busy or locked database has its own message', async (t) => {
+  const { app } = await buildTestApp(t);
+  const admin = await makeUser(app, { role: 'admin' });
+  const { makeCustomerGroup } = await import('../../helpers/factories.js');
+  for (let i = 0; i < 27; i++) await makeCustomerGroup(app, admin, { name: `Group ${String(i).padStart(2, '0')}`, priority: i });
+  const c = await loginAs(app, admin);
+  const first = await c.get('/customer-groups');
+  t.match(first.body, /1–25 of 27/, 'the first page and the total');
+  t.match(first.body, /Group 26/, 'highest priority first');
+  const second = await c.get('/customer-groups?page=2');
+  t.match(second.body, /Group 01/);
+  t.notMatch(second.body, /Group 26/);
+  const { storageProblem } = await import('../../../src/lib/errors.js');
+  t.match(storageProblem({ code: 'SQLITE_BUSY' }), /busy/);
+  t.match(storageProblem({ code: 'SQLITE_LOCKED_SHAREDCACHE' }), /busy/);
+  t.equal(storageProblem(new Error('other')), null);
+});
