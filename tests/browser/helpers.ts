@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort } from '../helpers/http.js';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -17,7 +18,7 @@ export interface Served {
 export async function startServer(extraEnv: Record<string, string> = {}, prepare?: (dbFile: string) => Promise<void>): Promise<Served> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orchard-browser-'));
   if (prepare) await prepare(path.join(dir, 'orchard.db'));
-  const port = String(33000 + Math.floor(Math.random() * 2000));
+  const port = await freePort();
   const env = {
     ...process.env,
     ORCHARD_DB: path.join(dir, 'orchard.db'),

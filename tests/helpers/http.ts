@@ -11,3 +11,16 @@ export async function waitFor(url: string, ms = 20_000): Promise<void> {
   }
   throw new Error(`${url} did not answer`);
 }
+
+/** A port nothing listens on right now, from the OS (random picks collided in CI). */
+export async function freePort(): Promise<string> {
+  const net = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(String(port)));
+    });
+  });
+}

@@ -3,14 +3,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import t from 'tap';
-import { waitFor } from '../helpers/http.js';
+import { freePort, waitFor } from '../helpers/http.js';
 import { integrityCheck } from '../../src/db/backup.js';
 
 
 t.test('orchard backup while the server serves writes a file that passes integrity_check; restore refuses while serving', async (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orchard-backup-'));
   t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
-  const env = { ...process.env, ORCHARD_DB: path.join(dir, 'orchard.db'), PORT: String(31000 + Math.floor(Math.random() * 2000)), HOST: '127.0.0.1', ORCHARD_ADMIN_EMAIL: 'ops@example.test', ORCHARD_ADMIN_PASSWORD: 'ops-password-1', LOG_LEVEL: 'warn' };
+  const env = { ...process.env, ORCHARD_DB: path.join(dir, 'orchard.db'), PORT: await freePort(), HOST: '127.0.0.1', ORCHARD_ADMIN_EMAIL: 'ops@example.test', ORCHARD_ADMIN_PASSWORD: 'ops-password-1', LOG_LEVEL: 'warn' };
   const server = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise<number | null>((resolve) => server.on('exit', (code) => resolve(code)));
   t.teardown(() => server.kill('SIGKILL'));

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import t from 'tap';
-import { waitFor } from '../helpers/http.js';
+import { freePort, waitFor } from '../helpers/http.js';
 
 /**
  * kill -9 while writes are in flight: every write the server acknowledged (303) is there after a
@@ -27,7 +27,7 @@ t.test(`kill -9 during writes loses no acknowledged write (${ROUNDS} rounds)`, a
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orchard-crash-'));
   t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
   const dbFile = path.join(dir, 'orchard.db');
-  const port = String(33000 + Math.floor(Math.random() * 2000));
+  const port = await freePort();
   const env = { ...process.env, ORCHARD_DB: dbFile, PORT: port, HOST: '127.0.0.1', ORCHARD_ADMIN_EMAIL: 'ops@example.test', ORCHARD_ADMIN_PASSWORD: 'ops-password-1', LOG_LEVEL: 'warn' };
   const base = `http://127.0.0.1:${port}`;
   const acknowledged: string[] = [];
