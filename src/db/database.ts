@@ -43,8 +43,34 @@ export function openSqlite(file: string): SQLite.Database {
   return sqlite;
 }
 
+/**
+ * Kysely's driver prepares every statement it runs; parsing and planning cost more than running
+ * most of our queries (~10 % of a list page's CPU under load). This keeps prepared statements by
+ * their SQL text, least recently used out first. A statement still being iterated (a streamed
+ * export) is busy: a second user of the same SQL gets a fresh one.
+ */
+export function cachedStatements(sqlite: SQLite.Database, size = 500): { close(): void; prepare(source: string): SQLite.Statement } {
+  const cache = new Map<string, SQLite.Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare(source: string) {
+      const hit = cache.get(source);
+      if (hit) {
+        if (hit.busy) return sqlite.prepare(source);
+        cache.delete(source);
+        cache.set(source, hit);
+        return hit;
+      }
+      const stmt = sqlite.prepare(source);
+      cache.set(source, stmt);
+      if (cache.size > size) cache.delete(cache.keys().next().value as string);
+      return stmt;
+    },
+  };
+}
+
 export function openDatabase(file: string): OpenedDatabase {
   const sqlite = openSqlite(file);
-  const db = new Kysely<Database>({ dialect: new OrchardSqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({ dialect: new OrchardSqliteDialect({ database: cachedStatements(sqlite) }) });
   return { db, sqlite };
 }

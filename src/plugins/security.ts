@@ -1,8 +1,14 @@
 import fp from 'fastify-plugin';
-import helmet from '@fastify/helmet';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import helmet from 'helmet';
 
-export default fp(async (app) => {
-  await app.register(helmet, {
+/**
+ * Security headers (CSP, frame, referrer, nosniff …) from helmet. Our headers are the same on
+ * every response, so helmet runs once at start and each reply gets the computed set: running
+ * its middleware per request (as @fastify/helmet does) was ~4 % of a list page's CPU.
+ */
+export function securityHeaders(secureCookies: boolean): Record<string, string> {
+  const middleware = helmet({
     contentSecurityPolicy: {
       useDefaults: true,
       directives: {
@@ -13,10 +19,28 @@ export default fp(async (app) => {
         'img-src': ["'self'", 'data:'],
         'connect-src': ["'self'"],
         'form-action': ["'self'"],
-        'upgrade-insecure-requests': app.config.secureCookies ? [] : null,
+        'upgrade-insecure-requests': secureCookies ? [] : null,
       },
     },
-    strictTransportSecurity: app.config.secureCookies,
+    strictTransportSecurity: secureCookies,
     crossOriginEmbedderPolicy: false,
+  });
+  const headers: Record<string, string> = {};
+  const res = {
+    setHeader: (name: string, value: unknown) => void (headers[name.toLowerCase()] = String(value)),
+    removeHeader: (name: string) => void delete headers[name.toLowerCase()],
+    getHeader: (name: string) => headers[name.toLowerCase()],
+  };
+  let failed: unknown = null;
+  middleware({} as IncomingMessage, res as unknown as ServerResponse, (err?: unknown) => (failed = err ?? null));
+  if (failed) throw failed;
+  return headers;
+}
+
+export default fp(async (app) => {
+  const headers = securityHeaders(app.config.secureCookies);
+  app.addHook('onRequest', (_request, reply, done) => {
+    reply.headers(headers);
+    done();
   });
 });

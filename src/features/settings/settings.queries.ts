@@ -51,9 +51,16 @@ function readJson(text: string): unknown {
   }
 }
 
+/** Every request reads the settings; they are parsed again only when the stored text changed. */
+let parsed: { stored: string; settings: CrmSettings } | null = null;
+
 export async function getSettings(db: Executor): Promise<CrmSettings> {
   const rows = await db.selectFrom('settings').select(['key', 'value']).execute();
-  return settingsSchema.parse(Object.fromEntries(rows.map((r) => [r.key, readJson(r.value)])));
+  const stored = rows.map((r) => `${r.key}\u0001${r.value}`).join('\u0002');
+  if (parsed?.stored !== stored) {
+    parsed = { stored, settings: Object.freeze(settingsSchema.parse(Object.fromEntries(rows.map((r) => [r.key, readJson(r.value)])))) };
+  }
+  return parsed.settings;
 }
 
 export async function setSetting<K extends keyof CrmSettings>(db: Executor, key: K, value: CrmSettings[K]): Promise<void> {
