@@ -59,15 +59,63 @@ interface Row {
   reqPerSec: number;
   p50: number;
   p99: number;
-  non2xx: number;
+  /** Answers other than 2xx, or (writes that redirect) other than 2xx/3xx; plus errors and timeouts. */
+  failed: number;
   floor: number;
   ratio: number;
 }
 
-function run(url: string, headers: Record<string, string> = {}, seconds = SECONDS): Promise<autocannon.Result> {
+type Target = BenchPage & { cookie: string; method?: 'POST'; body?: (n: number) => string; path?: (n: number) => string; redirects?: boolean };
+
+let sequence = 0;
+/** Reads as they are; writes get a fresh body (and path: each move addresses another deal) per request. */
+function run(url: string, headers: Record<string, string> = {}, seconds = SECONDS, target?: Target): Promise<autocannon.Result> {
   return new Promise((resolve, reject) => {
-    autocannon({ url, connections: CONNECTIONS, duration: seconds, headers }, (err, result) => (err ? reject(err) : resolve(result)));
+    const write = target?.method ? target : null;
+    const requests: autocannon.Request[] | undefined = write
+      ? [{ method: 'POST', setupRequest: (req: autocannon.Request) => { const n = sequence++; return { ...req, body: write.body!(n), ...(write.path ? { path: write.path(n) } : {}) }; } }]
+      : undefined;
+    autocannon({ url, connections: CONNECTIONS, duration: seconds, headers, ...(requests ? { requests } : {}) }, (err, result) => (err ? reject(err) : resolve(result)));
   });
+}
+
+/** A page's CSRF token (the `<meta name="csrf-token">` every page carries) for the session in `cookie`. */
+async function csrfToken(base: string, cookie: string): Promise<string> {
+  const html = await (await fetch(`${base}/`, { headers: { cookie } })).text();
+  const token = /name="csrf-token" content="([^"]+)"/.exec(html)?.[1];
+  if (!token) throw new Error('no csrf token on /');
+  return token;
+}
+
+/** Writes: board moves between open stages (htmx, as the board sends them) and company creates. */
+async function writeTargets(base: string, cookie: string, sqlite: SQLite.Database): Promise<Target[]> {
+  const token = await csrfToken(base, cookie);
+  const pipeline = sqlite.prepare('select id from pipelines order by is_default desc, id limit 1').get() as { id: number };
+  const open = (sqlite.prepare('select id from deal_stages where pipeline_id = ? and is_won = 0 and is_lost = 0 order by position').all(pipeline.id) as { id: number }[]).map((r) => r.id);
+  const deals = (sqlite.prepare(`select id from deals where stage_id in (${open.join(',')}) order by id desc limit 5000`).all() as { id: number }[]).map((r) => r.id);
+  const form = { 'content-type': 'application/x-www-form-urlencoded', 'x-csrf-token': token };
+  // Each request moves one of 5,000 open deals to another open stage: no two connections fight over a row.
+  const moveUrl = (n: number) => `/deals/${deals[n % deals.length]}/move`;
+  return [
+    {
+      name: 'write: move a deal on the board (htmx)',
+      url: moveUrl(0),
+      cookie,
+      method: 'POST',
+      headers: { ...form, 'hx-request': 'true', 'hx-target': 'board' },
+      body: (n) => new URLSearchParams({ _csrf: token, stage_id: String(open[(n + 1) % open.length]) }).toString(),
+      path: moveUrl,
+    },
+    {
+      name: 'write: create a company (form post)',
+      url: '/companies',
+      cookie,
+      method: 'POST',
+      headers: form,
+      redirects: true,
+      body: (n) => new URLSearchParams({ _csrf: token, name: `Bench Company ${Date.now()}-${n}` }).toString(),
+    },
+  ];
 }
 
 async function main(): Promise<void> {
@@ -76,7 +124,6 @@ async function main(): Promise<void> {
   // Reps see their own records (and those linked to them); admins are not affected.
   sqlite.prepare("insert into settings (key, value, updated_at) values ('rep_visibility', '\"own\"', ?) on conflict (key) do update set value = excluded.value").run(new Date().toISOString());
   const list = (await pages(sqlite)).filter((p) => !ONLY || p.name.includes(ONLY));
-  sqlite.close();
 
   const appPort = '3701';
   const floorPort = '3702';
@@ -95,38 +142,47 @@ async function main(): Promise<void> {
 
   const admin = await signIn(base, 'admin@orchard.test');
   const rep = await signIn(base, 'dana@orchard.test');
-  const targets: (BenchPage & { cookie: string })[] = [
+  const targets: Target[] = [
     { name: 'dashboard', url: '/', cookie: admin },
     ...list.map((p) => ({ ...p, cookie: admin })),
     { name: 'search: selective "hooli labs 12"', url: '/search?q=hooli+labs+12', cookie: admin },
     { name: 'search: broad "hooli"', url: '/search?q=hooli', cookie: admin },
+    { name: 'search: broad "a" (as you type)', url: '/search?q=a', cookie: admin, headers: { 'hx-request': 'true', 'hx-target': 'global-search-results' } },
     { name: 'security log', url: '/settings/security', cookie: admin },
     { name: 'own: deals list (rep)', url: '/deals', cookie: rep },
+    { name: 'own: deals open by value (rep)', url: '/deals?status=open&sort=value', cookie: rep },
     { name: 'own: companies list (rep)', url: '/companies', cookie: rep },
     { name: 'own: contacts list (rep)', url: '/contacts', cookie: rep },
+    { name: 'own: customers list (rep)', url: '/customers', cookie: rep },
     { name: 'own: board (rep)', url: '/deals/board', cookie: rep },
+    { name: 'own: search "hooli" (rep)', url: '/search?q=hooli', cookie: rep },
+    ...(await writeTargets(base, admin, sqlite)),
   ].filter((p) => !ONLY || p.name.includes(ONLY));
+  sqlite.close();
 
   console.log(`\nHTTP bench: ${CONNECTIONS} connections, ${SECONDS} s per URL, floor alternating; server up in ${startMs} ms\n`);
-  console.log('page'.padEnd(44), 'req/s'.padStart(8), 'p50'.padStart(6), 'p99'.padStart(6), 'non2xx'.padStart(7), 'floor'.padStart(7), '× floor'.padStart(8));
+  console.log('page'.padEnd(44), 'req/s'.padStart(8), 'p50'.padStart(6), 'p99'.padStart(6), 'failed'.padStart(7), 'floor'.padStart(7), '× floor'.padStart(8), 'RSS MB'.padStart(7));
   const rows: Row[] = [];
   const floors: number[] = [];
   for (const target of targets) {
-    await run(`${base}${target.url}`, { cookie: target.cookie, ...(target.headers ?? {}) }, 1); // warm-up
+    const headers = { cookie: target.cookie, ...(target.headers ?? {}) };
+    const url = `${base}${target.url}`;
+    if (!target.method) await run(url, headers, 1); // warm-up (writes warm up on their own first requests)
     const floorResult = await run(`http://127.0.0.1:${floorPort}/floor`);
     floors.push(floorResult.requests.average);
-    const r = await run(`${base}${target.url}`, { cookie: target.cookie, ...(target.headers ?? {}) });
+    const r = await run(url, headers, SECONDS, target);
+    const ok = r['2xx'] + (target.redirects ? r['3xx'] : 0);
     const row: Row = {
       name: target.name,
       reqPerSec: r.requests.average,
       p50: r.latency.p50,
       p99: r.latency.p99,
-      non2xx: r.non2xx,
+      failed: r.requests.total - ok + r.errors + r.timeouts,
       floor: floorResult.requests.average,
       ratio: r.requests.average / floorResult.requests.average,
     };
     rows.push(row);
-    console.log(row.name.slice(0, 44).padEnd(44), row.reqPerSec.toFixed(0).padStart(8), String(row.p50).padStart(6), String(row.p99).padStart(6), String(row.non2xx).padStart(7), row.floor.toFixed(0).padStart(7), row.ratio.toFixed(3).padStart(8));
+    console.log(row.name.slice(0, 44).padEnd(44), row.reqPerSec.toFixed(0).padStart(8), String(row.p50).padStart(6), String(row.p99).padStart(6), String(row.failed).padStart(7), row.floor.toFixed(0).padStart(7), row.ratio.toFixed(3).padStart(8), rssMb(app.pid!).toFixed(0).padStart(7));
   }
   clearInterval(sampler);
   await new Promise((r) => setTimeout(r, 2000));

@@ -57,5 +57,17 @@ export function extraPages(sqlite: SQLite.Database): BenchPage[] {
   ];
   if (page2) pages.splice(2, 0, { name: 'board: column load more', url: `/deals/board/column/${stage.id}?after=${encodeURIComponent(`${page2.stage_entered_at}|${page2.id}`)}` });
   if (deal) pages.push({ name: 'deals: detail', url: `/deals/${deal.id}` });
-  return pages;
+  return [...pages, ...busyPages(sqlite)];
+}
+
+/** Detail pages of records with thousands of timeline entries (seed/volume seedTimelineVolume). */
+function busyPages(sqlite: SQLite.Database): BenchPage[] {
+  const first = (sqlText: string) => (sqlite.prepare(sqlText).get() as { id: number } | undefined)?.id;
+  const busy: [string, string, number | undefined][] = [
+    ['companies', 'company', first("select id from companies where name = 'Acme Corp 0'")],
+    ['contacts', 'contact', first("select id from contacts where last_name = 'Bennett0'")],
+    ['customers', 'customer', first("select id from customers where name = 'Customer Acme 0'")],
+    ['deals', 'deal', first("select id from deals where title = 'Deal 0 Acme'")],
+  ];
+  return busy.filter(([, , id]) => id).map(([path, noun, id]) => ({ name: `${path}: detail, busy ${noun} timeline`, url: `/${path}/${id}` }));
 }

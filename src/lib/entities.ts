@@ -35,32 +35,71 @@ export interface AuditedKind {
  * theirs link to (`linked`, a condition on the same alias). Editing still follows the assignment
  * rule (lib/writes loadEditable).
  */
-function ownOnly<DB, TB extends keyof DB, O>(q: SelectQueryBuilder<DB, TB, O>, alias: string, scope: Scope, linked?: (me: number) => RawBuilder<boolean>): SelectQueryBuilder<DB, TB, O> {
+function ownOnly<DB, TB extends keyof DB, O>(
+  q: SelectQueryBuilder<DB, TB, O>,
+  alias: string,
+  scope: Scope,
+  linked?: { few: (me: number) => RawBuilder<boolean>; probe: (me: number) => RawBuilder<boolean> },
+  walk = false,
+): SelectQueryBuilder<DB, TB, O> {
   if (!scope.ownOnly) return q;
   const me = scope.viewer.id;
   const mine = sql<boolean>`${sql.ref(`${alias}.assigned_to`)} = ${me}`;
-  // unlikely(): the rep's records are few, so the planner looks them up by index and sorts,
-  // rather than walking the whole table in list order (tests/db/query-plans).
-  return q.where(linked ? sql<boolean>`unlikely(${mine} or ${linked(me)})` : mine);
+  if (!linked) return q.where(mine);
+  // `walk`: the rep sees many rows (a list's capped count said so), so the planner walks the
+  // list's sort index and probes each row's links by index, stopping after one page.
+  if (walk) return q.where(sql<boolean>`(${mine} or ${linked.probe(me)})`);
+  // Otherwise unlikely(): the rep's records are few, so the planner looks them up by index and
+  // sorts, rather than walking the whole table in list order (tests/db/query-plans).
+  return q.where(sql<boolean>`unlikely(${mine} or ${linked.few(me)})`);
 }
 
 /** Scoped base queries, one per record kind, with the alias every feature query uses. */
 export const visible = {
-  companies: (db: Executor, scope: Scope) =>
-    ownOnly(db.selectFrom('companies as c'), 'c', scope, (me) =>
-      sql<boolean>`c.id in (select company_id from deals where assigned_to = ${me} and company_id is not null
-        union select company_id from contacts where assigned_to = ${me} and company_id is not null
-        union select company_id from customers where assigned_to = ${me} and company_id is not null)`,
+  companies: (db: Executor, scope: Scope, walk = false) =>
+    ownOnly(
+      db.selectFrom('companies as c'),
+      'c',
+      scope,
+      {
+        few: (me) =>
+          sql<boolean>`c.id in (select company_id from deals where assigned_to = ${me} and company_id is not null
+            union select company_id from contacts where assigned_to = ${me} and company_id is not null
+            union select company_id from customers where assigned_to = ${me} and company_id is not null)`,
+        probe: (me) =>
+          sql<boolean>`exists (select 1 from deals where assigned_to = ${me} and company_id = c.id)
+            or exists (select 1 from contacts where assigned_to = ${me} and company_id = c.id)
+            or exists (select 1 from customers where assigned_to = ${me} and company_id = c.id)`,
+      },
+      walk,
     ),
-  contacts: (db: Executor, scope: Scope) =>
-    ownOnly(db.selectFrom('contacts as p'), 'p', scope, (me) => sql<boolean>`p.id in (select contact_id from deal_contacts where deal_id in (select id from deals where assigned_to = ${me}))`),
-  customers: (db: Executor, scope: Scope) =>
-    ownOnly(db.selectFrom('customers as k'), 'k', scope, (me) => sql<boolean>`k.id in (select customer_id from deals where assigned_to = ${me} and customer_id is not null)`),
-  deals: (db: Executor, scope: Scope) => ownOnly(db.selectFrom('deals as d'), 'd', scope),
+  contacts: (db: Executor, scope: Scope, walk = false) =>
+    ownOnly(
+      db.selectFrom('contacts as p'),
+      'p',
+      scope,
+      {
+        few: (me) => sql<boolean>`p.id in (select contact_id from deal_contacts where deal_id in (select id from deals where assigned_to = ${me}))`,
+        probe: (me) => sql<boolean>`exists (select 1 from deal_contacts dc join deals dd on dd.id = dc.deal_id where dc.contact_id = p.id and dd.assigned_to = ${me})`,
+      },
+      walk,
+    ),
+  customers: (db: Executor, scope: Scope, walk = false) =>
+    ownOnly(
+      db.selectFrom('customers as k'),
+      'k',
+      scope,
+      {
+        few: (me) => sql<boolean>`k.id in (select customer_id from deals where assigned_to = ${me} and customer_id is not null)`,
+        probe: (me) => sql<boolean>`exists (select 1 from deals where assigned_to = ${me} and customer_id = k.id)`,
+      },
+      walk,
+    ),
+  deals: (db: Executor, scope: Scope, _walk = false) => ownOnly(db.selectFrom('deals as d'), 'd', scope),
   /** The board's kept per-stage, per-assignee counters follow the deals they count. */
   dealStageTotals: (db: Executor, scope: Scope) => ownOnly(db.selectFrom('deal_stage_totals as t'), 't', scope),
   // Customer groups have no owner: everyone who may see customers sees the groups.
-  customerGroups: (db: Executor, _scope: Scope) => db.selectFrom('customer_groups as g'),
+  customerGroups: (db: Executor, _scope: Scope, _walk = false) => db.selectFrom('customer_groups as g'),
 };
 
 const contactNameSql = sql<string>`trim(coalesce(p.first_name, '') || ' ' || coalesce(p.last_name, ''))`;

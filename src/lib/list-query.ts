@@ -15,34 +15,73 @@ export interface SortSpec<DB, TB extends keyof DB> {
   join?: (q: SelectQueryBuilder<DB, TB, object>) => SelectQueryBuilder<any, any, object>;
 }
 
+/** Past this many matches a filtered list says "1,000+" instead of counting every row. */
+export const COUNT_CAP = 1000;
+
+/** A list's header figures: the count (exact, or COUNT_CAP with capped) and, for deals, their value. */
+export interface ListSummary {
+  n: number;
+  totalValue: number | null;
+  capped: boolean;
+}
+
+type FtsTable = 'companies_fts' | 'contacts_fts' | 'customers_fts' | 'deals_fts';
+
 /**
  * What a feature declares for its list page; `defineList` turns it into the count, the
  * ids-first page, the export query and the "first rows" panels of detail pages. Filters are
  * applied to the scoped base query before anything is selected, so their types stay exact.
  */
-export interface ListSpec<DB, TB extends keyof DB, F extends Partial<ListBase>, RDB, RTB extends keyof RDB, R, S extends { n: number }> {
-  /** The scoped base query from the entity registry. */
-  base: (db: Executor, scope: Scope) => SelectQueryBuilder<DB, TB, object>;
+export interface ListSpec<DB, TB extends keyof DB, F extends Partial<ListBase>, RDB, RTB extends keyof RDB, R> {
+  /** The scoped base query from the entity registry (`walk`: see entities ownOnly). */
+  base: (db: Executor, scope: Scope, walk?: boolean) => SelectQueryBuilder<DB, TB, object>;
   /** The base alias's id column, e.g. `c.id`. */
   id: string;
+  /** Every filter but the text search, which `search` describes. */
   filter: (q: SelectQueryBuilder<DB, TB, object>, f: Partial<F>) => SelectQueryBuilder<DB, TB, object>;
+  /** The full-text index and the MATCH expression for the typed search (null: no FTS search). */
+  search?: { table: FtsTable; match: (f: Partial<F>) => string | null };
   sorts: Record<string, SortSpec<DB, TB>>;
   defaultSort: string;
   defaultDir: 'asc' | 'desc';
   /** The columns a row shows, with their joins (aliases match the sort expressions). */
   rows: (db: Executor) => SelectQueryBuilder<RDB, RTB, R>;
-  /** The header figures over everything that matches; `n` is the count (see countOnly). */
-  summary: (q: SelectQueryBuilder<DB, TB, object>) => SelectQueryBuilder<DB, TB, S>;
+  /** A column the header totals (deals: their value). */
+  value?: string;
+  /** Exact figures from kept counters when the filters allow it (deals: deal_stage_totals); null otherwise. */
+  exact?: (db: Executor, scope: Scope, f: Partial<F>) => Promise<{ n: number; totalValue: number | null }> | null;
 }
 
-/** The usual list summary: just the count. */
-export function countOnly<DB, TB extends keyof DB>(q: SelectQueryBuilder<DB, TB, object>) {
-  return q.select(sql<number>`count(*)`.as('n'));
-}
+/** How a search narrows the list: the few matching ids, or (a broad term) a probe per row. */
+type Matches = { ids: number[] } | { broad: string } | null;
 
-export function defineList<DB, TB extends keyof DB, F extends Partial<ListBase>, RDB, RTB extends keyof RDB, R, S extends { n: number }>(spec: ListSpec<DB, TB, F, RDB, RTB, R, S>) {
-  const filtered = (db: Executor, scope: Scope, f: Partial<F>) => spec.filter(spec.base(db, scope), f);
+const NOT_FILTERS = new Set(['sort', 'dir', 'page']);
+const isFiltered = (f: object) => Object.entries(f).some(([k, v]) => !NOT_FILTERS.has(k) && v !== undefined && v !== null && v !== '');
+
+export function defineList<DB, TB extends keyof DB, F extends Partial<ListBase>, RDB, RTB extends keyof RDB, R>(spec: ListSpec<DB, TB, F, RDB, RTB, R>) {
   const idRef = sql.ref(spec.id);
+
+  /**
+   * One pass over the full-text index, shared by the count and the page: up to COUNT_CAP + 1
+   * ids. A term matching fewer is applied as that id list (row lookups for those few only); a
+   * broad one as a probe while the sort's index is walked (`+id` keeps SQLite from looking up
+   * every match first), so "hooli" in 200,000 deals reads one page's worth of index entries.
+   */
+  async function matches(db: Executor, f: Partial<F>): Promise<Matches> {
+    const match = spec.search?.match(f) ?? null;
+    if (!spec.search || !match) return null;
+    const table = sql.table(spec.search.table);
+    const found = await sql<{ id: number }>`select rowid as id from ${table} where ${table} match ${match} limit ${COUNT_CAP + 1}`.execute(db);
+    return found.rows.length > COUNT_CAP ? { broad: match } : { ids: found.rows.map((r) => Number(r.id)) };
+  }
+
+  function filtered(db: Executor, scope: Scope, f: Partial<F>, m: Matches, walk = false) {
+    const q = spec.filter(spec.base(db, scope, walk), f);
+    if (!m || !spec.search) return q;
+    if ('ids' in m) return q.where(sql<boolean>`${idRef} in (select value from json_each(${JSON.stringify(m.ids)}))`);
+    const table = sql.table(spec.search.table);
+    return q.where(sql<boolean>`+${idRef} in (select rowid from ${table} where ${table} match ${m.broad})`);
+  }
 
   const sortOf = (f: Partial<F>) => {
     const s = spec.sorts[f.sort ?? spec.defaultSort] ?? spec.sorts[spec.defaultSort];
@@ -51,20 +90,47 @@ export function defineList<DB, TB extends keyof DB, F extends Partial<ListBase>,
     return { join: s.join, order: sql.raw(`${order}, ${spec.id} ${dir}`) };
   };
 
-  const summary = (db: Executor, scope: Scope, f: Partial<F>): Promise<S> => spec.summary(filtered(db, scope, f)).executeTakeFirstOrThrow();
+  /**
+   * The header figures without work that grows with the table: kept counters when the list
+   * has them, a plain count when nothing narrows it (SQLite counts a b-tree without reading
+   * rows), else a count that stops at COUNT_CAP + 1 rows.
+   */
+  async function summary(db: Executor, scope: Scope, f: Partial<F>, m?: Matches): Promise<ListSummary> {
+    const exact = spec.exact?.(db, scope, f);
+    if (exact) return { ...(await exact), capped: false };
+    const narrowed = scope.ownOnly || isFiltered(f);
+    const value = spec.value ? sql.raw(spec.value) : sql`0`;
+    if (!narrowed) {
+      const row = (await spec.base(db, scope).select([sql<number>`count(*)`.as('n'), sql<number>`total(${value})`.as('v')]).executeTakeFirstOrThrow()) as { n: number; v: number };
+      return { n: Number(row.n), totalValue: spec.value ? Number(row.v) : null, capped: false };
+    }
+    const found = m === undefined ? await matches(db, f) : m;
+    // A broad term on an otherwise whole list: more than COUNT_CAP match, nothing to count.
+    if (found && 'broad' in found && !scope.ownOnly && !isFiltered({ ...f, q: '' })) return { n: COUNT_CAP, totalValue: null, capped: true };
+    // Count first from the indexes alone (a value would read every row); total the few after.
+    const inner = filtered(db, scope, f, found).select(sql<number>`1`.as('one')).limit(COUNT_CAP + 1);
+    const n = Number((await db.selectFrom(inner.as('m')).select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow()).n);
+    if (n > COUNT_CAP) return { n: COUNT_CAP, totalValue: null, capped: true };
+    if (!spec.value || n === 0) return { n, totalValue: spec.value ? 0 : null, capped: false };
+    const total = await filtered(db, scope, f, found).select(sql<number>`total(${value})`.as('v')).executeTakeFirstOrThrow();
+    return { n, totalValue: Number((total as { v: number }).v), capped: false };
+  }
 
   /** Ids of one page, over the filter and sort indexes; only the sort's own join is made. */
-  async function pageIds(db: Executor, scope: Scope, f: Partial<F>, limit: number, offset: number): Promise<number[]> {
+  async function pageIds(db: Executor, scope: Scope, f: Partial<F>, limit: number, offset: number, m?: Matches, walk = false): Promise<number[]> {
     const sort = sortOf(f);
-    const q = filtered(db, scope, f);
+    const q = filtered(db, scope, f, m === undefined ? await matches(db, f) : m, walk);
     const joined = sort.join ? sort.join(q) : q;
     const rows = await joined.select(sql<number>`${idRef}`.as('id')).orderBy(sort.order).limit(limit).offset(offset).execute();
     return rows.map((r) => Number(r.id));
   }
 
-  /** Every matching row with its joins, sorted: the CSV export and detail-page panels. */
-  function rowsQuery(db: Executor, scope: Scope, f: Partial<F>) {
-    const ids = filtered(db, scope, f).select(sql<number>`${idRef}`.as('id'));
+  const rowsByIds = (db: Executor, f: Partial<F>, ids: number[]) =>
+    ids.length ? spec.rows(db).where(sql<boolean>`${idRef} in (${sql.join(ids)})`).orderBy(sortOf(f).order).execute() : Promise.resolve([] as R[]);
+
+  /** Every matching row with its joins, sorted: the CSV export. */
+  async function rowsQuery(db: Executor, scope: Scope, f: Partial<F>) {
+    const ids = filtered(db, scope, f, await matches(db, f)).select(sql<number>`${idRef}`.as('id'));
     return spec.rows(db).where(sql<boolean>`${idRef} in (${ids})`).orderBy(sortOf(f).order);
   }
 
@@ -72,22 +138,26 @@ export function defineList<DB, TB extends keyof DB, F extends Partial<ListBase>,
     summary,
     rowsQuery,
     pageIds,
-    /** One page (ids first, see pageByIds) and the header figures over everything that matches. */
-    async page(db: Executor, scope: Scope, f: F & { page: number }, pageSize: number): Promise<{ rows: R[]; total: number; summary: S }> {
-      const totals = await summary(db, scope, f);
-      const page = await pageByIds({
-        page: f.page,
-        pageSize,
-        count: async () => Number(totals.n),
-        ids: (limit, offset) => pageIds(db, scope, f, limit, offset),
-        rows: (ids) => spec.rows(db).where(sql<boolean>`${idRef} in (${sql.join(ids)})`).orderBy(sortOf(f).order).execute(),
-      });
-      return { ...page, summary: totals };
+    /**
+     * One page (ids first: page 2,000 skips index entries, not joined rows) and the header
+     * figures. A capped count has no last page: the page asks for one row more to know
+     * whether "Next" leads anywhere.
+     */
+    async page(db: Executor, scope: Scope, f: F & { page: number }, pageSize: number): Promise<{ rows: R[]; total: number; summary: ListSummary; hasNext: boolean; page: number }> {
+      const m = await matches(db, f);
+      const totals = await summary(db, scope, f, m);
+      const lastPage = totals.capped ? Infinity : Math.max(1, Math.ceil(totals.n / pageSize));
+      const page = Math.min(f.page, lastPage);
+      const ids = await pageIds(db, scope, f, pageSize + 1, (page - 1) * pageSize, m, totals.capped);
+      const rows = await rowsByIds(db, f, ids.slice(0, pageSize));
+      return { rows, total: totals.n, summary: totals, hasNext: ids.length > pageSize, page };
     },
-    /** The first rows and the count, for a detail page's related panel. */
-    async first(db: Executor, scope: Scope, f: Partial<F>, limit: number): Promise<{ rows: R[]; total: number }> {
-      const [rows, totals] = await Promise.all([rowsQuery(db, scope, f).limit(limit).execute(), summary(db, scope, f)]);
-      return { rows, total: Number(totals.n) };
+    /** The first rows and the count (capped), for a detail page's related panel or global search. */
+    async first(db: Executor, scope: Scope, f: Partial<F>, limit: number): Promise<{ rows: R[]; total: number; capped: boolean }> {
+      const m = await matches(db, f);
+      const totals = await summary(db, scope, f, m);
+      const rows = await rowsByIds(db, f, await pageIds(db, scope, f, limit, 0, m, totals.capped));
+      return { rows, total: totals.n, capped: totals.capped };
     },
   };
 }

@@ -42,17 +42,24 @@ export function ftsQuery(q: string): string | null {
 
 export interface PageInfo {
   page: number;
+  /** With a capped count, the pages known so far: this one, and the next when there is one. */
   pages: number;
   total: number;
+  /** The count stopped at its cap: "1,000+", no last page. */
+  capped: boolean;
   from: number;
   to: number;
   pageSize: number;
 }
 
-export function pageInfo(total: number, page: number, pageSize: number): PageInfo {
+export function pageInfo(total: number, page: number, pageSize: number, more?: { capped: boolean; hasNext: boolean; shown: number }): PageInfo {
+  if (more?.capped) {
+    const from = more.shown ? (page - 1) * pageSize + 1 : 0;
+    return { page, pages: more.hasNext ? page + 1 : page, total, capped: true, pageSize, from, to: more.shown ? from + more.shown - 1 : 0 };
+  }
   const pages = Math.max(1, Math.ceil(total / pageSize));
   const p = Math.min(page, pages);
-  return { page: p, pages, total, pageSize, from: total ? (p - 1) * pageSize + 1 : 0, to: Math.min(total, p * pageSize) };
+  return { page: p, pages, total, capped: false, pageSize, from: total ? (p - 1) * pageSize + 1 : 0, to: Math.min(total, p * pageSize) };
 }
 
 /** A link to the same list with some parameters changed; empty values are dropped. */

@@ -8,6 +8,7 @@ import { ForbiddenError, NotFoundError, type FieldErrors } from './errors.js';
 import { asFormBody, parseForm, parseQuery, submitForm, type FormBody } from './forms.js';
 import { idParam, redirectAfterPost, wantsFragment } from './http.js';
 import { listView, pageInfo, type ListBase } from './listing.js';
+import type { ListSummary } from './list-query.js';
 import { sendCsv, type CsvColumn } from './csv.js';
 import type { Trx } from './writes.js';
 import { scopeOf } from '../plugins/session.js';
@@ -17,8 +18,8 @@ type DB = Kysely<Database>;
 
 /** What a list page needs of a defineList result (see lib/list-query). */
 export interface ListDef<P, Row> {
-  page: (db: DB, scope: Scope, params: P & { page: number }, pageSize: number) => Promise<{ rows: Row[]; total: number; summary: object }>;
-  rowsQuery: (db: DB, scope: Scope, params: P) => { compile: () => Parameters<typeof sendCsv>[3] };
+  page: (db: DB, scope: Scope, params: P & { page: number }, pageSize: number) => Promise<{ rows: Row[]; total: number; summary: ListSummary; hasNext: boolean; page: number }>;
+  rowsQuery: (db: DB, scope: Scope, params: P) => Promise<{ compile: () => Parameters<typeof sendCsv>[3] }>;
 }
 
 /**
@@ -85,7 +86,7 @@ export function resource<P extends ListBase, Row, Rec extends { id: number; assi
       const scope = scopeOf(request);
       const params = parseQuery(r.listSchema, request.query);
       const result = await r.list.page(app.db, scope, params, scope.settings.page_size);
-      const list = listView(path, params as P & Record<string, unknown>, pageInfo(result.total, params.page, scope.settings.page_size), r.defaultSort, r.defaultDir);
+      const list = listView(path, params as P & Record<string, unknown>, pageInfo(result.total, result.page, scope.settings.page_size, { capped: result.summary.capped, hasNext: result.hasNext, shown: result.rows.length }), r.defaultSort, r.defaultDir);
       const data = { title: r.title, rows: result.rows, total: result.total, ...result.summary, list, rowsId, wide: true, canManage: mayManage(scope) };
       reply.header('vary', 'HX-Request, HX-Target');
       if (wantsFragment(request, rowsId)) return reply.render(`${r.views}/_rows`, data);
@@ -95,7 +96,7 @@ export function resource<P extends ListBase, Row, Rec extends { id: number; assi
     async exportCsv(request: FastifyRequest, reply: FastifyReply) {
       const scope = scopeOf(request);
       const params = parseQuery(r.listSchema, request.query);
-      return sendCsv(reply, `${path.slice(1)}.csv`, app.config.dbPath, r.list.rowsQuery(app.db, scope, params).compile(), r.csv);
+      return sendCsv(reply, `${path.slice(1)}.csv`, app.config.dbPath, (await r.list.rowsQuery(app.db, scope, params)).compile(), r.csv);
     },
 
     async newForm(request: FastifyRequest, reply: FastifyReply) {

@@ -39,10 +39,12 @@ function batch(sqlite: SQLite.Database, label: string, total: number, progress: 
   }
 }
 
-export function seedVolume(sqlite: SQLite.Database, counts: VolumeCounts, progress: Progress = () => {}): void {
+export function seedVolume(sqlite: SQLite.Database, counts: VolumeCounts, progress: Progress = () => {}, opts: { timeline?: boolean } = {}): void {
   const now = new Date().toISOString();
   const users = (sqlite.prepare('select id from users where is_active = 1 order by id').all() as { id: number }[]).map((u) => u.id);
-  const owner = (i: number) => (users.length && i % 5 !== 0 ? users[i % users.length] : null);
+  // Owners are spread as in real data, not in step with names (i % users would give one rep
+  // every "Acme …" company and none of the others).
+  const owner = (i: number) => (users.length && i % 5 !== 0 ? users[(Math.imul(i, 2654435761) >>> 0) % users.length] : null);
   const industries = (sqlite.prepare('select id from industries').all() as { id: number }[]).map((r) => r.id);
   const groupIds: number[] = [];
   const insGroup = sqlite.prepare('insert into customer_groups (name, code, priority, discount_percent, is_active, created_at, updated_at) values (?, ?, ?, ?, 1, ?, ?)');
@@ -72,7 +74,7 @@ export function seedVolume(sqlite: SQLite.Database, counts: VolumeCounts, progre
     insCustomer.run(`Customer ${WORDS[i % WORDS.length]} ${i}`, `billing${i}@customers.example`, `+49 30 ${String(i).padStart(7, '0')}`, companyId(i * 3), groupIds[i % groupIds.length], owner(i), now, now);
   });
 
-  volumeSteps.forEach((step) => step(sqlite, counts, { now, owner, companyId, batch: (label, total, fn) => batch(sqlite, label, total, progress, fn) }));
+  volumeSteps.filter((step) => opts.timeline !== false || step !== seedTimelineVolume).forEach((step) => step(sqlite, counts, { now, owner, companyId, batch: (label, total, fn) => batch(sqlite, label, total, progress, fn) }));
   sqlite.pragma('optimize');
 }
 
@@ -106,4 +108,44 @@ function seedDealVolume(sqlite: SQLite.Database, counts: VolumeCounts, h: Volume
   });
 }
 
-export const volumeSteps: ((sqlite: SQLite.Database, counts: VolumeCounts, h: VolumeHelpers) => void)[] = [seedDealVolume];
+/** How many records in each kind carry a busy timeline (thousands of entries). */
+export const BUSY_RECORDS = 20;
+
+/**
+ * SPEC §15's timeline: audit entries and notes, ~2,000,000 at Large. Most records get a few;
+ * the first BUSY_RECORDS ids of each kind (after the demo records) get thousands — the
+ * detail pages the bench opens as "busy".
+ */
+export function seedTimelineVolume(sqlite: SQLite.Database, counts: VolumeCounts, h: VolumeHelpers): void {
+  const kinds: { type: string; table: string; n: number; each: number; busy: number }[] = [
+    { type: 'company', table: 'companies', n: counts.companies, each: 8, busy: 5_000 },
+    { type: 'contact', table: 'contacts', n: counts.contacts, each: 3, busy: 3_000 },
+    { type: 'customer', table: 'customers', n: counts.customers, each: 4, busy: 3_000 },
+    { type: 'deal', table: 'deals', n: counts.deals, each: 5, busy: 5_000 },
+  ];
+  const insAudit = sqlite.prepare('insert into audit_entries (entity_type, entity_id, action, changes, user_id, created_at) values (?, ?, ?, ?, ?, ?)');
+  const insNote = sqlite.prepare('insert into notes (entity_type, entity_id, body, user_id, created_at, updated_at) values (?, ?, ?, ?, ?, ?)');
+  const day = 86_400_000;
+  const start = Date.now() - 400 * day;
+  for (const k of kinds) {
+    if (!k.n) continue;
+    const last = (sqlite.prepare(`select coalesce(max(id), 0) as m from ${k.table}`).get() as { m: number }).m;
+    const first = last - k.n + 1;
+    // Busy timelines shrink with the volume, so a small test file stays small.
+    const busy = Math.max(k.each, Math.round(k.busy * Math.min(1, counts.deals / LARGE.deals)));
+    const entries = (i: number) => (i < BUSY_RECORDS ? busy : k.each);
+    h.batch(`${k.type} timelines`, k.n, (i) => {
+      const id = first + i;
+      const count = entries(i);
+      for (let e = 0; e < count; e++) {
+        const at = new Date(start + ((e + 1) / (count + 1)) * 400 * day + (i % 1000) * 1000).toISOString();
+        const user = h.owner(i + e);
+        if (e === 0) insAudit.run(k.type, id, 'created', null, user, at);
+        else if (e % 3 === 2) insNote.run(k.type, id, `Call ${e}: talked through next steps and pricing; follow up next week.`, user, at, at);
+        else insAudit.run(k.type, id, 'updated', JSON.stringify(k.type === 'deal' ? { value_cents: [e * 10_000, (e + 1) * 10_000] } : { phone: [`+1 555 ${e}`, `+1 555 ${e + 1}`] }), user, at);
+      }
+    });
+  }
+}
+
+export const volumeSteps: ((sqlite: SQLite.Database, counts: VolumeCounts, h: VolumeHelpers) => void)[] = [seedDealVolume, seedTimelineVolume];

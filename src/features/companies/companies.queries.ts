@@ -2,7 +2,7 @@ import { sql, type Kysely, type SelectQueryBuilder, type Transaction } from 'kys
 import type { Company, Database } from '../../db/schema.js';
 import type { Scope } from '../../lib/access.js';
 import { ftsQuery } from '../../lib/listing.js';
-import { countOnly, defineList } from '../../lib/list-query.js';
+import { defineList } from '../../lib/list-query.js';
 import { company, visible } from '../../lib/entities.js';
 import { withCurrent, type CurrentChoice } from '../../lib/links.js';
 import type { CompanyFilters, CompanyInput } from './companies.schemas.js';
@@ -15,16 +15,14 @@ type Executor = Kysely<Database> | Transaction<Database>;
 export const companyList = defineList({
   base: visible.companies,
   id: 'c.id',
-  filter: (q, f: Partial<CompanyFilters>) => {
-    const match = f.q ? ftsQuery(f.q) : null;
-    return q
+  filter: (q, f: Partial<CompanyFilters>) =>
+    q
       .$if(Boolean(f.status), (w) => w.where('c.is_active', '=', f.status === 'active' ? 1 : 0))
       .$if(f.industry_id === 'none', (w) => w.where('c.industry_id', 'is', null))
       .$if(typeof f.industry_id === 'number', (w) => w.where('c.industry_id', '=', Number(f.industry_id)))
       .$if(f.assigned_to === 'none', (w) => w.where('c.assigned_to', 'is', null))
-      .$if(typeof f.assigned_to === 'number', (w) => w.where('c.assigned_to', '=', Number(f.assigned_to)))
-      .$if(Boolean(match), (w) => w.where('c.id', 'in', (eb) => eb.selectFrom('companies_fts').select('rowid').where(sql<boolean>`companies_fts match ${match}`)));
-  },
+      .$if(typeof f.assigned_to === 'number', (w) => w.where('c.assigned_to', '=', Number(f.assigned_to))),
+  search: { table: 'companies_fts', match: (f) => (f.q ? ftsQuery(f.q) : null) },
   sorts: {
     name: { order: 'c.name collate nocase' },
     email: { order: 'c.email collate nocase' },
@@ -47,7 +45,6 @@ export const companyList = defineList({
         'c.street', 'c.state', 'c.postal_code', 'c.description',
         'i.name as industry_name', 's.name as size_name', 'u.name as assigned_name',
       ]),
-  summary: countOnly,
 });
 
 export type CompanyRow = Awaited<ReturnType<typeof companyList.page>>['rows'][number];
@@ -110,8 +107,10 @@ export async function companyDependents(db: Executor, id: number): Promise<{ nou
  */
 export async function companyOptions(db: Executor, scope: Scope, current: CurrentChoice, search = '', limit = 500): Promise<{ value: number; label: string }[]> {
   const match = search ? ftsQuery(search) : null;
+  // A rep who sees many companies gets them by walking the name index (see entities ownOnly).
+  const many = scope.ownOnly && (await companyList.summary(db, scope, {})).capped;
   const rows = await visible
-    .companies(db, scope)
+    .companies(db, scope, many)
     .select(['c.id', 'c.name'])
     .where('c.is_active', '=', 1)
     .$if(Boolean(match), (q) => q.where('c.id', 'in', (eb) => eb.selectFrom('companies_fts').select('rowid').where(sql<boolean>`companies_fts match ${match}`)))

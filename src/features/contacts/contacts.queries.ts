@@ -2,7 +2,7 @@ import { sql, type Kysely, type SelectQueryBuilder, type Transaction } from 'kys
 import type { Contact, Database } from '../../db/schema.js';
 import type { Scope } from '../../lib/access.js';
 import { ftsQuery } from '../../lib/listing.js';
-import { countOnly, defineList } from '../../lib/list-query.js';
+import { defineList } from '../../lib/list-query.js';
 import { contact, visible } from '../../lib/entities.js';
 import type { ContactFilters, ContactInput } from './contacts.schemas.js';
 
@@ -11,15 +11,13 @@ type Executor = Kysely<Database> | Transaction<Database>;
 export const contactList = defineList({
   base: visible.contacts,
   id: 'p.id',
-  filter: (q, f: Partial<ContactFilters>) => {
-    const match = f.q ? ftsQuery(f.q) : null;
-    return q
+  filter: (q, f: Partial<ContactFilters>) =>
+    q
       .$if(f.company_id === 'none', (w) => w.where('p.company_id', 'is', null))
       .$if(typeof f.company_id === 'number', (w) => w.where('p.company_id', '=', Number(f.company_id)))
       .$if(f.assigned_to === 'none', (w) => w.where('p.assigned_to', 'is', null))
-      .$if(typeof f.assigned_to === 'number', (w) => w.where('p.assigned_to', '=', Number(f.assigned_to)))
-      .$if(Boolean(match), (w) => w.where('p.id', 'in', (eb) => eb.selectFrom('contacts_fts').select('rowid').where(sql<boolean>`contacts_fts match ${match}`)));
-  },
+      .$if(typeof f.assigned_to === 'number', (w) => w.where('p.assigned_to', '=', Number(f.assigned_to))),
+  search: { table: 'contacts_fts', match: (f) => (f.q ? ftsQuery(f.q) : null) },
   sorts: {
     name: { order: 'p.last_name collate nocase {dir}, p.first_name collate nocase {dir}' },
     first_name: { order: 'p.first_name collate nocase' },
@@ -36,7 +34,6 @@ export const contactList = defineList({
       .leftJoin('companies as c', 'c.id', 'p.company_id')
       .leftJoin('users as u', 'u.id', 'p.assigned_to')
       .select(['p.id', 'p.first_name', 'p.last_name', 'p.position', 'p.email', 'p.phone', 'p.company_id', 'p.assigned_to', 'p.created_at', 'c.name as company_name', 'u.name as assigned_name']),
-  summary: countOnly,
 });
 
 export type ContactRow = Awaited<ReturnType<typeof contactList.page>>['rows'][number];

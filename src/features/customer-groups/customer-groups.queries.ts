@@ -2,7 +2,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import type { CustomerGroup, Database } from '../../db/schema.js';
 import type { CustomerGroupFilters, CustomerGroupInput } from './customer-groups.schemas.js';
 import { visible } from '../../lib/entities.js';
-import { countOnly, defineList } from '../../lib/list-query.js';
+import { defineList } from '../../lib/list-query.js';
 
 type Executor = Kysely<Database> | Transaction<Database>;
 
@@ -24,7 +24,6 @@ export const customerGroupList = defineList({
       .selectAll('g')
       // One count per shown group over the (customer_group_id) index.
       .select((eb) => eb.selectFrom('customers').select(eb.fn.countAll<number>().as('n')).whereRef('customers.customer_group_id', '=', 'g.id').as('customers_count')),
-  summary: countOnly,
 });
 
 export async function customerGroupStats(db: Executor) {

@@ -2,7 +2,7 @@ import { sql, type Kysely, type SelectQueryBuilder, type Transaction } from 'kys
 import type { Customer, Database } from '../../db/schema.js';
 import type { Scope } from '../../lib/access.js';
 import { ftsQuery } from '../../lib/listing.js';
-import { countOnly, defineList } from '../../lib/list-query.js';
+import { defineList } from '../../lib/list-query.js';
 import { customer, visible } from '../../lib/entities.js';
 import { withCurrent, type CurrentChoice } from '../../lib/links.js';
 import type { CustomerFilters, CustomerInput } from './customers.schemas.js';
@@ -12,17 +12,15 @@ type Executor = Kysely<Database> | Transaction<Database>;
 export const customerList = defineList({
   base: visible.customers,
   id: 'k.id',
-  filter: (q, f: Partial<CustomerFilters>) => {
-    const match = f.q ? ftsQuery(f.q) : null;
-    return q
+  filter: (q, f: Partial<CustomerFilters>) =>
+    q
       .$if(f.customer_group_id === 'none', (w) => w.where('k.customer_group_id', 'is', null))
       .$if(typeof f.customer_group_id === 'number', (w) => w.where('k.customer_group_id', '=', Number(f.customer_group_id)))
       .$if(f.company_id === 'none', (w) => w.where('k.company_id', 'is', null))
       .$if(typeof f.company_id === 'number', (w) => w.where('k.company_id', '=', Number(f.company_id)))
       .$if(f.assigned_to === 'none', (w) => w.where('k.assigned_to', 'is', null))
-      .$if(typeof f.assigned_to === 'number', (w) => w.where('k.assigned_to', '=', Number(f.assigned_to)))
-      .$if(Boolean(match), (w) => w.where('k.id', 'in', (eb) => eb.selectFrom('customers_fts').select('rowid').where(sql<boolean>`customers_fts match ${match}`)));
-  },
+      .$if(typeof f.assigned_to === 'number', (w) => w.where('k.assigned_to', '=', Number(f.assigned_to))),
+  search: { table: 'customers_fts', match: (f) => (f.q ? ftsQuery(f.q) : null) },
   sorts: {
     name: { order: 'k.name collate nocase' },
     email: { order: 'k.email collate nocase' },
@@ -40,7 +38,6 @@ export const customerList = defineList({
       .leftJoin('customer_groups as g', 'g.id', 'k.customer_group_id')
       .leftJoin('users as u', 'u.id', 'k.assigned_to')
       .select(['k.id', 'k.name', 'k.email', 'k.phone', 'k.company_id', 'k.customer_group_id', 'k.assigned_to', 'k.created_at', 'c.name as company_name', 'g.name as group_name', 'u.name as assigned_name']),
-  summary: countOnly,
 });
 
 export type CustomerRow = Awaited<ReturnType<typeof customerList.page>>['rows'][number];

@@ -8,10 +8,12 @@ import { parseDealKey } from './deals.rules.js';
 import type { DealFilters } from './deals.schemas.js';
 
 type Executor = Kysely<Database> | Transaction<Database>;
+// `+d.stage_id`: most deals are open, so the planner should walk the list's sort index and check
+// each row's stage rather than gather every open deal and sort them.
 const stagesWhere = (flag: 'won' | 'lost' | 'open') =>
   flag === 'open'
-    ? sql<boolean>`d.stage_id in (select id from deal_stages where is_won = 0 and is_lost = 0)`
-    : sql<boolean>`d.stage_id in (select id from deal_stages where ${sql.raw(flag === 'won' ? 'is_won' : 'is_lost')} = 1)`;
+    ? sql<boolean>`+d.stage_id in (select id from deal_stages where is_won = 0 and is_lost = 0)`
+    : sql<boolean>`+d.stage_id in (select id from deal_stages where ${sql.raw(flag === 'won' ? 'is_won' : 'is_lost')} = 1)`;
 
 /** A deal with everything it names: pipeline, stage, company, customer, assignee, lost reason. */
 function joined(deals: ReturnType<typeof visible.deals>) {
@@ -30,7 +32,6 @@ export const dealList = defineList({
   id: 'd.id',
   filter: (q, f: Partial<DealFilters>) => {
     const key = f.q ? parseDealKey(f.q) : null;
-    const match = f.q && !key ? ftsQuery(f.q) : null;
     // Closed deals are filtered by when they closed, open ones by when they are expected to.
     const dateCol = f.status === 'won' || f.status === 'lost' ? 'd.actual_close_date' : 'd.expected_close_date';
     return q
@@ -44,9 +45,10 @@ export const dealList = defineList({
       .$if(Boolean(f.status), (w) => w.where(stagesWhere(f.status ?? 'open')))
       .$if(Boolean(f.close_from), (w) => w.where(dateCol, '>=', String(f.close_from)))
       .$if(Boolean(f.close_to), (w) => w.where(dateCol, '<=', String(f.close_to)))
-      .$if(key !== null, (w) => w.where('d.id', '=', Number(key)))
-      .$if(Boolean(match), (w) => w.where('d.id', 'in', (eb) => eb.selectFrom('deals_fts').select('rowid').where(sql<boolean>`deals_fts match ${match}`)));
+      .$if(key !== null, (w) => w.where('d.id', '=', Number(key)));
   },
+  // A deal key ("D-42") finds that deal; other text searches titles and names.
+  search: { table: 'deals_fts', match: (f) => (f.q && parseDealKey(f.q) === null ? ftsQuery(f.q) : null) },
   sorts: {
     created_at: { order: 'd.created_at' },
     title: { order: 'd.title collate nocase' },
@@ -68,7 +70,25 @@ export const dealList = defineList({
       'c.name as company_name', 'k.name as customer_name', 'u.name as assigned_name', 'lr.name as lost_reason_name',
     ]),
   // The list header shows the count and the value of every deal that matches.
-  summary: (q) => q.select((eb) => [eb.fn.countAll<number>().as('n'), sql<number>`total(d.value_cents)`.as('totalValue')]),
+  value: 'd.value_cents',
+  exact: (db, scope, f) => {
+    // Filters the kept per-stage, per-assignee totals can answer exactly (migration 2026_11_23_1900).
+    const other = Object.entries(f).some(([k, v]) => !['sort', 'dir', 'page', 'pipeline_id', 'stage_id', 'status', 'assigned_to'].includes(k) && v !== undefined && v !== null && v !== '');
+    if (scope.ownOnly || other) return null;
+    return db
+      .selectFrom('deal_stage_totals as t')
+      .innerJoin('deal_stages as s', 's.id', 't.stage_id')
+      .$if(Boolean(f.pipeline_id), (w) => w.where('s.pipeline_id', '=', Number(f.pipeline_id)))
+      .$if(Boolean(f.stage_id), (w) => w.where('t.stage_id', '=', Number(f.stage_id)))
+      .$if(f.status === 'open', (w) => w.where('s.is_won', '=', 0).where('s.is_lost', '=', 0))
+      .$if(f.status === 'won', (w) => w.where('s.is_won', '=', 1))
+      .$if(f.status === 'lost', (w) => w.where('s.is_lost', '=', 1))
+      .$if(f.assigned_to === 'none', (w) => w.where('t.assigned_to', '=', 0))
+      .$if(typeof f.assigned_to === 'number', (w) => w.where('t.assigned_to', '=', Number(f.assigned_to)))
+      .select([sql<number>`total(t.deals)`.as('n'), sql<number>`total(t.value_cents)`.as('totalValue')])
+      .executeTakeFirstOrThrow()
+      .then((r) => ({ n: Number(r.n), totalValue: Number(r.totalValue) }));
+  },
 });
 
 export type DealRow = Awaited<ReturnType<typeof dealList.page>>['rows'][number];

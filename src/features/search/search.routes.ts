@@ -16,12 +16,14 @@ import { dealKey } from '../deals/deals.rules.js';
 const searchSchema = z.object({ q: z.preprocess((v) => (typeof v === 'string' ? v.trim().slice(0, 200) : ''), z.string()) });
 
 interface Found {
+  /** Matches counted up to COUNT_CAP: a broad term costs a capped count, not 10,000 lookups. */
   total: number;
+  capped: boolean;
   items: { href: string; title: string; sub: string }[];
 }
 type Search = (db: Kysely<Database>, scope: Scope, q: string, per: number) => Promise<Found>;
 
-const base = { page: 1, dir: 'asc' as const };
+const base = { dir: 'asc' as const };
 
 /**
  * How global search (SPEC §9) reads each record kind: the kind's own list query, so visibility
@@ -31,20 +33,20 @@ const base = { page: 1, dir: 'asc' as const };
  */
 const SEARCH: Record<RecordType, Search | null> = {
   deal: async (db, scope, q, per) => {
-    const r = await dealList.page(db, scope, { ...base, q, sort: 'created_at', dir: 'desc' }, per);
-    return { total: r.total, items: r.rows.map((d) => ({ href: `/deals/${d.id}`, title: d.title, sub: `${dealKey(d.id)} · ${d.stage_name}` })) };
+    const r = await dealList.first(db, scope, { ...base, q, sort: 'created_at', dir: 'desc' }, per);
+    return { total: r.total, capped: r.capped, items: r.rows.map((d) => ({ href: `/deals/${d.id}`, title: d.title, sub: `${dealKey(d.id)} · ${d.stage_name}` })) };
   },
   company: async (db, scope, q, per) => {
-    const r = await companyList.page(db, scope, { ...base, q, sort: 'name' }, per);
-    return { total: r.total, items: r.rows.map((c) => ({ href: `/companies/${c.id}`, title: c.name, sub: c.email ?? c.website ?? '' })) };
+    const r = await companyList.first(db, scope, { ...base, q, sort: 'name' }, per);
+    return { total: r.total, capped: r.capped, items: r.rows.map((c) => ({ href: `/companies/${c.id}`, title: c.name, sub: c.email ?? c.website ?? '' })) };
   },
   contact: async (db, scope, q, per) => {
-    const r = await contactList.page(db, scope, { ...base, q, sort: 'name' }, per);
-    return { total: r.total, items: r.rows.map((c) => ({ href: `/contacts/${c.id}`, title: contactName(c), sub: [c.company_name, c.email].filter(Boolean).join(' · ') })) };
+    const r = await contactList.first(db, scope, { ...base, q, sort: 'name' }, per);
+    return { total: r.total, capped: r.capped, items: r.rows.map((c) => ({ href: `/contacts/${c.id}`, title: contactName(c), sub: [c.company_name, c.email].filter(Boolean).join(' · ') })) };
   },
   customer: async (db, scope, q, per) => {
-    const r = await customerList.page(db, scope, { ...base, q, sort: 'name' }, per);
-    return { total: r.total, items: r.rows.map((c) => ({ href: `/customers/${c.id}`, title: c.name, sub: c.email ?? '' })) };
+    const r = await customerList.first(db, scope, { ...base, q, sort: 'name' }, per);
+    return { total: r.total, capped: r.capped, items: r.rows.map((c) => ({ href: `/customers/${c.id}`, title: c.name, sub: c.email ?? '' })) };
   },
   customer_group: null,
 };
