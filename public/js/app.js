@@ -41,6 +41,16 @@
   window.Orchard = window.Orchard || { initializers: [] };
   window.Orchard.initializers.push(initToasts);
 
+  // "Find a company" inside a list's filter form refreshes only its select's options: its typing
+  // must not also reach the form, which reloads the list on input.
+  window.Orchard.initializers.push(function (root) {
+    root.querySelectorAll('.filter-search').forEach(function (el) {
+      if (el.dataset.quiet) return;
+      el.dataset.quiet = '1';
+      el.addEventListener('input', function (e) { e.stopPropagation(); });
+    });
+  });
+
   function run(root) { window.Orchard.initializers.forEach(function (fn) { fn(root); }); }
   if (window.htmx) {
     window.htmx.onLoad(run);

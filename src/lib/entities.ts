@@ -46,8 +46,9 @@ function ownOnly<DB, TB extends keyof DB, O>(
   const me = scope.viewer.id;
   const mine = sql<boolean>`${sql.ref(`${alias}.assigned_to`)} = ${me}`;
   if (!linked) return q.where(mine);
-  // `walk`: the rep sees many rows (a list's capped count said so), so the planner walks the
-  // list's sort index and probes each row's links by index, stopping after one page.
+  // `walk`: the rows to check are bounded by something else — a page of a list the rep sees
+  // much of (its capped count said so), or a filter or search — so each row's links are probed
+  // by index, rather than gathering every record the rep's records link to.
   if (walk) return q.where(sql<boolean>`(${mine} or ${linked.probe(me)})`);
   // Otherwise unlikely(): the rep's records are few, so the planner looks them up by index and
   // sorts, rather than walking the whole table in list order (tests/db/query-plans).

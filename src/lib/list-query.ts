@@ -108,11 +108,12 @@ export function defineList<DB, TB extends keyof DB, F extends Partial<ListBase>,
     // A broad term on an otherwise whole list: more than COUNT_CAP match, nothing to count.
     if (found && 'broad' in found && !scope.ownOnly && !isFiltered({ ...f, q: '' })) return { n: COUNT_CAP, totalValue: null, capped: true };
     // Count first from the indexes alone (a value would read every row); total the few after.
-    const inner = filtered(db, scope, f, found).select(sql<number>`1`.as('one')).limit(COUNT_CAP + 1);
+    // Filtered (or searched) rows are few per index entry: probe each one's links (see entities ownOnly).
+    const inner = filtered(db, scope, f, found, isFiltered(f)).select(sql<number>`1`.as('one')).limit(COUNT_CAP + 1);
     const n = Number((await db.selectFrom(inner.as('m')).select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow()).n);
     if (n > COUNT_CAP) return { n: COUNT_CAP, totalValue: null, capped: true };
     if (!spec.value || n === 0) return { n, totalValue: spec.value ? 0 : null, capped: false };
-    const total = await filtered(db, scope, f, found).select(sql<number>`total(${value})`.as('v')).executeTakeFirstOrThrow();
+    const total = await filtered(db, scope, f, found, isFiltered(f)).select(sql<number>`total(${value})`.as('v')).executeTakeFirstOrThrow();
     return { n, totalValue: Number((total as { v: number }).v), capped: false };
   }
 
@@ -148,15 +149,20 @@ export function defineList<DB, TB extends keyof DB, F extends Partial<ListBase>,
       const totals = await summary(db, scope, f, m);
       const lastPage = totals.capped ? Infinity : Math.max(1, Math.ceil(totals.n / pageSize));
       const page = Math.min(f.page, lastPage);
-      const ids = await pageIds(db, scope, f, pageSize + 1, (page - 1) * pageSize, m, totals.capped);
+      const ids = await pageIds(db, scope, f, pageSize + 1, (page - 1) * pageSize, m, totals.capped || isFiltered(f));
       const rows = await rowsByIds(db, f, ids.slice(0, pageSize));
       return { rows, total: totals.n, summary: totals, hasNext: ids.length > pageSize, page };
     },
-    /** The first rows and the count (capped), for a detail page's related panel or global search. */
+    /** The best few and whether there are more, nothing counted: global search's groups. */
+    async top(db: Executor, scope: Scope, f: Partial<F>, limit: number): Promise<{ rows: R[]; more: boolean }> {
+      const ids = await pageIds(db, scope, f, limit + 1, 0, await matches(db, f), true);
+      return { rows: await rowsByIds(db, f, ids.slice(0, limit)), more: ids.length > limit };
+    },
+    /** The first rows and the count (capped), for a detail page's related panel. */
     async first(db: Executor, scope: Scope, f: Partial<F>, limit: number): Promise<{ rows: R[]; total: number; capped: boolean }> {
       const m = await matches(db, f);
       const totals = await summary(db, scope, f, m);
-      const rows = await rowsByIds(db, f, await pageIds(db, scope, f, limit, 0, m, totals.capped));
+      const rows = await rowsByIds(db, f, await pageIds(db, scope, f, limit, 0, m, totals.capped || isFiltered(f)));
       return { rows, total: totals.n, capped: totals.capped };
     },
   };

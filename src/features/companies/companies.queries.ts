@@ -101,6 +101,9 @@ export async function companyDependents(db: Executor, id: number): Promise<{ nou
   ];
 }
 
+/** How many companies a list's filter select lists before "Find company" is needed. */
+export const FILTER_OPTIONS = 50;
+
 /**
  * Companies for a select box: a bounded list by name, visible to the viewer, with the current
  * choice kept (see withCurrent).

@@ -75,7 +75,9 @@ const companiesRoutes: FastifyPluginAsync = async (app) => {
     const query = asFormBody(request.query);
     const current = Number(query.company_id) || null;
     const search = query.company_id_search;
-    const options = await q.companyOptions(app.db, scopeOf(request), current, typeof search === 'string' ? search.slice(0, 100) : '', 50);
+    const options = await q.companyOptions(app.db, scopeOf(request), current, typeof search === 'string' ? search.slice(0, 100) : '', q.FILTER_OPTIONS);
+    // A list's filter select also offers "All companies" and "No company".
+    if (query.filter === '1') return reply.render('partials/_options', { options, current, blank: 'All companies', none: query.company_id === 'none' ? 'selected' : '' });
     return reply.render('partials/_options', { options, current, blank: 'No company' });
   });
 

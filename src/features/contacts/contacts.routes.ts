@@ -2,7 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { resource } from '../../lib/resource-routes.js';
 import { contact } from '../../lib/entities.js';
 import { assigneeOptions } from '../users/users.queries.js';
-import { companyOptions } from '../companies/companies.queries.js';
+import { companyOptions, FILTER_OPTIONS } from '../companies/companies.queries.js';
 import { dealsLinkedTo } from '../deals/deals.queries.js';
 import * as q from './contacts.queries.js';
 import * as service from './contacts.service.js';
@@ -19,7 +19,8 @@ const contactsRoutes: FastifyPluginAsync = async (app) => {
     listSchema: contactListSchema,
     list: q.contactList,
     listOptions: async (db, scope, params) => ({
-      companies: await companyOptions(db, scope, typeof params.company_id === 'number' ? params.company_id : null),
+      // The filter lists the first companies by name; "Find company" fetches others.
+      companies: await companyOptions(db, scope, typeof params.company_id === 'number' ? params.company_id : null, '', FILTER_OPTIONS),
       assignees: await assigneeOptions(db),
     }),
     csv: [

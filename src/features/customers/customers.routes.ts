@@ -2,7 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { resource } from '../../lib/resource-routes.js';
 import { customer } from '../../lib/entities.js';
 import { assigneeOptions } from '../users/users.queries.js';
-import { companyOptions } from '../companies/companies.queries.js';
+import { companyOptions, FILTER_OPTIONS } from '../companies/companies.queries.js';
 import { customerGroupOptions } from '../customer-groups/customer-groups.queries.js';
 import { dealsLinkedTo } from '../deals/deals.queries.js';
 import * as q from './customers.queries.js';
@@ -21,7 +21,8 @@ const customersRoutes: FastifyPluginAsync = async (app) => {
     list: q.customerList,
     listOptions: async (db, scope, params) => ({
       groups: await customerGroupOptions(db, typeof params.customer_group_id === 'number' ? params.customer_group_id : null),
-      companies: await companyOptions(db, scope, typeof params.company_id === 'number' ? params.company_id : null),
+      // The filter lists the first companies by name; "Find company" fetches others.
+      companies: await companyOptions(db, scope, typeof params.company_id === 'number' ? params.company_id : null, '', FILTER_OPTIONS),
       assignees: await assigneeOptions(db),
     }),
     csv: [

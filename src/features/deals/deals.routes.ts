@@ -148,8 +148,20 @@ const dealsRoutes: FastifyPluginAsync = async (app) => {
     const query = asFormBody(request.query);
     const owner = boardOwner(query.assigned_to, scope.viewer.id);
     const page = await columnPage(app.db, scope, stage, parseCursor(query.after), owner);
-    const stages = await listStages(app.db, stage.pipeline_id);
-    return reply.render('deals/_cards', { ...page, stage, stages, ownerParam: owner ? String(owner) : '', appending: true, lostReasons: await directoryOptions(app.db, 'lost_reasons') });
+    return reply.render('deals/_cards', { ...page, stage, ownerParam: owner ? String(owner) : '', appending: true });
+  });
+
+  // A card's "Move to…" form, fetched when the menu opens: the board stays light (it was half of
+  // every card's HTML) and the keyboard path is unchanged.
+  app.get('/deals/:id/move-menu', async (request, reply) => {
+    const scope = scopeOf(request);
+    const card = await q.findCard(app.db, scope, idParam(request));
+    if (!card) throw new NotFoundError();
+    const stage = await findStage(app.db, card.stage_id);
+    if (!stage) throw new NotFoundError();
+    const query = asFormBody(request.query);
+    const [stages, lostReasons] = await Promise.all([listStages(app.db, stage.pipeline_id), directoryOptions(app.db, 'lost_reasons')]);
+    return reply.render('deals/_move_form', { card, stages, lostReasons, ownerParam: typeof query.board_assigned_to === 'string' ? query.board_assigned_to.replace(/[^0-9]/g, '') : '' });
   });
 
   app.post('/deals/:id/move', async (request, reply) => {

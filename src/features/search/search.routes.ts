@@ -16,9 +16,8 @@ import { dealKey } from '../deals/deals.rules.js';
 const searchSchema = z.object({ q: z.preprocess((v) => (typeof v === 'string' ? v.trim().slice(0, 200) : ''), z.string()) });
 
 interface Found {
-  /** Matches counted up to COUNT_CAP: a broad term costs a capped count, not 10,000 lookups. */
-  total: number;
-  capped: boolean;
+  /** More match than are shown: nothing is counted, so a broad term costs one page per kind. */
+  more: boolean;
   items: { href: string; title: string; sub: string }[];
 }
 type Search = (db: Kysely<Database>, scope: Scope, q: string, per: number) => Promise<Found>;
@@ -33,20 +32,20 @@ const base = { dir: 'asc' as const };
  */
 const SEARCH: Record<RecordType, Search | null> = {
   deal: async (db, scope, q, per) => {
-    const r = await dealList.first(db, scope, { ...base, q, sort: 'created_at', dir: 'desc' }, per);
-    return { total: r.total, capped: r.capped, items: r.rows.map((d) => ({ href: `/deals/${d.id}`, title: d.title, sub: `${dealKey(d.id)} · ${d.stage_name}` })) };
+    const r = await dealList.top(db, scope, { ...base, q, sort: 'created_at', dir: 'desc' }, per);
+    return { more: r.more, items: r.rows.map((d) => ({ href: `/deals/${d.id}`, title: d.title, sub: `${dealKey(d.id)} · ${d.stage_name}` })) };
   },
   company: async (db, scope, q, per) => {
-    const r = await companyList.first(db, scope, { ...base, q, sort: 'name' }, per);
-    return { total: r.total, capped: r.capped, items: r.rows.map((c) => ({ href: `/companies/${c.id}`, title: c.name, sub: c.email ?? c.website ?? '' })) };
+    const r = await companyList.top(db, scope, { ...base, q, sort: 'name' }, per);
+    return { more: r.more, items: r.rows.map((c) => ({ href: `/companies/${c.id}`, title: c.name, sub: c.email ?? c.website ?? '' })) };
   },
   contact: async (db, scope, q, per) => {
-    const r = await contactList.first(db, scope, { ...base, q, sort: 'name' }, per);
-    return { total: r.total, capped: r.capped, items: r.rows.map((c) => ({ href: `/contacts/${c.id}`, title: contactName(c), sub: [c.company_name, c.email].filter(Boolean).join(' · ') })) };
+    const r = await contactList.top(db, scope, { ...base, q, sort: 'name' }, per);
+    return { more: r.more, items: r.rows.map((c) => ({ href: `/contacts/${c.id}`, title: contactName(c), sub: [c.company_name, c.email].filter(Boolean).join(' · ') })) };
   },
   customer: async (db, scope, q, per) => {
-    const r = await customerList.first(db, scope, { ...base, q, sort: 'name' }, per);
-    return { total: r.total, capped: r.capped, items: r.rows.map((c) => ({ href: `/customers/${c.id}`, title: c.name, sub: c.email ?? '' })) };
+    const r = await customerList.top(db, scope, { ...base, q, sort: 'name' }, per);
+    return { more: r.more, items: r.rows.map((c) => ({ href: `/customers/${c.id}`, title: c.name, sub: c.email ?? '' })) };
   },
   customer_group: null,
 };
@@ -63,11 +62,11 @@ const searchRoutes: FastifyPluginAsync = async (app) => {
             const search = SEARCH[kind.type];
             if (!search) return null;
             const found = await search(app.db, scope, q, per);
-            return { kind: kind.nounPlural[0].toUpperCase() + kind.nounPlural.slice(1), more: `${kind.path}?q=${encodeURIComponent(q)}`, ...found };
+            return { kind: kind.nounPlural[0].toUpperCase() + kind.nounPlural.slice(1), href: `${kind.path}?q=${encodeURIComponent(q)}`, ...found };
           }),
         )
       : [];
-    const shown = groups.filter((g) => g !== null && g.total > 0);
+    const shown = groups.filter((g) => g !== null && g.items.length > 0);
     reply.header('vary', 'HX-Request, HX-Target');
     if (fragment) return reply.render('search/_results', { q, groups: shown });
     return reply.render('search/index', { title: q ? `Search: ${q}` : 'Search', q, groups: shown });
