@@ -127,15 +127,16 @@ async function main(): Promise<void> {
 
   const appPort = '3701';
   const floorPort = '3702';
+  // The app starts alone, so its time to a first /healthz is its own, not shared with the floor's start.
   const app = start(['dist/src/server.js'], { ORCHARD_DB: dbFile, PORT: appPort, HOST: '127.0.0.1', LOG_LEVEL: 'warn', NODE_ENV: 'production' });
+  const base = `http://127.0.0.1:${appPort}`;
+  const startMs = await waitFor(`${base}/healthz`);
   const floor = start(['--import', 'tsx', 'bench/floor.ts'], { ORCHARD_DB: dbFile, PORT: floorPort });
   const stopAll = () => {
     app.kill('SIGTERM');
     floor.kill('SIGTERM');
   };
   process.on('exit', stopAll);
-  const base = `http://127.0.0.1:${appPort}`;
-  const startMs = await waitFor(`${base}/healthz`);
   await waitFor(`http://127.0.0.1:${floorPort}/healthz`);
   let peakRss = 0;
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssMb(app.pid!))), 250);

@@ -123,6 +123,9 @@ export interface CompaniesTable {
   size_id: number | null;
   description: string | null;
   assigned_to: number | null;
+  /** Kept copies of linked names for sorting (migration 2026_11_24_1000_sort_keys); triggers write them. */
+  industry_sort: Generated<string | null>;
+  assigned_sort: Generated<string | null>;
   is_active: ColumnType<number, number | undefined, number>;
   version: ColumnType<number, number | undefined, number>;
   created_at: string;
@@ -138,6 +141,9 @@ export interface ContactsTable {
   phone: string | null;
   company_id: number | null;
   assigned_to: number | null;
+  /** Kept sort keys (migration 2026_11_24_1000_sort_keys). */
+  company_sort: Generated<string | null>;
+  assigned_sort: Generated<string | null>;
   version: ColumnType<number, number | undefined, number>;
   created_at: string;
   updated_at: string;
@@ -164,6 +170,10 @@ export interface CustomersTable {
   company_id: number | null;
   customer_group_id: number | null;
   assigned_to: number | null;
+  /** Kept sort keys (migration 2026_11_24_1000_sort_keys). */
+  company_sort: Generated<string | null>;
+  group_sort: Generated<string | null>;
+  assigned_sort: Generated<string | null>;
   version: ColumnType<number, number | undefined, number>;
   created_at: string;
   updated_at: string;
@@ -245,6 +255,11 @@ export interface DealsTable {
   company_id: number | null;
   customer_id: number | null;
   assigned_to: number | null;
+  /** Kept sort keys (migration 2026_11_24_1000_sort_keys). */
+  company_sort: Generated<string | null>;
+  customer_sort: Generated<string | null>;
+  assigned_sort: Generated<string | null>;
+  stage_sort: Generated<number | null>;
   actual_close_date: string | null;
   lost_reason: string | null;
   lost_reason_id: number | null;

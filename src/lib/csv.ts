@@ -1,6 +1,5 @@
 import { Readable } from 'node:stream';
 import SQLite from 'better-sqlite3';
-import { stringify } from 'csv-stringify';
 import type { FastifyReply } from 'fastify';
 import type { CompiledQuery } from 'kysely';
 
@@ -22,7 +21,9 @@ export function neutralizeCell(value: unknown): unknown {
  * their own read-only connection, one at a
  * time as the client reads, so memory stays flat and other requests are not held up.
  */
-export function sendCsv<R>(reply: FastifyReply, filename: string, dbFile: string, query: CompiledQuery, columns: CsvColumn<R>[]): FastifyReply {
+export async function sendCsv<R>(reply: FastifyReply, filename: string, dbFile: string, query: CompiledQuery, columns: CsvColumn<R>[]): Promise<FastifyReply> {
+  // Loaded on the first export, not at start-up.
+  const { stringify } = await import('csv-stringify');
   const conn = new SQLite(dbFile, { readonly: true, fileMustExist: true });
   conn.pragma('busy_timeout = 5000');
   const iterator = conn.prepare(query.sql).iterate(...(query.parameters as unknown[])) as IterableIterator<R>;

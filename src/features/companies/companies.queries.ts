@@ -28,8 +28,9 @@ export const companyList = defineList({
     email: { order: 'c.email collate nocase' },
     phone: { order: 'c.phone' },
     website: { order: 'c.website collate nocase' },
-    industry: { order: 'i.name collate nocase', join: (q) => q.leftJoin('industries as i', 'i.id', 'c.industry_id') },
-    assigned: { order: 'u.name collate nocase', join: (q) => q.leftJoin('users as u', 'u.id', 'c.assigned_to') },
+    // Linked names are kept on the company for sorting (migration 2026_11_24_1000_sort_keys).
+    industry: { order: 'c.industry_sort collate nocase' },
+    assigned: { order: 'c.assigned_sort collate nocase' },
     created_at: { order: 'c.created_at' },
   },
   defaultSort: 'name',

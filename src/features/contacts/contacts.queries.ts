@@ -22,8 +22,9 @@ export const contactList = defineList({
     name: { order: 'p.last_name collate nocase {dir}, p.first_name collate nocase {dir}' },
     first_name: { order: 'p.first_name collate nocase' },
     email: { order: 'p.email collate nocase' },
-    company: { order: 'c.name collate nocase', join: (q) => q.leftJoin('companies as c', 'c.id', 'p.company_id') },
-    assigned: { order: 'u.name collate nocase', join: (q) => q.leftJoin('users as u', 'u.id', 'p.assigned_to') },
+    // Linked names are kept on the contact for sorting (migration 2026_11_24_1000_sort_keys).
+    company: { order: 'p.company_sort collate nocase' },
+    assigned: { order: 'p.assigned_sort collate nocase' },
     created_at: { order: 'p.created_at' },
   },
   defaultSort: 'name',

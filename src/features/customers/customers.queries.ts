@@ -24,9 +24,10 @@ export const customerList = defineList({
   sorts: {
     name: { order: 'k.name collate nocase' },
     email: { order: 'k.email collate nocase' },
-    company: { order: 'c.name collate nocase', join: (q) => q.leftJoin('companies as c', 'c.id', 'k.company_id') },
-    group: { order: 'g.name collate nocase', join: (q) => q.leftJoin('customer_groups as g', 'g.id', 'k.customer_group_id') },
-    assigned: { order: 'u.name collate nocase', join: (q) => q.leftJoin('users as u', 'u.id', 'k.assigned_to') },
+    // Linked names are kept on the customer for sorting (migration 2026_11_24_1000_sort_keys).
+    company: { order: 'k.company_sort collate nocase' },
+    group: { order: 'k.group_sort collate nocase' },
+    assigned: { order: 'k.assigned_sort collate nocase' },
     created_at: { order: 'k.created_at' },
   },
   defaultSort: 'name',

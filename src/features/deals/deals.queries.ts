@@ -54,10 +54,11 @@ export const dealList = defineList({
     title: { order: 'd.title collate nocase' },
     value: { order: 'd.value_cents' },
     expected_close_date: { order: 'd.expected_close_date' },
-    stage: { order: 's.position', join: (q) => q.innerJoin('deal_stages as s', 's.id', 'd.stage_id') },
-    company: { order: 'c.name collate nocase', join: (q) => q.leftJoin('companies as c', 'c.id', 'd.company_id') },
-    customer: { order: 'k.name collate nocase', join: (q) => q.leftJoin('customers as k', 'k.id', 'd.customer_id') },
-    assigned: { order: 'u.name collate nocase', join: (q) => q.leftJoin('users as u', 'u.id', 'd.assigned_to') },
+    // Linked names are kept on the deal for sorting (migration 2026_11_24_1000_sort_keys).
+    stage: { order: 'd.stage_sort' },
+    company: { order: 'd.company_sort collate nocase' },
+    customer: { order: 'd.customer_sort collate nocase' },
+    assigned: { order: 'd.assigned_sort collate nocase' },
   },
   defaultSort: 'created_at',
   defaultDir: 'desc',
@@ -133,7 +134,8 @@ export async function contactNames(db: Executor, ids: number[]): Promise<string[
   return rows.map((r) => [r.first_name, r.last_name].filter(Boolean).join(' '));
 }
 
-export async function insertDeal(db: Executor, values: Omit<Deal, 'id' | 'version'>): Promise<number> {
+/** Sort keys are the triggers' to write (migration 2026_11_24_1000_sort_keys). */
+export async function insertDeal(db: Executor, values: Omit<Deal, 'id' | 'version' | 'company_sort' | 'customer_sort' | 'assigned_sort' | 'stage_sort'>): Promise<number> {
   return (await db.insertInto('deals').values(values).returning('id').executeTakeFirstOrThrow()).id;
 }
 

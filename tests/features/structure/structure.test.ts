@@ -107,3 +107,50 @@ t.test('customer groups page like every other list; a busy or locked database ha
   t.match(storageProblem({ code: 'SQLITE_LOCKED_SHAREDCACHE' }), /busy/);
   t.equal(storageProblem(new Error('other')), null);
 });
+
+t.test('lists sorted by a linked name follow renames, relinks and deletes (kept sort keys)', async (t) => {
+  const { app } = await buildTestApp(t);
+  const admin = await makeUser(app, { role: 'admin' });
+  const c = await loginAs(app, admin);
+  const { makeCompany, makeContact } = await import('../../helpers/factories.js');
+  const zulu = await makeCompany(app, admin, { name: 'Zulu Works' });
+  const alpha = await makeCompany(app, admin, { name: 'Alpha Partners' });
+  await makeContact(app, admin, { first_name: 'Zed', last_name: 'One', company_id: zulu });
+  await makeContact(app, admin, { first_name: 'Amy', last_name: 'Two', company_id: alpha });
+  await makeContact(app, admin, { first_name: 'Nob', last_name: 'Three', company_id: null });
+  const order = async () => [...(await c.get('/contacts?sort=company')).body.matchAll(/<a href="\/contacts\/\d+">([^<]+)<\/a>/g)].map((m) => m[1]);
+  t.same(await order(), ['Nob Three', 'Amy Two', 'Zed One'], 'no company first, then by company name');
+  await app.db.updateTable('companies').set({ name: 'Aardvark Works' }).where('id', '=', zulu).execute();
+  t.same(await order(), ['Nob Three', 'Zed One', 'Amy Two'], 'a renamed company re-sorts its contacts');
+  await app.db.updateTable('contacts').set({ company_id: null }).where('first_name', '=', 'Amy').execute();
+  t.equal((await app.db.selectFrom('contacts').select('company_sort').where('first_name', '=', 'Amy').executeTakeFirstOrThrow()).company_sort, null, 'unlinked: no key');
+  await app.db.updateTable('contacts').set({ company_id: alpha }).where('first_name', '=', 'Nob').execute();
+  t.same(await order(), ['Amy Two', 'Zed One', 'Nob Three'], 'relinked contacts take their new company\'s name');
+  const { by } = await stagesOf(app);
+  const deal = await makeDeal(app, admin, { title: 'Keyed deal' });
+  const stageSort = async () => (await app.db.selectFrom('deals').select(['stage_sort', 'assigned_sort']).where('id', '=', deal).executeTakeFirstOrThrow());
+  t.same(await stageSort(), { stage_sort: by('Lead').position, assigned_sort: admin.name }, 'a new deal gets its stage position and assignee name');
+  await app.db.updateTable('deals').set({ stage_id: by('Won').id }).where('id', '=', deal).execute();
+  t.equal((await stageSort()).stage_sort, by('Won').position, 'a move updates the stage key');
+});
+
+t.test('a list past 1,000 matches says so instead of counting every row, and still pages', async (t) => {
+  const { app } = await buildTestApp(t);
+  const admin = await makeUser(app, { role: 'admin' });
+  const c = await loginAs(app, admin);
+  const now = nowIso();
+  const ins = app.sqlite.prepare('insert into companies (name, is_active, created_at, updated_at) values (?, 1, ?, ?)');
+  app.sqlite.transaction(() => {
+    for (let i = 0; i < 1_100; i++) ins.run(`${i < 1_050 ? 'Springfield' : 'Shelbyville'} ${String(i).padStart(4, '0')}`, now, now);
+  })();
+  const all = await c.get('/companies');
+  t.match(all.body, /of 1,100/, 'an unfiltered list counts exactly (a b-tree count)');
+  const searched = await c.get('/companies?q=springfield');
+  t.match(searched.body, /1–25 of more than 1,000/, 'a search past the cap says "more than 1,000"');
+  t.match(searched.body, /rel="next"/, 'and offers the next page');
+  const deep = await c.get('/companies?q=springfield&page=42');
+  t.match(deep.body, /1,026–1,050 of more than 1,000/, 'pages past the cap still list rows');
+  t.notMatch(deep.body, /rel="next"/, 'the last page has no Next');
+  const few = await c.get('/companies?q=shelbyville');
+  t.match(few.body, /1–25 of 50</, 'under the cap the count is exact');
+});
