@@ -3,7 +3,8 @@ import { sql, type Kysely } from 'kysely';
 /**
  * Lists under load (performance issue): a rep with `own` visibility pages their deals in each
  * list sort from an (assigned_to, sort) index instead of sorting 40,000 rows; a stage with a
- * close-date range counts and sorts by creation from the index alone (no row per match).
+ * close-date range counts and sorts by creation from the index alone (no row per match); two
+ * company filters together read one index range.
  */
 const INDEXES: [string, string][] = [
   ['deals_assigned_created', 'deals (assigned_to, created_at, id)'],
@@ -12,6 +13,8 @@ const INDEXES: [string, string][] = [
   ['deals_assigned_expected_close', 'deals (assigned_to, expected_close_date, id)'],
   ['deals_stage_expected_close_created', 'deals (stage_id, expected_close_date, created_at)'],
   ['deals_stage_actual_close_created', 'deals (stage_id, actual_close_date, created_at)'],
+  // Companies filtered by industry and assignee together, in name order.
+  ['companies_industry_assigned_name', 'companies (industry_id, assigned_to, name collate nocase, id)'],
 ];
 
 export async function up(db: Kysely<any>): Promise<void> {

@@ -18,6 +18,9 @@ export interface SortSpec<DB, TB extends keyof DB> {
 /** Past this many matches a filtered list says "1,000+" instead of counting every row. */
 export const COUNT_CAP = 1000;
 
+/** How many of a broad term's newest matches global search picks its few from. */
+const TOP_CANDIDATES = 200;
+
 /** A list's header figures: the count (exact, or COUNT_CAP with capped) and, for deals, their value. */
 export interface ListSummary {
   n: number;
@@ -101,7 +104,9 @@ export function defineList<DB, TB extends keyof DB, F extends Partial<ListBase>,
     const narrowed = scope.ownOnly || isFiltered(f);
     const value = spec.value ? sql.raw(spec.value) : sql`0`;
     if (!narrowed) {
-      const row = (await spec.base(db, scope).select([sql<number>`count(*)`.as('n'), sql<number>`total(${value})`.as('v')]).executeTakeFirstOrThrow()) as { n: number; v: number };
+      // A bare count(*) is answered from the smallest index; anything beside it would read every row.
+      const columns = spec.value ? [sql<number>`count(*)`.as('n'), sql<number>`total(${value})`.as('v')] : [sql<number>`count(*)`.as('n')];
+      const row = (await spec.base(db, scope).select(columns).executeTakeFirstOrThrow()) as { n: number; v?: number };
       return { n: Number(row.n), totalValue: spec.value ? Number(row.v) : null, capped: false };
     }
     const found = m === undefined ? await matches(db, f) : m;
@@ -153,9 +158,21 @@ export function defineList<DB, TB extends keyof DB, F extends Partial<ListBase>,
       const rows = await rowsByIds(db, f, ids.slice(0, pageSize));
       return { rows, total: totals.n, summary: totals, hasNext: ids.length > pageSize, page };
     },
-    /** The best few and whether there are more, nothing counted: global search's groups. */
+    /**
+     * The best few and whether there are more, nothing counted: global search's groups. A broad
+     * term (over COUNT_CAP matches) picks from its newest TOP_CANDIDATES matches, read in the
+     * full-text index's own order, so "a" costs the same as "acme".
+     */
     async top(db: Executor, scope: Scope, f: Partial<F>, limit: number): Promise<{ rows: R[]; more: boolean }> {
-      const ids = await pageIds(db, scope, f, limit + 1, 0, await matches(db, f), true);
+      const m = await matches(db, f);
+      if (m && 'broad' in m && spec.search) {
+        const table = sql.table(spec.search.table);
+        const sort = sortOf(f);
+        const newest = sql<boolean>`${idRef} in (select rowid from ${table} where ${table} match ${m.broad} order by rowid desc limit ${TOP_CANDIDATES})`;
+        const found = await spec.filter(spec.base(db, scope, true), f).where(newest).select(sql<number>`${idRef}`.as('id')).orderBy(sort.order).limit(limit).execute();
+        return { rows: await rowsByIds(db, f, (found as { id: number }[]).map((r) => Number(r.id))), more: true };
+      }
+      const ids = await pageIds(db, scope, f, limit + 1, 0, m, true);
       return { rows: await rowsByIds(db, f, ids.slice(0, limit)), more: ids.length > limit };
     },
     /** The first rows and the count (capped), for a detail page's related panel. */

@@ -42,9 +42,12 @@ function batch(sqlite: SQLite.Database, label: string, total: number, progress: 
 export function seedVolume(sqlite: SQLite.Database, counts: VolumeCounts, progress: Progress = () => {}, opts: { timeline?: boolean } = {}): void {
   const now = new Date().toISOString();
   const users = (sqlite.prepare('select id from users where is_active = 1 order by id').all() as { id: number }[]).map((u) => u.id);
-  // Owners are spread as in real data, not in step with names (i % users would give one rep
-  // every "Acme …" company and none of the others).
-  const owner = (i: number) => (users.length && i % 5 !== 0 ? users[(Math.imul(i, 2654435761) >>> 0) % users.length] : null);
+  // Owners (a fifth of rows unassigned) are spread as in real data, not in step with names:
+  // i % users would give one rep every "Acme …" company, and i % 5 would leave them all unassigned.
+  const owner = (i: number) => {
+    const h = Math.imul(i + 1, 2654435761) >>> 0;
+    return users.length && h % 5 !== 0 ? users[(h >>> 3) % users.length] : null;
+  };
   const industries = (sqlite.prepare('select id from industries').all() as { id: number }[]).map((r) => r.id);
   const groupIds: number[] = [];
   const insGroup = sqlite.prepare('insert into customer_groups (name, code, priority, discount_percent, is_active, created_at, updated_at) values (?, ?, ?, ?, 1, ?, ?)');
