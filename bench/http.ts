@@ -128,7 +128,10 @@ async function main(): Promise<void> {
   const appPort = '3701';
   const floorPort = '3702';
   // The app starts alone, so its time to a first /healthz is its own, not shared with the floor's start.
-  const app = start(['dist/src/server.js'], { ORCHARD_DB: dbFile, PORT: appPort, HOST: '127.0.0.1', LOG_LEVEL: 'warn', NODE_ENV: 'production' });
+  // The server runs as `npm start` runs it, with the same Node flags.
+  const startScript = (JSON.parse(fs.readFileSync('package.json', 'utf8')) as { scripts: { start: string } }).scripts.start;
+  const nodeFlags = startScript.split(/\s+/).filter((a) => a.startsWith('--'));
+  const app = start([...nodeFlags, 'dist/src/server.js'], { ORCHARD_DB: dbFile, PORT: appPort, HOST: '127.0.0.1', LOG_LEVEL: 'warn', NODE_ENV: 'production' });
   const base = `http://127.0.0.1:${appPort}`;
   const startMs = await waitFor(`${base}/healthz`);
   const floor = start(['--import', 'tsx', 'bench/floor.ts'], { ORCHARD_DB: dbFile, PORT: floorPort });

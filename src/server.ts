@@ -4,6 +4,7 @@ import { openDatabase } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
 import { serverLockFile } from './db/backup.js';
 import { buildApp } from './app.js';
+import type { FastifyInstance } from 'fastify';
 
 /** Load config, migrate, build, listen; on SIGTERM finish requests in flight, then close the DB. */
 export async function serve(config: Config, opts: { migrationsFolder?: string } = {}): Promise<void> {
@@ -18,6 +19,7 @@ export async function serve(config: Config, opts: { migrationsFolder?: string } 
   }
 
   const app = await buildApp({ config, db, sqlite });
+  compactWhenIdle(app);
   const lock = serverLockFile(config.dbPath);
   let closing = false;
   const shutdown = async (signal: string) => {
@@ -39,6 +41,30 @@ export async function serve(config: Config, opts: { migrationsFolder?: string } 
     console.log(`\n  No users yet. Create the first admin at:\n\n    ${base.replace(/\/$/, '')}/setup?token=${app.setupToken}\n`);
   }
   console.log(`Orchard is running at ${base} (database ${config.dbPath})`);
+}
+
+/**
+ * After a burst of requests V8 keeps its garbage until the heap next fills, so the process
+ * holds its peak memory while idle. Started with --expose-gc (`npm start`, the Dockerfile), a
+ * full collection runs once the server has been quiet for a few seconds after work.
+ */
+export function compactWhenIdle(app: FastifyInstance, quietMs = 5_000): void {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (typeof gc !== 'function') return;
+  let lastRequest = 0;
+  let dirty = false;
+  app.addHook('onResponse', async () => {
+    lastRequest = Date.now();
+    dirty = true;
+  });
+  const timer = setInterval(() => {
+    if (dirty && Date.now() - lastRequest >= quietMs) {
+      dirty = false;
+      gc();
+    }
+  }, 1_000);
+  timer.unref();
+  app.addHook('onClose', async () => clearInterval(timer));
 }
 
 export async function main(): Promise<void> {
