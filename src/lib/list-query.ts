@@ -110,8 +110,11 @@ export function defineList<DB, TB extends keyof DB, F extends Partial<ListBase>,
       return { n: Number(row.n), totalValue: spec.value ? Number(row.v) : null, capped: false };
     }
     const found = m === undefined ? await matches(db, f) : m;
-    // A broad term on an otherwise whole list: more than COUNT_CAP match, nothing to count.
-    if (found && 'broad' in found && !scope.ownOnly && !isFiltered({ ...f, q: '' })) return { n: COUNT_CAP, totalValue: null, capped: true };
+    // A search on an otherwise whole list: the full-text pass already counted its matches.
+    if (found && !scope.ownOnly && !isFiltered({ ...f, q: '' })) {
+      if ('broad' in found) return { n: COUNT_CAP, totalValue: null, capped: true };
+      if (!spec.value) return { n: found.ids.length, totalValue: null, capped: false };
+    }
     // Count first from the indexes alone (a value would read every row); total the few after.
     // Filtered (or searched) rows are few per index entry: probe each one's links (see entities ownOnly).
     const inner = filtered(db, scope, f, found, isFiltered(f)).select(sql<number>`1`.as('one')).limit(COUNT_CAP + 1);
@@ -159,9 +162,9 @@ export function defineList<DB, TB extends keyof DB, F extends Partial<ListBase>,
       return { rows, total: totals.n, summary: totals, hasNext: ids.length > pageSize, page };
     },
     /**
-     * The best few and whether there are more, nothing counted: global search's groups. A broad
-     * term (over COUNT_CAP matches) picks from its newest TOP_CANDIDATES matches, read in the
-     * full-text index's own order, so "a" costs the same as "acme".
+     * The best few and whether there are more, nothing counted: global search's groups. A term
+     * with many matches picks from its newest TOP_CANDIDATES, read in the full-text index's own
+     * order, so "a" costs the same as "acme".
      */
     async top(db: Executor, scope: Scope, f: Partial<F>, limit: number): Promise<{ rows: R[]; more: boolean }> {
       const m = await matches(db, f);
@@ -172,8 +175,10 @@ export function defineList<DB, TB extends keyof DB, F extends Partial<ListBase>,
         const found = await spec.filter(spec.base(db, scope, true), f).where(newest).select(sql<number>`${idRef}`.as('id')).orderBy(sort.order).limit(limit).execute();
         return { rows: await rowsByIds(db, f, (found as { id: number }[]).map((r) => Number(r.id))), more: true };
       }
-      const ids = await pageIds(db, scope, f, limit + 1, 0, m, true);
-      return { rows: await rowsByIds(db, f, ids.slice(0, limit)), more: ids.length > limit };
+      // Matches come in rowid order: the newest TOP_CANDIDATES are the ones picked from.
+      const picked: Matches = m && 'ids' in m && m.ids.length > TOP_CANDIDATES ? { ids: m.ids.slice(-TOP_CANDIDATES) } : m;
+      const ids = await pageIds(db, scope, f, limit + 1, 0, picked, true);
+      return { rows: await rowsByIds(db, f, ids.slice(0, limit)), more: ids.length > limit || picked !== m };
     },
     /** The first rows and the count (capped), for a detail page's related panel. */
     async first(db: Executor, scope: Scope, f: Partial<F>, limit: number): Promise<{ rows: R[]; total: number; capped: boolean }> {

@@ -76,3 +76,40 @@ t.test('create a company, find it as you type, flip its switch, add a note, see 
   t.match(await page.textContent('.page-sub'), /Initech/, 'the company found by typing is linked');
   t.same(jsErrors(page), []);
 });
+
+t.test('a list filter finds a company past the first 50 as you type, without reloading the list', async (t) => {
+  const { openDatabase } = await import('../../src/db/database.js');
+  const { migrateToLatest } = await import('../../src/db/migrate.js');
+  const { createUser, withPasswordHash } = await import('../../src/features/users/users.service.js');
+  const server = await startServer({}, async (dbFile) => {
+    const { db, sqlite } = openDatabase(dbFile);
+    await migrateToLatest(db, sqlite);
+    const admin = await withPasswordHash({ name: 'Admin Person', email: 'admin@orchard.test', password: 'admin-password-1', role: 'admin' as const });
+    await db.transaction().execute((trx) => createUser(trx, null, admin));
+    const now = new Date().toISOString();
+    const company = sqlite.prepare('insert into companies (name, is_active, created_at, updated_at) values (?, 1, ?, ?)');
+    for (let i = 1; i <= 60; i++) company.run(`Firm ${String(i).padStart(2, '0')}`, now, now);
+    const zeta = Number(company.run('Zeta Works', now, now).lastInsertRowid);
+    const contact = sqlite.prepare('insert into contacts (first_name, last_name, company_id, created_at, updated_at) values (?, ?, ?, ?, ?)');
+    contact.run('Zoe', 'Zetason', zeta, now, now);
+    contact.run('Fred', 'Firmer', 1, now, now);
+    await db.destroy();
+  });
+  t.teardown(server.stop);
+  const { page, close } = await openBrowser();
+  t.teardown(close);
+  await signIn(page, server.base);
+  await page.goto(`${server.base}/contacts`);
+  t.equal(await page.locator('#filter-company_id option:text-is("Zeta Works")').count(), 0, 'the filter lists the first companies only');
+  await page.evaluate(() => document.getElementById('contacts-rows')!.setAttribute('data-marker', 'kept'));
+  await page.locator('.filter-search[name=company_id_search]').pressSequentially('zeta', { delay: 30 });
+  await page.waitForSelector('#filter-company_id option:text-is("Zeta Works")', { state: 'attached' });
+  t.equal(await page.locator('#filter-company_id option').count(), 3, 'All companies, No company and the match');
+  await page.waitForTimeout(400);
+  t.equal(await page.getAttribute('#contacts-rows', 'data-marker'), 'kept', 'typing did not reload the list');
+  await page.selectOption('#filter-company_id', { label: 'Zeta Works' });
+  await page.waitForFunction(() => document.querySelectorAll('#contacts-rows tbody tr').length === 1);
+  t.match(await page.textContent('#contacts-rows tbody'), /Zoe Zetason/, 'the list shows the company\'s contact');
+  await shot(page, 'contacts-filter-find-company');
+  t.same(jsErrors(page), []);
+});
