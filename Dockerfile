@@ -27,4 +27,4 @@ EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1)).catch(()=>process.exit(1))"
 # Memory flags as in `npm start` (see README "Memory").
-CMD ["node", "--max-semi-space-size=4", "--expose-gc", "dist/src/server.js"]
+CMD ["node", "--max-semi-space-size=4", "--max-old-space-size=160", "--expose-gc", "dist/src/server.js"]

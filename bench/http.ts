@@ -189,7 +189,8 @@ async function main(): Promise<void> {
     console.log(row.name.slice(0, 44).padEnd(44), row.reqPerSec.toFixed(0).padStart(8), String(row.p50).padStart(6), String(row.p99).padStart(6), String(row.failed).padStart(7), row.floor.toFixed(0).padStart(7), row.ratio.toFixed(3).padStart(8), rssMb(app.pid!).toFixed(0).padStart(7));
   }
   clearInterval(sampler);
-  await new Promise((r) => setTimeout(r, 2000));
+  // "After": once the server has been quiet long enough to compact (server.ts compactWhenIdle).
+  await new Promise((r) => setTimeout(r, 8000));
   const afterRss = rssMb(app.pid!);
   const summary = { at: new Date().toISOString(), connections: CONNECTIONS, seconds: SECONDS, startMs, floorMin: Math.min(...floors), floorMax: Math.max(...floors), peakRssMb: Math.round(peakRss), afterRssMb: Math.round(afterRss), rows };
   console.log(`\nfloor req/s min ${summary.floorMin.toFixed(0)}, max ${summary.floorMax.toFixed(0)} (machine noise); server RSS peak ${summary.peakRssMb} MB, after ${summary.afterRssMb} MB`);
