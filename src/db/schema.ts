@@ -160,6 +160,8 @@ export interface CustomerGroupsTable {
   version: ColumnType<number, number | undefined, number>;
   created_at: string;
   updated_at: string;
+  /** Kept by triggers on customers (migration 2026_11_24_1100_group_counts). */
+  customers_count: Generated<number>;
 }
 
 export interface CustomersTable {

@@ -31,7 +31,7 @@ const COLUMNS: { [T in Tables]: { [C in keyof Database[T]]-?: true } } = {
     industry_sort: true, assigned_sort: true,
   },
   contacts: { id: true, first_name: true, last_name: true, position: true, email: true, phone: true, company_id: true, assigned_to: true, version: true, created_at: true, updated_at: true, company_sort: true, assigned_sort: true },
-  customer_groups: { id: true, name: true, code: true, description: true, discount_percent: true, priority: true, is_active: true, version: true, created_at: true, updated_at: true },
+  customer_groups: { id: true, name: true, code: true, description: true, discount_percent: true, priority: true, is_active: true, version: true, created_at: true, updated_at: true, customers_count: true },
   customers: { id: true, name: true, email: true, phone: true, company_id: true, customer_group_id: true, assigned_to: true, version: true, created_at: true, updated_at: true, company_sort: true, group_sort: true, assigned_sort: true },
   notes: { id: true, entity_type: true, entity_id: true, body: true, user_id: true, created_at: true, updated_at: true },
   pipelines: { id: true, name: true, description: true, is_active: true, is_default: true, position: true, version: true, created_at: true, updated_at: true },

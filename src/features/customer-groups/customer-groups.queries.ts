@@ -10,7 +10,7 @@ export function findCustomerGroup(db: Executor, id: number): Promise<CustomerGro
   return db.selectFrom('customer_groups').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-/** Customer groups are few (tens): the list sorts by priority, then name, and counts customers per row. */
+/** Customer groups are few (tens): the list sorts by priority, then name, and shows each group's kept customer count. */
 export const customerGroupList = defineList({
   base: visible.customerGroups,
   id: 'g.id',
@@ -21,9 +21,8 @@ export const customerGroupList = defineList({
   rows: (db) =>
     db
       .selectFrom('customer_groups as g')
-      .selectAll('g')
-      // One count per shown group over the (customer_group_id) index.
-      .select((eb) => eb.selectFrom('customers').select(eb.fn.countAll<number>().as('n')).whereRef('customers.customer_group_id', '=', 'g.id').as('customers_count')),
+      // customers_count is kept by triggers (migration 2026_11_24_1100_group_counts).
+      .selectAll('g'),
 });
 
 export async function customerGroupStats(db: Executor) {
@@ -32,7 +31,7 @@ export async function customerGroupStats(db: Executor) {
       eb.selectFrom('customer_groups').select(eb.fn.countAll<number>().as('n')).as('total'),
       eb.selectFrom('customer_groups').select(eb.fn.countAll<number>().as('n')).where('is_active', '=', 1).as('active'),
       eb.selectFrom('customer_groups').select(eb.fn.countAll<number>().as('n')).where('discount_percent', '>', 0).as('discounted'),
-      eb.selectFrom('customers').select(eb.fn.countAll<number>().as('n')).where('customer_group_id', 'is not', null).as('customers'),
+      eb.selectFrom('customer_groups').select(sql<number>`total(customers_count)`.as('n')).as('customers'),
     ])
     .executeTakeFirstOrThrow();
   return { total: Number(row.total), active: Number(row.active), discounted: Number(row.discounted), customers: Number(row.customers) };

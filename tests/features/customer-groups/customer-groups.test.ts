@@ -66,3 +66,24 @@ t.test('reps may view groups but not change them', async (t) => {
   t.equal((await c.post('/customer-groups', form())).statusCode, 403);
   t.equal((await c.post(`/customer-groups/${id}/delete`)).statusCode, 403);
 });
+
+t.test('each group\'s customer count is kept exact through inserts, regrouping and deletes', async (t) => {
+  const { app } = await buildTestApp(t);
+  const manager = await makeUser(app, { role: 'manager' });
+  const vip = await makeCustomerGroup(app, manager, { name: 'VIP', code: 'VIP' });
+  const retail = await makeCustomerGroup(app, manager, { name: 'Retail', code: 'RET' });
+  const a = await makeCustomer(app, manager, { name: 'A', customer_group_id: vip });
+  await makeCustomer(app, manager, { name: 'B', customer_group_id: vip });
+  await makeCustomer(app, manager, { name: 'C', customer_group_id: null });
+  const counts = async () => Object.fromEntries((await app.db.selectFrom('customer_groups').select(['code', 'customers_count']).execute()).map((g) => [g.code, g.customers_count]));
+  t.same(await counts(), { VIP: 2, RET: 0 });
+  await app.db.updateTable('customers').set({ customer_group_id: retail }).where('id', '=', a).execute();
+  t.same(await counts(), { VIP: 1, RET: 1 }, 'regrouped');
+  await app.db.updateTable('customers').set({ customer_group_id: null }).where('id', '=', a).execute();
+  t.same(await counts(), { VIP: 1, RET: 0 }, 'ungrouped');
+  await app.db.deleteFrom('customers').where('name', '=', 'B').execute();
+  t.same(await counts(), { VIP: 0, RET: 0 }, 'deleted');
+  const c = await loginAs(app, manager);
+  await makeCustomer(app, manager, { name: 'D', customer_group_id: retail });
+  t.match((await c.get('/customer-groups')).body, new RegExp(`customer_group_id=${retail}">1<`), 'the list shows the kept count');
+});
