@@ -111,5 +111,9 @@ t.test('a list filter finds a company past the first 50 as you type, without rel
   await page.waitForFunction(() => document.querySelectorAll('#contacts-rows tbody tr').length === 1);
   t.match(await page.textContent('#contacts-rows tbody'), /Zoe Zetason/, 'the list shows the company\'s contact');
   await shot(page, 'contacts-filter-find-company');
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto(`${server.base}/contacts`);
+  t.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 390), 'the filter bar fits a phone');
+  await shot(page, 'contacts-filter-phone');
   t.same(jsErrors(page), []);
 });

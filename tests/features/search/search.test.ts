@@ -26,3 +26,24 @@ t.test('global search finds companies, contacts, customers and deals, grouped, v
   const empty = await c.get('/search?q=', { 'hx-request': 'true', 'hx-target': 'global-search-results' });
   t.equal(empty.body.trim(), '<div id="global-search-results" class="search-results" role="region" aria-label="Search results"></div>');
 });
+
+t.test('global search shows the best few per kind and links to the rest, counting only what it shows', async (t) => {
+  const { app } = await buildTestApp(t);
+  const admin = await makeUser(app, { role: 'admin' });
+  const now = new Date().toISOString();
+  const ins = app.sqlite.prepare('insert into companies (name, is_active, created_at, updated_at) values (?, 1, ?, ?)');
+  app.sqlite.transaction(() => {
+    for (let i = 0; i < 1_100; i++) ins.run(`Quasar ${String(i).padStart(4, '0')}`, now, now);
+  })();
+  await makeCompany(app, admin, { name: 'Pulsar One' });
+  await makeCompany(app, admin, { name: 'Pulsar Two' });
+  const c = await loginAs(app, admin);
+  const frag = (q: string) => c.get(`/search?q=${q}`, { 'hx-request': 'true', 'hx-target': 'global-search-results' });
+  const broad = (await frag('quasar')).body;
+  t.equal([...broad.matchAll(/href="\/companies\/\d+"/g)].length, 5, 'five companies shown');
+  t.match(broad, /href="\/companies\?q=quasar">All matching companies ›/, 'and a link to all of them');
+  t.notMatch(broad, /\(\d/, 'no count over a broad term');
+  const few = (await frag('pulsar')).body;
+  t.match(few, /Companies <span class="muted">\(2\)<\/span>/, 'a whole result counts itself');
+  t.notMatch(few, /All matching/);
+});
