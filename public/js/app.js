@@ -12,31 +12,89 @@
     });
   }
 
-  // "/" focuses the search box, as in most web apps.
+  // "/" focuses the header's global search on every page, as in most web apps.
   document.addEventListener('keydown', function (e) {
     if (e.key !== '/' || e.ctrlKey || e.metaKey || e.altKey) return;
-    var tag = (document.activeElement && document.activeElement.tagName) || '';
-    if (/INPUT|TEXTAREA|SELECT/.test(tag) || (document.activeElement && document.activeElement.isContentEditable)) return;
-    var box = document.querySelector('[data-search-focus]') || document.getElementById('global-q');
-    if (box && !box.disabled) { e.preventDefault(); box.focus(); }
+    var el = document.activeElement;
+    var tag = (el && el.tagName) || '';
+    if (/INPUT|TEXTAREA|SELECT/.test(tag) || (el && el.isContentEditable)) return;
+    var box = document.getElementById('global-q');
+    if (box && !box.disabled) { e.preventDefault(); box.focus(); box.select(); }
   });
 
-  // Close the account menu when clicking elsewhere.
+  // Menus (the account menu, a card's Move to…, the phone menu) close on Escape and on a click
+  // elsewhere; Escape gives focus back to the button that opened them.
+  function syncNav() {
+    var box = document.getElementById('nav-toggle');
+    var button = document.querySelector('.menu-button');
+    if (!box || !button) return;
+    button.setAttribute('aria-expanded', box.checked ? 'true' : 'false');
+    button.setAttribute('aria-label', box.checked ? 'Close menu' : 'Open menu');
+  }
+  function closeNav(returnFocus) {
+    var box = document.getElementById('nav-toggle');
+    if (!box || !box.checked) return false;
+    box.checked = false;
+    syncNav();
+    if (returnFocus) { var b = document.querySelector('.menu-button'); if (b) b.focus(); }
+    return true;
+  }
+  function openNav() {
+    var box = document.getElementById('nav-toggle');
+    if (!box) return;
+    box.checked = true;
+    syncNav();
+    var first = document.querySelector('#sidebar a');
+    // The sidebar slides in; focus its first link once it is visible (and so focusable).
+    if (first) setTimeout(function () { first.focus(); }, 30);
+  }
+  document.addEventListener('keydown', function (e) {
+    if (e.key !== 'Escape') return;
+    var open = document.querySelector('details[data-menu][open], details.move-menu[open]');
+    if (open) {
+      open.removeAttribute('open');
+      var summary = open.querySelector('summary');
+      if (summary) summary.focus();
+      return;
+    }
+    closeNav(true);
+  });
   document.addEventListener('click', function (e) {
     document.querySelectorAll('details[data-menu][open]').forEach(function (d) {
       if (!d.contains(e.target)) d.removeAttribute('open');
     });
+    var b = e.target.closest && e.target.closest('.menu-button, .nav-scrim');
+    var box = document.getElementById('nav-toggle');
+    if (b) {
+      // The phone menu's button is a label (it works without script); here it also moves focus.
+      e.preventDefault();
+      if (box && box.checked) closeNav(false); else if (b.classList.contains('menu-button')) openNav();
+      return;
+    }
+    var nav = document.getElementById('sidebar');
+    if (box && box.checked && nav && !nav.contains(e.target)) closeNav(false);
   });
-
-  // The phone menu toggle is a label; let Enter/Space open it too.
   document.addEventListener('keydown', function (e) {
     var t = e.target;
     if (t && t.classList && t.classList.contains('menu-button') && (e.key === 'Enter' || e.key === ' ')) {
       e.preventDefault();
       var box = document.getElementById('nav-toggle');
-      if (box) box.checked = !box.checked;
+      if (box && box.checked) closeNav(true); else openNav();
     }
   });
+
+  // Export links follow the filters typed on the page (the URL htmx keeps current).
+  function followFilters() {
+    var q = new URLSearchParams(window.location.search);
+    q.delete('page');
+    document.querySelectorAll('a[data-follows-filters]').forEach(function (a) {
+      var u = new URL(a.getAttribute('href'), window.location.href);
+      var s = q.toString();
+      a.setAttribute('href', u.pathname + (s ? '?' + s : ''));
+    });
+  }
+  document.addEventListener('htmx:pushedIntoHistory', followFilters);
+  document.addEventListener('htmx:replacedInHistory', followFilters);
 
   window.Orchard = window.Orchard || { initializers: [] };
   window.Orchard.initializers.push(initToasts);
@@ -89,13 +147,43 @@ document.addEventListener('change', function (e) {
 });
 
 // The deals board: drag a card to another column to move the deal. The server's answer is the
-// truth; a refusal puts the card back. Dropping on a lost column asks for the reason first.
+// truth: a refusal (403, 409, 422) or no answer at all puts the card back where it was.
+// Dropping on a lost column asks for the reason first. The board is one tab stop: arrow keys move
+// between cards and columns, Tab reaches the focused card's "Move to…".
 (function () {
   'use strict';
   var dialog = null;
 
+  function toast(type, message) {
+    var area = document.getElementById('flash');
+    if (!area) return;
+    var el = document.createElement('div');
+    el.className = 'toast toast-' + type;
+    el.setAttribute('role', type === 'error' ? 'alert' : 'status');
+    var text = document.createElement('span');
+    text.textContent = message;
+    var close = document.createElement('button');
+    close.type = 'button';
+    close.className = 'toast-close';
+    close.setAttribute('aria-label', 'Dismiss');
+    close.setAttribute('data-dismiss', '');
+    close.textContent = '×';
+    close.addEventListener('click', function () { el.remove(); });
+    el.appendChild(text);
+    el.appendChild(close);
+    area.innerHTML = '';
+    area.appendChild(el);
+  }
+
+  /** A move the server did not make: refused with a 4xx/5xx, or never answered. */
+  function refused(detail) {
+    var status = detail.xhr ? detail.xhr.status : 0;
+    return !detail.successful || status === 0 || status >= 400;
+  }
+
   function putBack(evt) {
     var ref = evt.from.children[evt.oldIndex] || null;
+    if (ref === evt.item) return;
     evt.from.insertBefore(evt.item, ref);
   }
 
@@ -128,7 +216,9 @@ document.addEventListener('change', function (e) {
       Object.keys(extra).forEach(function (k) { values[k] = extra[k]; });
       card.addEventListener('htmx:afterRequest', function onDone(e) {
         card.removeEventListener('htmx:afterRequest', onDone);
-        if (!e.detail.successful) putBack(evt);
+        if (!refused(e.detail)) return;
+        putBack(evt);
+        if (!e.detail.xhr || e.detail.xhr.status === 0) toast('error', 'Orchard could not be reached, so the deal did not move. Try again in a moment.');
       });
       window.htmx.ajax('POST', '/deals/' + card.getAttribute('data-id') + '/move', {
         source: card, target: card, swap: 'outerHTML', values: values, headers: { 'HX-Target': card.id },
@@ -136,15 +226,81 @@ document.addEventListener('change', function (e) {
     });
   }
 
+  // Keyboard: one tab stop for the whole board (roving), arrows between cards and columns.
+  function cardsOf(column) { return Array.prototype.slice.call(column.querySelectorAll('.deal-card')); }
+  function columns(board) { return Array.prototype.slice.call(board.querySelectorAll('.board-cards')); }
+
+  function makeCurrent(board, card) {
+    board.querySelectorAll('.deal-card').forEach(function (c) {
+      var on = c === card;
+      c.querySelectorAll('.card-title, .move-menu > summary').forEach(function (el) { el.tabIndex = on ? 0 : -1; });
+    });
+    // A column's "More deals…" link is for pages without script; here the column loads as it scrolls.
+    board.querySelectorAll('.load-more a').forEach(function (a) { a.tabIndex = -1; });
+  }
+
+  function focusCard(board, card) {
+    if (!card) return;
+    makeCurrent(board, card);
+    var link = card.querySelector('.card-title');
+    if (link) link.focus();
+  }
+
+  function onKey(e) {
+    var board = e.currentTarget;
+    if (!/^Arrow(Up|Down|Left|Right)$|^Home$|^End$/.test(e.key) || e.altKey || e.ctrlKey || e.metaKey) return;
+    var t = e.target;
+    if (!t.matches('.card-title, .move-menu > summary')) return;
+    var card = t.closest('.deal-card');
+    var column = card.closest('.board-cards');
+    var list = cardsOf(column);
+    var i = list.indexOf(card);
+    var next = null;
+    if (e.key === 'ArrowDown') next = list[i + 1];
+    else if (e.key === 'ArrowUp') next = list[i - 1];
+    else if (e.key === 'Home') next = list[0];
+    else if (e.key === 'End') next = list[list.length - 1];
+    else {
+      var cols = columns(board);
+      var step = e.key === 'ArrowRight' ? 1 : -1;
+      for (var j = cols.indexOf(column) + step; j >= 0 && j < cols.length; j += step) {
+        var there = cardsOf(cols[j]);
+        if (there.length) { next = there[Math.min(i, there.length - 1)]; break; }
+      }
+    }
+    e.preventDefault();
+    if (next) {
+      focusCard(board, next);
+      next.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+    }
+  }
+
   function initBoard(root) {
-    if (!window.Sortable || !root.querySelectorAll) return;
+    if (!root.querySelectorAll) return;
     var board = root.id === 'board' ? root : root.querySelector('#board');
-    if (!board || board.dataset.ready) return;
+    if (!board) {
+      // Cards swapped in later (a moved card, a column's next page) join the roving tab order.
+      var mine = document.getElementById('board');
+      if (mine && mine.contains(root)) {
+        var current = mine.querySelector('.card-title[tabindex="0"]');
+        makeCurrent(mine, current ? current.closest('.deal-card') : mine.querySelector('.deal-card'));
+      }
+      return;
+    }
+    if (board.dataset.ready) return;
     board.dataset.ready = '1';
+    makeCurrent(board, board.querySelector('.deal-card'));
+    board.addEventListener('keydown', onKey);
+    board.addEventListener('focusin', function (e) {
+      var card = e.target.closest && e.target.closest('.deal-card');
+      if (card && e.target.matches('.card-title')) makeCurrent(board, card);
+    });
+    if (!window.Sortable) return;
     board.querySelectorAll('.sortable-cards').forEach(function (list) {
       window.Sortable.create(list, {
         group: 'board-' + board.getAttribute('data-pipeline'),
-        draggable: '.deal-card',
+        // Cards the viewer may not move (another rep's deal) are not draggable; their title says why.
+        draggable: '.deal-card[data-movable]',
         // Pointer-driven dragging behaves the same with mouse, pen and touch (native HTML5
         // drag-and-drop does not), and shows the card following the pointer.
         forceFallback: true,
@@ -170,16 +326,44 @@ document.addEventListener('change', function (e) {
     });
   }
   window.Orchard.initializers.push(initBoard);
+
+  // After a move from the keyboard form or a toast's Undo, focus follows the card to its column.
+  document.addEventListener('htmx:afterRequest', function (e) {
+    var m = /\/deals\/(\d+)\/move$/.exec((e.detail.requestConfig && e.detail.requestConfig.path) || '');
+    var board = document.getElementById('board');
+    if (!m || !board || refused(e.detail)) return;
+    if (e.detail.elt && e.detail.elt.classList && e.detail.elt.classList.contains('deal-card')) return; // dragged
+    setTimeout(function () { focusCard(board, document.getElementById('deal-' + m[1])); }, 0);
+  });
 })();
 
-// The header search's dropdown closes on Escape or a click elsewhere.
-document.addEventListener('keydown', function (e) {
-  if (e.key !== 'Escape') return;
-  var results = document.getElementById('global-search-results');
-  if (results) results.innerHTML = '';
-});
-document.addEventListener('click', function (e) {
-  var box = document.querySelector('.global-search');
-  var results = document.getElementById('global-search-results');
-  if (box && results && !box.contains(e.target)) results.innerHTML = '';
-});
+// The header search's dropdown: arrow keys walk its results, Escape or a click elsewhere closes it.
+(function () {
+  'use strict';
+  function results() { return document.getElementById('global-search-results'); }
+  function clear() { var r = results(); if (r) r.innerHTML = ''; }
+  document.addEventListener('keydown', function (e) {
+    var box = document.getElementById('global-q');
+    var inBox = e.target === box;
+    var inResults = Boolean(e.target.closest && e.target.closest('#global-search-results'));
+    if (!inBox && !inResults) return;
+    if (e.key === 'Escape') {
+      clear();
+      if (box) box.focus();
+      return;
+    }
+    if (e.key !== 'ArrowDown' && e.key !== 'ArrowUp') return;
+    var r = results();
+    var all = r ? Array.prototype.slice.call(r.querySelectorAll('a')) : [];
+    if (!all.length) return;
+    e.preventDefault();
+    if (inBox) return (e.key === 'ArrowDown' ? all[0] : all[all.length - 1]).focus();
+    var next = all.indexOf(e.target) + (e.key === 'ArrowDown' ? 1 : -1);
+    if (next < 0 || next >= all.length) { if (box) box.focus(); return; }
+    all[next].focus();
+  });
+  document.addEventListener('click', function (e) {
+    var box = document.querySelector('.global-search');
+    if (box && !box.contains(e.target)) clear();
+  });
+})();

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database, DealStage, Pipeline } from '../../db/schema.js';
-import type { Scope } from '../../lib/access.js';
+import { canEdit, type Scope } from '../../lib/access.js';
+import type { Viewer } from '../../types.js';
 import { todayIso } from '../../lib/time.js';
 import { directoryOptions } from '../directories/directories.queries.js';
 import { findDefaultPipeline, findPipeline, listPipelines, listStages } from '../pipelines/pipelines.queries.js';
@@ -8,9 +9,13 @@ import * as q from './deals.queries.js';
 import { dealKey, isClosedStage, isOverdue, isRotting, weightedFromProducts } from './deals.rules.js';
 
 /** What a card shows, decided here so templates only print. */
-export function cardView(card: q.Card, stage: DealStage, today: string) {
+export function cardView(card: q.Card, stage: DealStage, today: string, viewer: Viewer) {
+  const movable = canEdit(viewer, card.assigned_to);
   return {
     ...card,
+    movable,
+    /** Why a card does not move, shown on hover and read on focus. */
+    lockedReason: movable ? null : `Assigned to ${card.assigned_name ?? 'someone else'}: only they or a manager can move it.`,
     key: dealKey(card.id),
     overdue: isOverdue(card.expected_close_date, today, isClosedStage(stage)),
     rotting: isRotting(card.last_activity_at, stage),
@@ -33,7 +38,7 @@ export async function columnPage(db: Kysely<Database>, scope: Scope, stage: Deal
   const size = scope.settings.kanban_page_size;
   const rows = await q.columnCards(db, scope, stage.id, { after, limit: size + 1, assignedTo });
   const today = todayIso(scope.viewer.timeZone);
-  const cards = rows.slice(0, size).map((c) => cardView(c, stage, today));
+  const cards = rows.slice(0, size).map((c) => cardView(c, stage, today, scope.viewer));
   const last = cards.at(-1);
   return { cards, next: rows.length > size && last ? cursorOf(last) : null };
 }

@@ -173,22 +173,23 @@ const dealsRoutes: FastifyPluginAsync = async (app) => {
     const input = parseForm(moveSchema, body);
     const result = await app.db.transaction().execute((trx) => service.moveDeal(trx, scope, id, input));
     if (wantsFragment(request, `deal-${id}`)) {
-      const [card, to, from, totals, lostReasons] = await Promise.all([
-        q.findCard(app.db, scope, id),
-        findStage(app.db, result.toStageId),
-        findStage(app.db, result.fromStageId),
-        // Headers follow the board's "whose deals" filter the move came from.
-        columnTotals(app.db, scope, [result.fromStageId, result.toStageId], boardOwner(body.board_assigned_to, scope.viewer.id)),
-        directoryOptions(app.db, 'lost_reasons'),
-      ]);
+      const [card, to, from] = await Promise.all([q.findCard(app.db, scope, id), findStage(app.db, result.toStageId), findStage(app.db, result.fromStageId)]);
       if (!card || !to || !from) throw new NotFoundError();
+      const stages = await listStages(app.db, to.pipeline_id);
+      // Headers and the page head follow the board's "whose deals" filter the move came from.
+      const ownerParam = typeof body.board_assigned_to === 'string' ? body.board_assigned_to.replace(/[^0-9]/g, '') : '';
+      const totals = await columnTotals(app.db, scope, stages.map((s) => s.id), boardOwner(ownerParam, scope.viewer.id));
+      const moved = from.id !== to.id;
       return reply.render('deals/_moved', {
-        card: cardView(card, to, todayIso(scope.viewer.timeZone)),
+        card: cardView(card, to, todayIso(scope.viewer.timeZone), scope.viewer),
         stage: to,
         heads: [from, to].filter((s, i, all) => all.findIndex((x) => x.id === s.id) === i).map((s) => ({ stage: s, totals: totals(s.id) })),
-        stages: await listStages(app.db, to.pipeline_id),
-        ownerParam: typeof body.board_assigned_to === 'string' ? body.board_assigned_to : '',
-        lostReasons,
+        summary: stages.map((s) => ({ stage: s, totals: totals(s.id) })),
+        ownerParam,
+        // A short toast with Undo: moving back goes through the same route and rules.
+        flash: moved
+          ? { type: 'success', message: `${card.title} moved to ${to.name}.`, undo: { action: `/deals/${id}/move`, target: `#deal-${id}`, fields: { stage_id: from.id, board_assigned_to: ownerParam } } }
+          : null,
       });
     }
     reply.flash('success', `${result.deal.title} moved.`);

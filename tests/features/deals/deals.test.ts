@@ -143,6 +143,11 @@ t.test('htmx move returns the card and both column headers with new totals; plai
   t.equal(lead![2], '$1K');
   t.equal(proposal![1], '1');
   t.equal(proposal![2], '$5K');
+  t.match(res.body, /id="board-summary" hx-swap-oob="true">2 deals · \$6K open</, 'the page head comes out of band with the pipeline totals');
+  t.match(res.body, new RegExp(`Moving deal moved to Proposal\\.[\\s\\S]*hx-post="/deals/${id}/move"[\\s\\S]*name="stage_id" value="${by('Lead').id}"[\\s\\S]*>Undo<`), 'a toast offers Undo: a move back to Lead');
+  const undo = await c.post(`/deals/${id}/move`, { stage_id: by('Lead').id }, { headers: { 'hx-request': 'true', 'hx-target': `deal-${id}` } });
+  t.match(undo.body, new RegExp(`hx-swap-oob="afterbegin:#stage-cards-${by('Lead').id}"`), 'Undo goes through the same move');
+  t.equal((await deal(app, id)).stage_id, by('Lead').id);
   const plain = await c.post(`/deals/${id}/move`, { stage_id: by('Negotiation').id });
   t.equal(plain.statusCode, 303);
   t.match(String(plain.headers.location), /^\/deals\/board\?pipeline_id=\d+$/);

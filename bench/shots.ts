@@ -1,0 +1,34 @@
+// Screenshots of the pages a rep meets, at a laptop and a phone width, for looking at a change:
+//   node --import tsx bench/shots.ts http://127.0.0.1:3100 out-dir [email] [password]
+import fs from 'node:fs';
+import { chromium } from 'playwright-core';
+
+const [base = 'http://127.0.0.1:3000', out = 'screenshots/pages', email = 'admin@orchard.test', password = 'orchard-demo-2026'] = process.argv.slice(2);
+const pages: [string, string][] = [
+  ['board', '/deals/board'],
+  ['deal-new', '/deals/new'],
+  ['deals', '/deals'],
+  ['contacts', '/contacts'],
+  ['companies', '/companies'],
+  ['customers', '/customers'],
+  ['company', '/companies/1'],
+  ['deal', '/deals/1'],
+];
+fs.mkdirSync(out, { recursive: true });
+const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu'] });
+for (const [label, width, height] of [['desktop', 1280, 800], ['phone', 390, 844]] as const) {
+  const context = await browser.newContext({ viewport: { width, height } });
+  const page = await context.newPage();
+  await page.goto(`${base}/login`);
+  await page.fill('input[name=email]', email);
+  await page.fill('input[name=password]', password);
+  await Promise.all([page.waitForURL((u) => !u.pathname.startsWith('/login')), page.click('button[type=submit]')]);
+  for (const [name, url] of pages) {
+    await page.goto(base + url);
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: `${out}/${name}-${label}.png`, fullPage: name !== 'board' });
+  }
+  await context.close();
+}
+await browser.close();
+console.log(`screenshots in ${out}`);

@@ -1,0 +1,71 @@
+import { openDatabase } from '../../src/db/database.js';
+import { migrateToLatest } from '../../src/db/migrate.js';
+import { seedDemo } from '../../src/seed/demo.js';
+
+/** A database with the demo team and records, as `orchard seed --demo` makes it. */
+export async function prepareDemo(dbFile: string): Promise<void> {
+  const { db, sqlite } = openDatabase(dbFile);
+  await migrateToLatest(db, sqlite);
+  await seedDemo(db);
+  await db.destroy();
+}
+
+export const DEMO_ADMIN = { email: 'admin@orchard.test', password: 'orchard-demo-2026' };
+export const DEMO_REP = { email: 'dana@orchard.test', password: 'orchard-demo-2026' };
+
+/** Every page a signed-in admin can open, with real ids from the demo data. */
+export async function everyPage(dbFile: string): Promise<string[]> {
+  const { db } = openDatabase(dbFile);
+  const first = async (table: 'companies' | 'contacts' | 'customers' | 'customer_groups' | 'deals' | 'pipelines' | 'users') =>
+    (await db.selectFrom(table).select('id').orderBy('id').executeTakeFirstOrThrow()).id;
+  const company = await first('companies');
+  const contact = await first('contacts');
+  const customer = await first('customers');
+  const group = await first('customer_groups');
+  const deal = await first('deals');
+  const pipeline = await first('pipelines');
+  const user = await first('users');
+  const stage = (await db.selectFrom('deal_stages').select('id').where('pipeline_id', '=', pipeline).orderBy('id').executeTakeFirstOrThrow()).id;
+  const industry = (await db.selectFrom('industries').select('id').orderBy('id').executeTakeFirstOrThrow()).id;
+  await db.destroy();
+  return [
+    '/',
+    '/deals/board',
+    '/deals',
+    `/deals?stage_id=${stage}`,
+    '/deals/new',
+    `/deals/${deal}`,
+    `/deals/${deal}/edit`,
+    '/companies',
+    '/companies/new',
+    `/companies/${company}`,
+    `/companies/${company}/edit`,
+    '/contacts',
+    '/contacts/new',
+    `/contacts/${contact}`,
+    `/contacts/${contact}/edit`,
+    '/customers',
+    '/customers/new',
+    `/customers/${customer}`,
+    `/customers/${customer}/edit`,
+    '/customer-groups',
+    '/customer-groups/new',
+    `/customer-groups/${group}`,
+    `/customer-groups/${group}/edit`,
+    '/search?q=a',
+    '/profile',
+    '/profile/two-factor',
+    '/settings',
+    '/settings/users',
+    '/settings/users/new',
+    `/settings/users/${user}/edit`,
+    '/settings/pipelines',
+    `/settings/pipelines/${pipeline}/edit`,
+    `/settings/pipelines/${pipeline}/stages`,
+    `/settings/pipelines/${pipeline}/stages/${stage}/edit`,
+    '/settings/directories',
+    '/settings/directories/industries',
+    `/settings/directories/industries/${industry}/edit`,
+    '/settings/security',
+  ];
+}
