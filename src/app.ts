@@ -28,6 +28,7 @@ import dealsRoutes from './features/deals/deals.routes.js';
 import searchRoutes from './features/search/search.routes.js';
 import securityRoutes from './features/security/security.routes.js';
 import twoFactorRoutes from './features/two-factor/two-factor.routes.js';
+import settingsRoutes from './features/settings/settings.routes.js';
 import { ensureFirstAdmin } from './features/users/bootstrap.js';
 import type { LoginLimiter } from './features/auth/login-limiter.js';
 
@@ -85,6 +86,7 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   await app.register(healthRoutes);
   await app.register(authRoutes, { limiter: opts.loginLimiter });
   await app.register(dashboardRoutes);
+  await app.register(settingsRoutes);
   await app.register(usersRoutes);
   await app.register(profileRoutes);
   await app.register(companiesRoutes);

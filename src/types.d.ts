@@ -11,6 +11,8 @@ export interface Viewer {
   role: Role;
   timeZone: string;
   sessionId: string;
+  /** Rows per list page this user chose; absent: the CRM default. */
+  pageSize?: number | null;
   /** Signs in with a second factor (TOTP). */
   twoFactor?: boolean;
 }

@@ -367,3 +367,190 @@ document.addEventListener('change', function (e) {
     if (box && !box.contains(e.target)) clear();
   });
 })();
+
+// Type-to-find picker over a <select data-pick="company|contact|customer"> (views/partials/_field):
+// the select stays the form's value (and the whole control without script). Typing narrows the
+// loaded options and asks /pick/:kind for more; Enter or a click picks; a multiple select shows
+// its choices as removable chips. The select's change event still fires, so htmx triggers hold.
+(function () {
+  'use strict';
+  document.documentElement.classList.add('js');
+  var uid = 0;
+
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined) e.textContent = text;
+    return e;
+  }
+
+  function enhance(select) {
+    if (select.dataset.picker) return;
+    select.dataset.picker = '1';
+    var multiple = select.multiple;
+    var n = ++uid;
+    var box = el('div', 'picker');
+    var chips = el('ul', 'picker-chips');
+    var input = el('input', 'picker-input');
+    var list = el('ul', 'picker-list');
+    var status = el('span', 'visually-hidden');
+    status.setAttribute('aria-live', 'polite');
+    input.type = 'text';
+    input.autocomplete = 'off';
+    input.id = select.id + '-find';
+    input.setAttribute('role', 'combobox');
+    input.setAttribute('aria-autocomplete', 'list');
+    input.setAttribute('aria-expanded', 'false');
+    input.setAttribute('aria-controls', 'picker-list-' + n);
+    var label = document.querySelector('label[for="' + select.id + '"]');
+    if (label) label.setAttribute('for', input.id);
+    if (select.getAttribute('aria-describedby')) input.setAttribute('aria-describedby', select.getAttribute('aria-describedby'));
+    if (select.getAttribute('aria-invalid')) input.setAttribute('aria-invalid', 'true');
+    input.placeholder = multiple ? 'Type a name to add…' : 'Type to find…';
+    list.id = 'picker-list-' + n;
+    list.setAttribute('role', 'listbox');
+    if (multiple) list.setAttribute('aria-multiselectable', 'true');
+    list.hidden = true;
+    box.appendChild(chips);
+    box.appendChild(input);
+    box.appendChild(list);
+    box.appendChild(status);
+    select.hidden = true;
+    select.setAttribute('tabindex', '-1');
+    select.parentNode.insertBefore(box, select.nextSibling);
+
+    var active = -1;
+    var shown = [];
+    var timer = null;
+    var asked = 0;
+
+    function options() {
+      return Array.prototype.filter.call(select.options, function (o) { return o.value !== ''; });
+    }
+
+    function renderChips() {
+      chips.innerHTML = '';
+      options().filter(function (o) { return o.selected; }).forEach(function (o) {
+        var li = el('li', 'picker-chip');
+        li.appendChild(el('span', '', o.textContent));
+        var x = el('button', 'picker-remove', '×');
+        x.type = 'button';
+        x.setAttribute('aria-label', 'Remove ' + o.textContent);
+        x.addEventListener('click', function () { choose(o, false); input.focus(); });
+        li.appendChild(x);
+        chips.appendChild(li);
+      });
+      box.classList.toggle('has-value', chips.children.length > 0);
+    }
+
+    function close() {
+      list.hidden = true;
+      input.setAttribute('aria-expanded', 'false');
+      input.removeAttribute('aria-activedescendant');
+      active = -1;
+    }
+
+    function highlight(i) {
+      active = i;
+      Array.prototype.forEach.call(list.children, function (li, j) { li.classList.toggle('active', j === i); li.setAttribute('aria-selected', j === i ? 'true' : 'false'); });
+      if (i >= 0 && list.children[i]) {
+        input.setAttribute('aria-activedescendant', list.children[i].id);
+        list.children[i].scrollIntoView({ block: 'nearest' });
+      }
+    }
+
+    function render() {
+      var term = input.value.trim().toLowerCase();
+      shown = options().filter(function (o) { return !(multiple && o.selected) && (!term || o.textContent.toLowerCase().indexOf(term) !== -1); }).slice(0, 50);
+      list.innerHTML = '';
+      shown.forEach(function (o, i) {
+        var li = el('li', 'picker-option', o.textContent);
+        li.id = list.id + '-' + i;
+        li.setAttribute('role', 'option');
+        li.addEventListener('mousedown', function (e) { e.preventDefault(); });
+        li.addEventListener('click', function () { choose(o, true); });
+        list.appendChild(li);
+      });
+      if (!shown.length) list.appendChild(el('li', 'picker-empty', term ? 'Nothing matches “' + input.value.trim() + '”.' : 'Nothing to choose yet.'));
+      list.hidden = false;
+      input.setAttribute('aria-expanded', 'true');
+      highlight(shown.length && term ? 0 : -1);
+      status.textContent = shown.length ? shown.length + ' to choose from' : 'No matches';
+    }
+
+    function choose(o, on) {
+      if (multiple) {
+        o.selected = on;
+      } else {
+        options().forEach(function (x) { x.selected = false; });
+        if (on) o.selected = true;
+        else if (select.options[0] && select.options[0].value === '') select.options[0].selected = true;
+      }
+      input.value = '';
+      renderChips();
+      close();
+      select.dispatchEvent(new Event('change', { bubbles: true }));
+    }
+
+    function ask() {
+      var term = input.value.trim();
+      if (!term) return;
+      var url = '/pick/' + select.getAttribute('data-pick') + '?q=' + encodeURIComponent(term);
+      var company = select.getAttribute('data-pick-company') && document.querySelector(select.getAttribute('data-pick-company'));
+      if (company && company.value) url += '&company_id=' + encodeURIComponent(company.value);
+      var mine = ++asked;
+      fetch(url, { headers: { accept: 'application/json' }, credentials: 'same-origin' })
+        .then(function (r) { return r.ok ? r.json() : []; })
+        .then(function (found) {
+          if (mine !== asked) return;
+          var have = {};
+          options().forEach(function (o) { have[o.value] = true; });
+          found.forEach(function (f) {
+            if (have[String(f.value)]) return;
+            var o = document.createElement('option');
+            o.value = String(f.value);
+            o.textContent = f.label;
+            select.appendChild(o);
+          });
+          if (document.activeElement === input) render();
+        })
+        .catch(function () { /* the loaded options still work */ });
+    }
+
+    input.addEventListener('input', function () {
+      render();
+      clearTimeout(timer);
+      timer = setTimeout(ask, 200);
+    });
+    input.addEventListener('focus', function () { if (!multiple || input.value) return; });
+    input.addEventListener('click', render);
+    input.addEventListener('blur', function () { setTimeout(close, 100); });
+    input.addEventListener('keydown', function (e) {
+      if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+        e.preventDefault();
+        if (list.hidden) render();
+        if (!shown.length) return;
+        var next = e.key === 'ArrowDown' ? Math.min(active + 1, shown.length - 1) : Math.max(active - 1, 0);
+        highlight(next);
+      } else if (e.key === 'Enter') {
+        if (!list.hidden && active >= 0 && shown[active]) {
+          e.preventDefault();
+          choose(shown[active], true);
+        } else if (!list.hidden) {
+          e.preventDefault(); // Enter in a picker never submits the form by accident
+        }
+      } else if (e.key === 'Escape') {
+        if (!list.hidden) { e.preventDefault(); e.stopPropagation(); close(); }
+      } else if (e.key === 'Backspace' && !input.value) {
+        var picked = options().filter(function (o) { return o.selected; });
+        if (picked.length) choose(picked[picked.length - 1], false);
+      }
+    });
+    renderChips();
+  }
+
+  window.Orchard.initializers.push(function (root) {
+    if (!root.querySelectorAll) return;
+    root.querySelectorAll('select[data-pick]').forEach(enhance);
+  });
+})();

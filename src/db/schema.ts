@@ -10,6 +10,8 @@ export interface UsersTable {
   role: Role;
   is_active: ColumnType<number, number | undefined, number>;
   time_zone: string | null;
+  /** Rows per list page the user chose (25, 50, 100); null: the CRM default. */
+  list_page_size: ColumnType<number | null, number | null | undefined, number | null>;
   /** Two-factor sign-in: the secret (pending while totp_enabled_at is null) and the last step used. */
   totp_secret: ColumnType<string | null, string | null | undefined, string | null>;
   totp_enabled_at: ColumnType<string | null, string | null | undefined, string | null>;

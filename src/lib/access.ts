@@ -10,11 +10,13 @@ export interface Scope {
   /** With rep_visibility = own, a rep sees only records assigned to them. */
   ownOnly: boolean;
   settings: CrmSettings;
+  /** Rows per list page: the viewer's choice, else the CRM default. */
+  pageSize?: number;
 }
 
 export async function scopeFor(db: Kysely<Database>, viewer: Viewer): Promise<Scope> {
   const settings = await getSettings(db);
-  return { viewer, ownOnly: viewer.role === 'rep' && settings.rep_visibility === 'own', settings };
+  return { viewer, ownOnly: viewer.role === 'rep' && settings.rep_visibility === 'own', settings, pageSize: viewer.pageSize ?? settings.page_size };
 }
 
 /** Reps edit records assigned to them or to no one; managers and admins edit all. */

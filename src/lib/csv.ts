@@ -6,6 +6,30 @@ import type { CompiledQuery } from 'kysely';
 export interface CsvColumn<R> {
   header: string;
   value: (row: R) => unknown;
+  /** A stored UTC timestamp, written as the viewer's local "yyyy-mm-dd hh:mm" (spreadsheets read it as a date). */
+  kind?: 'datetime';
+}
+
+const localFormats = new Map<string, Intl.DateTimeFormat>();
+const LOCAL = { year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' } as const;
+
+/** "2026-11-24 14:05" in the given zone, from an ISO timestamp; anything else unchanged. */
+export function localDateTime(value: unknown, timeZone: string): unknown {
+  if (typeof value !== 'string' || !value) return value;
+  const t = Date.parse(value);
+  if (Number.isNaN(t)) return value;
+  let f = localFormats.get(timeZone);
+  if (!f) {
+    try {
+      f = new Intl.DateTimeFormat('en-CA', { ...LOCAL, timeZone });
+    } catch {
+      f = new Intl.DateTimeFormat('en-CA', { ...LOCAL, timeZone: 'UTC' });
+    }
+    localFormats.set(timeZone, f);
+  }
+  const p: Record<string, string> = {};
+  for (const part of f.formatToParts(t)) p[part.type] = part.value;
+  return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}`;
 }
 
 /**
@@ -21,7 +45,7 @@ export function neutralizeCell(value: unknown): unknown {
  * their own read-only connection, one at a
  * time as the client reads, so memory stays flat and other requests are not held up.
  */
-export async function sendCsv<R>(reply: FastifyReply, filename: string, dbFile: string, query: CompiledQuery, columns: CsvColumn<R>[]): Promise<FastifyReply> {
+export async function sendCsv<R>(reply: FastifyReply, filename: string, dbFile: string, query: CompiledQuery, columns: CsvColumn<R>[], timeZone = 'UTC'): Promise<FastifyReply> {
   // Loaded on the first export, not at start-up.
   const { stringify } = await import('csv-stringify');
   const conn = new SQLite(dbFile, { readonly: true, fileMustExist: true });
@@ -30,7 +54,7 @@ export async function sendCsv<R>(reply: FastifyReply, filename: string, dbFile: 
   function* rows() {
     try {
       yield columns.map((c) => c.header);
-      for (const row of iterator) yield columns.map((c) => neutralizeCell(c.value(row) ?? ''));
+      for (const row of iterator) yield columns.map((c) => neutralizeCell((c.kind === 'datetime' ? localDateTime(c.value(row), timeZone) : c.value(row)) ?? ''));
     } finally {
       conn.close();
     }

@@ -1,3 +1,4 @@
+import { todayIso } from './time.js';
 /**
  * One formatter for each kind of value the pages show, fed by the CRM settings (`currency`,
  * `date_format`) and the viewer's time zone. Intl objects are built once per (locale options,
@@ -116,16 +117,32 @@ export function pluralize(n: number, one: string, many = one + 's'): string {
 }
 
 /** Black or white text, whichever reads better on the given background colour. */
+function luminance(hex: string): number {
+  const n = parseInt(hex, 16);
+  const [r, g, b] = [(n >> 16) & 255, (n >> 8) & 255, n & 255].map((c) => {
+    const s = c / 255;
+    return s <= 0.04045 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+  });
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+}
+
+/** WCAG contrast ratio of two #rrggbb colours. */
+export function contrastRatio(a: string, b: string): number {
+  const [x, y] = [luminance(a.replace('#', '')), luminance(b.replace('#', ''))].sort((p, q) => q - p);
+  return (x + 0.05) / (y + 0.05);
+}
+
+/**
+ * Text colour for a badge on a user-chosen background: white or dark, whichever contrasts more;
+ * where our dark grey would miss WCAG AA (4.5:1) black is used — one of white and black always
+ * reaches 4.58:1, so any colour a manager picks stays readable.
+ */
 export function contrastText(hex: string | null | undefined): string {
   const m = /^#?([0-9a-f]{6})$/i.exec(hex ?? '');
   if (!m) return '#111827';
-  const n = parseInt(m[1], 16);
-  const [r, g, b] = [(n >> 16) & 255, (n >> 8) & 255, n & 255].map((c) => {
-    const s = c / 255;
-    return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
-  });
-  const lum = 0.2126 * r + 0.7152 * g + 0.0722 * b;
-  return lum > 0.4 ? '#111827' : '#ffffff';
+  const bg = `#${m[1]}`;
+  if (contrastRatio(bg, '#ffffff') >= contrastRatio(bg, '#000000')) return '#ffffff';
+  return contrastRatio(bg, '#111827') >= 4.5 ? '#111827' : '#000000';
 }
 
 /**
@@ -142,6 +159,8 @@ export function formatterFor(settings: { currency: string; date_format: string }
     formatDate: (iso: string | null | undefined, timeZone = viewerZone) => formatDate(iso, timeZone, pattern),
     formatDateTime: (iso: string | null | undefined, timeZone = viewerZone) => formatDateTime(iso, timeZone, pattern),
     formatRelative: (iso: string | null | undefined, now = Date.now(), timeZone = viewerZone) => formatRelative(iso, now, timeZone, pattern),
+    /** A calendar date (yyyy-mm-dd) before the viewer's today: an open deal's close date is overdue. */
+    isPastDay: (day: string | null | undefined) => Boolean(day && day < todayIso(viewerZone)),
     formatNumber,
     centsToInput,
     initials,

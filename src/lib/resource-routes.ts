@@ -6,7 +6,7 @@ import { assertCanEdit, canEdit, type Scope } from './access.js';
 import type { AnyKind } from './entities.js';
 import { ForbiddenError, NotFoundError, type FieldErrors } from './errors.js';
 import { asFormBody, parseForm, parseQuery, submitForm, type FormBody } from './forms.js';
-import { idParam, redirectAfterPost, wantsFragment } from './http.js';
+import { idParam, redirectAfterPost, safeRedirectPath, wantsFragment } from './http.js';
 import { listView, pageInfo, type ListBase } from './listing.js';
 import type { ListSummary } from './list-query.js';
 import { sendCsv, type CsvColumn } from './csv.js';
@@ -54,6 +54,13 @@ export interface ResourceSpec<P extends ListBase, Row, Rec extends { id: number;
 
 const capitalized = (s: string) => `${s[0].toUpperCase()}${s.slice(1)}`;
 
+/** Where a form sends the user after creating: one of our own pages, else nowhere special. */
+function returnTo(raw: unknown): string | undefined {
+  if (typeof raw !== 'string' || raw === '/' || !raw.startsWith('/')) return undefined;
+  const safe = safeRedirectPath(raw);
+  return safe === '/' ? undefined : safe;
+}
+
 export function resource<P extends ListBase, Row, Rec extends { id: number; assigned_to?: number | null }, I>(app: FastifyInstance, r: ResourceSpec<P, Row, Rec, I>) {
   const path = r.kind.path;
   const rowsId = `${path.slice(1)}-rows`;
@@ -85,8 +92,9 @@ export function resource<P extends ListBase, Row, Rec extends { id: number; assi
     async list(request: FastifyRequest, reply: FastifyReply) {
       const scope = scopeOf(request);
       const params = parseQuery(r.listSchema, request.query);
-      const result = await r.list.page(app.db, scope, params, scope.settings.page_size);
-      const list = listView(path, params as P & Record<string, unknown>, pageInfo(result.total, result.page, scope.settings.page_size, { capped: result.summary.capped, hasNext: result.hasNext, shown: result.rows.length }), r.defaultSort, r.defaultDir);
+      const pageSize = scope.pageSize ?? scope.settings.page_size;
+      const result = await r.list.page(app.db, scope, params, pageSize);
+      const list = listView(path, params as P & Record<string, unknown>, pageInfo(result.total, result.page, pageSize, { capped: result.summary.capped, hasNext: result.hasNext, shown: result.rows.length }), r.defaultSort, r.defaultDir);
       const data = { title: r.title, rows: result.rows, total: result.total, ...result.summary, list, rowsId, wide: true, canManage: mayManage(scope) };
       reply.header('vary', 'HX-Request, HX-Target');
       if (wantsFragment(request, rowsId)) return reply.render(`${r.views}/_rows`, data);
@@ -96,13 +104,14 @@ export function resource<P extends ListBase, Row, Rec extends { id: number; assi
     async exportCsv(request: FastifyRequest, reply: FastifyReply) {
       const scope = scopeOf(request);
       const params = parseQuery(r.listSchema, request.query);
-      return sendCsv(reply, `${path.slice(1)}.csv`, app.config.dbPath, (await r.list.rowsQuery(app.db, scope, params)).compile(), r.csv);
+      return sendCsv(reply, `${path.slice(1)}.csv`, app.config.dbPath, (await r.list.rowsQuery(app.db, scope, params)).compile(), r.csv, scope.viewer.timeZone);
     },
 
     async newForm(request: FastifyRequest, reply: FastifyReply) {
       const scope = scopeOf(request);
       requireManage(scope);
-      return renderForm(reply, scope, null, r.newValues(scope, asFormBody(request.query)), {});
+      const query = asFormBody(request.query);
+      return renderForm(reply, scope, null, { ...r.newValues(scope, query), return_to: returnTo(query.return_to) }, {});
     },
 
     async create(request: FastifyRequest, reply: FastifyReply) {
@@ -114,7 +123,8 @@ export function resource<P extends ListBase, Row, Rec extends { id: number; assi
           const input = parseForm(r.formSchema, body);
           const id = await app.db.transaction().execute((trx) => r.create(trx, scope, input, body));
           reply.flash('success', `${capitalized(r.kind.noun)} created.`);
-          return redirectAfterPost(request, reply, `${path}/${id}`);
+          // "Add contact" from a company goes back to the company.
+          return redirectAfterPost(request, reply, returnTo(body.return_to) ?? `${path}/${id}`);
         },
         (values, errors, status) => renderForm(reply, scope, null, values, errors, status),
         body,

@@ -17,17 +17,25 @@ const MAIN: NavEntry[] = [
   { href: '/customers', label: 'Customers', icon: 'wallet', also: ['/customer-groups'] },
 ];
 
-const SETTINGS_TABS: { href: string; label: string; roles: Viewer['role'][] }[] = [
-  { href: '/settings/users', label: 'Users', roles: ['admin'] },
-  { href: '/settings/pipelines', label: 'Pipelines', roles: ['admin', 'manager'] },
-  { href: '/settings/directories', label: 'Directories', roles: ['admin', 'manager'] },
-  { href: '/settings/security', label: 'Security log', roles: ['admin'] },
+export interface SettingsTab {
+  href: string;
+  label: string;
+  /** One line on the settings index. */
+  about: string;
+  roles: Viewer['role'][];
+}
+
+const SETTINGS_TABS: SettingsTab[] = [
+  { href: '/settings/users', label: 'Users', about: 'Who signs in, their role, and whether they are active.', roles: ['admin'] },
+  { href: '/settings/pipelines', label: 'Pipelines', about: 'Pipelines and their stages: order, colour, probability and when a deal starts to rot.', roles: ['admin', 'manager'] },
+  { href: '/settings/directories', label: 'Directories', about: 'The lists forms choose from: industries, lost reasons, sources and more.', roles: ['admin', 'manager'] },
+  { href: '/settings/security', label: 'Security log', about: 'Sign-ins, failed attempts and two-factor changes.', roles: ['admin'] },
 ];
 
-export function navFor(viewer: Viewer | null): { main: NavEntry[]; settings: NavEntry | null; settingsTabs: { href: string; label: string }[] } {
+export function navFor(viewer: Viewer | null): { main: NavEntry[]; settings: NavEntry | null; settingsTabs: SettingsTab[] } {
   if (!viewer) return { main: [], settings: null, settingsTabs: [] };
   const settingsTabs = SETTINGS_TABS.filter((t) => t.roles.includes(viewer.role));
-  const settings = settingsTabs.length ? { href: settingsTabs[0].href, label: 'Settings', icon: 'settings' } : null;
+  const settings = settingsTabs.length ? { href: '/settings', label: 'Settings', icon: 'settings' } : null;
   return { main: MAIN, settings, settingsTabs };
 }
 

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { findUserByEmail } from '../features/users/users.queries.js';
 import { createUser, withPasswordHash } from '../features/users/users.service.js';
@@ -47,5 +47,27 @@ export async function seedDemo(db: Kysely<Database>): Promise<string[]> {
   const ctx = await seedDemoTeam(db);
   const lines = [`Team: ${DEMO_TEAM.map((u) => `${u.email} (${u.role})`).join(', ')} — password "${DEMO_PASSWORD}-2026"`];
   for (const step of DEMO_STEPS) lines.push(await step(ctx));
+  await backdate(db);
   return lines;
+}
+
+/**
+ * Demo records look lived-in: companies, contacts and customers were added over the last
+ * months (deals are backdated by their own step), and each record's "created" timeline entry
+ * carries the record's own date — not "just now".
+ */
+async function backdate(db: Kysely<Database>): Promise<void> {
+  const day = 86_400_000;
+  for (const [table, spread] of [['companies', 240], ['contacts', 200], ['customers', 180], ['customer_groups', 300]] as const) {
+    const rows = await db.selectFrom(table).select(['id', 'created_at']).execute();
+    for (const r of rows) {
+      if (Date.now() - Date.parse(r.created_at) > day) continue; // already dated (a second seed run)
+      const at = new Date(Date.now() - (30 + ((r.id * 37) % spread)) * day - ((r.id * 7919) % day)).toISOString();
+      await db.updateTable(table).set({ created_at: at, updated_at: at }).where('id', '=', r.id).execute();
+    }
+  }
+  for (const [type, table] of [['company', 'companies'], ['contact', 'contacts'], ['customer', 'customers'], ['customer_group', 'customer_groups'], ['deal', 'deals']] as const) {
+    await sql`update audit_entries set created_at = (select t.created_at from ${sql.table(table)} t where t.id = audit_entries.entity_id)
+      where entity_type = ${type} and action = 'created' and exists (select 1 from ${sql.table(table)} t where t.id = audit_entries.entity_id)`.execute(db);
+  }
 }

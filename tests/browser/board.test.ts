@@ -5,7 +5,7 @@ import { migrateToLatest } from '../../src/db/migrate.js';
 import { createUser, withPasswordHash } from '../../src/features/users/users.service.js';
 import { createDeal } from '../../src/features/deals/deals.service.js';
 import { getSettings } from '../../src/features/settings/settings.queries.js';
-import { jsErrors, openBrowser, shot, signIn, startServer } from './helpers.js';
+import { card, column, columnCount, drag, jsErrors, openBrowser, shot, signIn, startServer } from './helpers.js';
 
 /** A database with an admin and three deals in Lead, made before the server starts. */
 async function prepare(dbFile: string): Promise<void> {
@@ -21,23 +21,8 @@ async function prepare(dbFile: string): Promise<void> {
   await db.destroy();
 }
 
-const column = (page: Page, name: string) => page.locator(`.board-column:has(h2:text-is("${name}"))`);
-const count = async (page: Page, name: string) => (await column(page, name).locator('.column-count').textContent())?.trim();
 const total = async (page: Page, name: string) => (await column(page, name).locator('.column-total').textContent())?.trim();
-const card = (page: Page, title: string) => page.locator(`.deal-card:has(a.card-title:text-is("${title}"))`);
-
-async function drag(page: Page, title: string, to: string): Promise<void> {
-  await page.waitForSelector('#board[data-ready="1"]');
-  const from = await card(page, title).boundingBox();
-  const target = await column(page, to).locator('.board-cards').boundingBox();
-  if (!from || !target) throw new Error('nothing to drag');
-  await page.mouse.move(from.x + from.width / 2, from.y + 20);
-  await page.mouse.down();
-  await page.mouse.move(from.x + from.width / 2 + 10, from.y + 30, { steps: 5 });
-  await page.mouse.move(target.x + target.width / 2, target.y + 40, { steps: 15 });
-  await page.mouse.move(target.x + target.width / 2, target.y + 45, { steps: 5 });
-  await page.mouse.up();
-}
+const count = columnCount;
 
 t.test('the deals board in Chromium', async (t) => {
   const server = await startServer({}, prepare);

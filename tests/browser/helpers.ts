@@ -98,3 +98,21 @@ export async function shot(page: Page, name: string): Promise<void> {
   fs.mkdirSync('screenshots', { recursive: true });
   await page.screenshot({ path: `screenshots/${name}.png`, fullPage: true });
 }
+
+/** The board, as tests see it: a column by its heading, a card by its title, a drag between columns. */
+export const column = (page: Page, name: string) => page.locator(`.board-column:has(h2:text-is("${name}"))`);
+export const columnCount = async (page: Page, name: string) => (await column(page, name).locator('.column-count').textContent())?.trim();
+export const card = (page: Page, title: string) => page.locator(`.deal-card:has(a.card-title:text-is("${title}"))`);
+
+export async function drag(page: Page, title: string, to: string): Promise<void> {
+  await page.waitForSelector('#board[data-ready="1"]');
+  const from = await card(page, title).boundingBox();
+  const target = await column(page, to).locator('.board-cards').boundingBox();
+  if (!from || !target) throw new Error('nothing to drag');
+  await page.mouse.move(from.x + from.width / 2, from.y + 20);
+  await page.mouse.down();
+  await page.mouse.move(from.x + from.width / 2 + 10, from.y + 30, { steps: 5 });
+  await page.mouse.move(target.x + target.width / 2, target.y + 40, { steps: 15 });
+  await page.mouse.move(target.x + target.width / 2, target.y + 45, { steps: 5 });
+  await page.mouse.up();
+}

@@ -23,6 +23,8 @@ t.test('sign in, see the shell, open user admin, add a user, sign out', async (t
   await shot(page, 'shell-desktop');
 
   await page.click('aside.sidebar a:has-text("Settings")');
+  await page.waitForURL(/\/settings$/);
+  await page.click('.settings-card:has-text("Users")');
   await page.waitForURL(/\/settings\/users$/);
   t.match(await page.textContent('h1'), /Users/);
   t.ok(await page.isVisible('#users-table >> text=admin@orchard.test'));

@@ -31,6 +31,9 @@ t.test('hot list, board, detail and search queries search indexes, never scan a 
   });
   await migrateToLatest(db, sqlite);
   await seedDemo(db);
+  // The demo's timeline is dated like its records: nothing says "created just now".
+  const fresh = sqlite.prepare("select count(*) n from audit_entries where action = 'created' and entity_type in ('company', 'contact', 'customer', 'customer_group', 'deal') and created_at > ?").get(new Date(Date.now() - 86_400_000).toISOString()) as { n: number };
+  t.equal(fresh.n, 0, 'demo records and their timeline entries are backdated');
   seedVolume(sqlite, scaled(0.02), () => {});
   sqlite.exec('ANALYZE');
 

@@ -37,13 +37,13 @@ export async function findSessionViewer(
   const row = await db
     .selectFrom('sessions as s')
     .innerJoin('users as u', 'u.id', 's.user_id')
-    .select(['s.id as session_id', 's.last_seen_at', 's.expires_at', 'u.id', 'u.name', 'u.email', 'u.role', 'u.time_zone', 'u.is_active', 'u.totp_enabled_at'])
+    .select(['s.id as session_id', 's.last_seen_at', 's.expires_at', 'u.id', 'u.name', 'u.email', 'u.role', 'u.time_zone', 'u.list_page_size', 'u.is_active', 'u.totp_enabled_at'])
     .where('s.id', '=', sha256(token))
     .executeTakeFirst();
   if (!row || !row.is_active || row.expires_at <= nowIso()) return null;
   const timeZone = row.time_zone ?? (await defaultTimeZone(db));
   return {
-    viewer: { id: row.id, name: row.name, email: row.email, role: row.role, timeZone, sessionId: row.session_id, twoFactor: row.totp_enabled_at !== null },
+    viewer: { id: row.id, name: row.name, email: row.email, role: row.role, timeZone, sessionId: row.session_id, twoFactor: row.totp_enabled_at !== null, pageSize: row.list_page_size },
     sessionId: row.session_id,
     lastSeenAt: row.last_seen_at,
   };

@@ -40,7 +40,7 @@ const companiesRoutes: FastifyPluginAsync = async (app) => {
       { header: 'Assigned to', value: (r: Row) => r.assigned_name },
       { header: 'Active', value: (r: Row) => (r.is_active ? 'yes' : 'no') },
       { header: 'Description', value: (r: Row) => r.description },
-      { header: 'Created at', value: (r: Row) => r.created_at },
+      { header: 'Created at', value: (r: Row) => r.created_at, kind: 'datetime' },
     ],
     formSchema: companyFormSchema,
     formOptions: async (db, _scope, rec) => ({

@@ -32,7 +32,7 @@ const contactsRoutes: FastifyPluginAsync = async (app) => {
       { header: 'Phone', value: (r: Row) => r.phone },
       { header: 'Company', value: (r: Row) => r.company_name },
       { header: 'Assigned to', value: (r: Row) => r.assigned_name },
-      { header: 'Created at', value: (r: Row) => r.created_at },
+      { header: 'Created at', value: (r: Row) => r.created_at, kind: 'datetime' },
     ],
     formSchema: contactFormSchema,
     formOptions: async (db, scope, rec, values) => ({

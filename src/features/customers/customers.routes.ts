@@ -33,7 +33,7 @@ const customersRoutes: FastifyPluginAsync = async (app) => {
       { header: 'Company', value: (r: Row) => r.company_name },
       { header: 'Customer group', value: (r: Row) => r.group_name },
       { header: 'Assigned to', value: (r: Row) => r.assigned_name },
-      { header: 'Created at', value: (r: Row) => r.created_at },
+      { header: 'Created at', value: (r: Row) => r.created_at, kind: 'datetime' },
     ],
     formSchema: customerFormSchema,
     formOptions: async (db, scope, rec, values) => ({

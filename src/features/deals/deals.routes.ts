@@ -47,11 +47,15 @@ const dealsRoutes: FastifyPluginAsync = async (app) => {
     views: 'deals',
     listSchema: dealListSchema,
     list: q.dealList,
-    listOptions: async (db, _scope, params) => ({
-      pipelines: (await listPipelines(db)).map((p) => ({ value: p.id, label: p.name })),
-      stages: params.pipeline_id ? (await listStages(db, params.pipeline_id)).map((s) => ({ value: s.id, label: s.name })) : [],
-      assignees: await assigneeOptions(db),
-    }),
+    listOptions: async (db, _scope, params) => {
+      // A stage set by a link (the board's "More deals…") shows in the filter bar with its pipeline's stages.
+      const pipelineId = params.pipeline_id ?? (params.stage_id ? (await findStage(db, params.stage_id))?.pipeline_id : undefined);
+      return {
+        pipelines: (await listPipelines(db)).map((p) => ({ value: p.id, label: p.name })),
+        stages: pipelineId ? (await listStages(db, pipelineId)).map((s) => ({ value: s.id, label: s.name })) : [],
+        assignees: await assigneeOptions(db),
+      };
+    },
     csv: [
       { header: 'Key', value: (r: Row) => dealKey(r.id) },
       { header: 'Title', value: (r: Row) => r.title },
@@ -65,7 +69,7 @@ const dealsRoutes: FastifyPluginAsync = async (app) => {
       { header: 'Customer', value: (r: Row) => r.customer_name },
       { header: 'Assigned to', value: (r: Row) => r.assigned_name },
       { header: 'Lost reason', value: (r: Row) => [r.lost_reason_name, r.lost_reason].filter(Boolean).join(': ') },
-      { header: 'Created at', value: (r: Row) => r.created_at },
+      { header: 'Created at', value: (r: Row) => r.created_at, kind: 'datetime' },
     ],
     formSchema: dealFormSchema,
     formOptions: async (db, scope, rec, values) => {

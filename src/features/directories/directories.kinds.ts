@@ -1,11 +1,14 @@
-/** The admin-editable lists (SPEC §3 Directories): URL slug → table and labels. */
+/**
+ * The admin-editable lists (SPEC §3 Directories): URL slug → table and labels, and which forms
+ * pick from each (`usedBy`; empty until the feature that uses the list exists — the page says so).
+ */
 export const DIRECTORY_KINDS = {
-  industries: { table: 'industries', label: 'Industries', singular: 'industry' },
-  'company-sizes': { table: 'company_sizes', label: 'Company sizes', singular: 'company size' },
-  'lead-sources': { table: 'lead_sources', label: 'Lead sources', singular: 'lead source' },
-  products: { table: 'products', label: 'Products', singular: 'product' },
-  campaigns: { table: 'campaigns', label: 'Campaigns', singular: 'campaign' },
-  'lost-reasons': { table: 'lost_reasons', label: 'Lost reasons', singular: 'lost reason' },
+  industries: { table: 'industries', label: 'Industries', singular: 'industry', usedBy: 'Companies pick an industry.' },
+  'company-sizes': { table: 'company_sizes', label: 'Company sizes', singular: 'company size', usedBy: 'Companies pick a size.' },
+  'lead-sources': { table: 'lead_sources', label: 'Lead sources', singular: 'lead source', usedBy: '' },
+  products: { table: 'products', label: 'Products', singular: 'product', usedBy: '' },
+  campaigns: { table: 'campaigns', label: 'Campaigns', singular: 'campaign', usedBy: '' },
+  'lost-reasons': { table: 'lost_reasons', label: 'Lost reasons', singular: 'lost reason', usedBy: 'Asked when a deal is marked lost.' },
 } as const;
 
 export type DirectoryKind = keyof typeof DIRECTORY_KINDS;

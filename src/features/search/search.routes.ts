@@ -50,7 +50,31 @@ const SEARCH: Record<RecordType, Search | null> = {
   customer_group: null,
 };
 
+/**
+ * What a type-to-find picker offers as the user types (views/partials/_picker): the kind's own
+ * list query, so visibility and matching are the list page's; `company_id` narrows contacts and
+ * customers to one company, as the deal form does once a company is chosen.
+ */
+type Pick = (db: Kysely<Database>, scope: Scope, q: string, companyId: number | undefined) => Promise<{ value: number; label: string }[]>;
+const PICK_SIZE = 20;
+const PICK: Record<string, Pick> = {
+  company: async (db, scope, q) => (await companyList.top(db, scope, { ...base, q, sort: 'name' }, PICK_SIZE)).rows.map((c) => ({ value: c.id, label: c.name })),
+  contact: async (db, scope, q, company_id) =>
+    (await contactList.top(db, scope, { ...base, q, sort: 'name', company_id }, PICK_SIZE)).rows.map((c) => ({ value: c.id, label: contactName(c) + (c.company_name && !company_id ? ` · ${c.company_name}` : '') })),
+  customer: async (db, scope, q, company_id) => (await customerList.top(db, scope, { ...base, q, sort: 'name', company_id }, PICK_SIZE)).rows.map((c) => ({ value: c.id, label: c.name })),
+};
+const pickSchema = searchSchema.extend({ company_id: z.coerce.number().int().positive().optional().catch(undefined) });
+
 const searchRoutes: FastifyPluginAsync = async (app) => {
+  app.get('/pick/:kind', async (request, reply) => {
+    const kind = (request.params as { kind: string }).kind;
+    const pick = Object.hasOwn(PICK, kind) ? PICK[kind] : null;
+    if (!pick) return reply.code(404).send({ error: 'Nothing to pick here.' });
+    const { q, company_id } = parseQuery(pickSchema, request.query);
+    reply.header('cache-control', 'no-store');
+    return q ? pick(app.db, scopeOf(request), q, company_id) : [];
+  });
+
   app.get('/search', async (request, reply) => {
     const scope = scopeOf(request);
     const { q } = parseQuery(searchSchema, request.query);

@@ -3,6 +3,7 @@ import { asFormBody, parseForm, submitForm, type FormBody } from '../../lib/form
 import { ValidationError, type FieldErrors } from '../../lib/errors.js';
 import { hashPassword, verifyPassword } from '../../lib/password.js';
 import { viewerOf } from '../../plugins/session.js';
+import { safeRedirectPath } from '../../lib/http.js';
 import * as q from './users.queries.js';
 import * as service from './users.service.js';
 import { recordSecurityEvent } from '../security/security.queries.js';
@@ -30,6 +31,18 @@ const profileRoutes: FastifyPluginAsync = async (app) => {
       (values, errors, status) => render(reply, viewer.id, values, errors, status),
       asFormBody(request.body),
     );
+  });
+
+  // Rows per list page, chosen under any list; back to the list's first page.
+  app.post('/profile/page-size', async (request, reply) => {
+    const viewer = viewerOf(request);
+    const body = asFormBody(request.body);
+    const size = Number(body.page_size);
+    if (!(service.PAGE_SIZES as readonly number[]).includes(size)) throw new ValidationError({ page_size: 'Choose 25, 50 or 100 rows.' }, body);
+    await app.db.transaction().execute((trx) => service.setListPageSize(trx, viewer, size));
+    const back = new URL(safeRedirectPath(body.return_to), 'http://orchard.invalid');
+    back.searchParams.delete('page');
+    return reply.redirect(back.pathname + back.search, 303);
   });
 
   app.post('/profile/password', async (request, reply) => {

@@ -68,6 +68,7 @@ export async function setUserActive(trx: Trx, actor: Viewer, id: number, active:
   const is_active = active ? 1 : 0;
   if (user.is_active === is_active) return user;
   if (wouldRemoveLastAdmin(user, { is_active }, await q.countActiveAdmins(trx))) throw new ConflictError(LAST_ADMIN_MESSAGE);
+  if (!active && id === actor.id) throw new ConflictError('You cannot deactivate yourself. Ask another admin to do it.');
   await q.updateUser(trx, id, null, { is_active, updated_at: nowIso() });
   // A deactivated user is signed out everywhere at once.
   if (!active) await q.deleteSessionsOfUser(trx, id);
@@ -94,6 +95,16 @@ export async function updateProfile(trx: Trx, actor: Viewer, input: { name: stri
   const changes = changedFields(user, input, ['name', 'time_zone']);
   await q.updateUser(trx, actor.id, null, { ...input, updated_at: nowIso() });
   await record(trx, { entityType: 'user', entityId: actor.id, action: 'updated', userId: actor.id, changes });
+}
+
+export const PAGE_SIZES = [25, 50, 100] as const;
+
+/** The viewer's rows per list page, kept on their user (a preference, audited like any change). */
+export async function setListPageSize(trx: Trx, actor: Viewer, size: number): Promise<void> {
+  const user = await loadUser(trx, actor.id);
+  if (user.list_page_size === size) return;
+  await q.updateUser(trx, actor.id, null, { list_page_size: size, updated_at: nowIso() });
+  await record(trx, { entityType: 'user', entityId: actor.id, action: 'updated', userId: actor.id, changes: { list_page_size: [user.list_page_size, size] } });
 }
 
 export async function changeOwnPassword(trx: Trx, actor: Viewer, password_hash: string): Promise<void> {

@@ -247,5 +247,17 @@ t.test('company selects on other forms find companies by typing', async (t) => {
   t.match(kept.body, new RegExp(`<option value="${zulu}" selected>Zulu Freight`), 'the current choice stays');
   t.equal((kept.body.match(/<option/g) ?? []).length, 52, 'blank + 50 matches + the current one');
   const form = await c.get('/contacts/new');
-  t.match(form.body, /hx-get="\/companies\/options"/);
+  t.match(form.body, /<select id="f-company_id" name="company_id"\s+data-pick="company"/, 'forms pick a company by typing (/pick/company)');
+});
+
+t.test('CSV "Created at" is the viewer’s local time, readable by a spreadsheet', async (t) => {
+  const { app } = await buildTestApp(t);
+  const rep = await makeUser(app);
+  const id = await makeCompany(app, rep, { name: 'Clocked Ltd', assigned_to: rep.id });
+  await app.db.updateTable('companies').set({ created_at: '2026-11-24T23:30:00.000Z' }).where('id', '=', id).execute();
+  await app.db.updateTable('users').set({ time_zone: 'Europe/Berlin' }).where('id', '=', rep.id).execute();
+  const c = await loginAs(app, rep);
+  const csv = (await c.get('/companies/export.csv')).body;
+  t.match(csv, /Clocked Ltd[^\r\n]*,2026-11-25 00:30\r\n/, 'Berlin is an hour ahead: past midnight');
+  t.notMatch(csv, /2026-11-24T23:30/, 'no raw ISO string');
 });

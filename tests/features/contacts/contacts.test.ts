@@ -55,3 +55,22 @@ t.test('deleting a contact leaves a trace on its company timeline', async (t) =>
   t.match(page.body, /removed a related record/);
   t.match(page.body, /Contact:<\/span> <span class="tl-old">Gone Soon<\/span>/);
 });
+
+t.test('a record added from another page goes back there; never to another site', async (t) => {
+  const { app } = await buildTestApp(t);
+  const rep = await makeUser(app);
+  const acme = await makeCompany(app, rep, { name: 'Return Acme', assigned_to: rep.id });
+  const c = await loginAs(app, rep);
+  const page = await c.get(`/companies/${acme}`);
+  t.match(page.body, new RegExp(`/contacts/new\\?company_id=${acme}&(amp;)?return_to=/companies/${acme}`), 'Add contact carries the way back');
+  const newForm = await c.get(`/contacts/new?company_id=${acme}&return_to=/companies/${acme}`);
+  t.match(newForm.body, new RegExp(`name="return_to" value="/companies/${acme}"`));
+  t.match(newForm.body, new RegExp(`href="/companies/${acme}">Cancel`), 'Cancel goes back too');
+  const bad = await c.post('/contacts', form({ company_id: acme, return_to: `/companies/${acme}` }));
+  t.equal(bad.statusCode, 422);
+  t.match(bad.body, new RegExp(`name="return_to" value="/companies/${acme}"`), 'kept through a 422');
+  const ok = await c.post('/contacts', form({ first_name: 'Rowan', last_name: 'Back', company_id: acme, return_to: `/companies/${acme}` }));
+  t.equal(ok.headers.location, `/companies/${acme}`);
+  const evil = await c.post('/contacts', form({ first_name: 'Eve', last_name: 'Out', return_to: '//evil.example/x' }));
+  t.match(String(evil.headers.location), /^\/contacts\/\d+$/, 'an outside address is ignored');
+});

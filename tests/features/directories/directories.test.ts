@@ -67,3 +67,12 @@ t.test('reorder writes positions', async (t) => {
   const after = await app.db.selectFrom('company_sizes').select(['id', 'name']).orderBy('position').execute();
   t.same(after.map((r) => r.name), ['Large', 'Medium', 'Small']);
 });
+
+t.test('each directory says which forms use it; those none uses yet say so', async (t) => {
+  const { app } = await buildTestApp(t);
+  const m = await loginAs(app, await makeUser(app, { role: 'manager' }));
+  for (const kind of ['products', 'campaigns', 'lead-sources']) t.match((await m.get(`/settings/directories/${kind}`)).body, /Not used by any form yet\.<\/strong> Leads will pick from/, `${kind}: not used yet`);
+  const lost = (await m.get('/settings/directories/lost-reasons')).body;
+  t.match(lost, /Asked when a deal is marked lost/);
+  t.notMatch(lost, /Not used by any form yet/);
+});

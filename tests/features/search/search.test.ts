@@ -47,3 +47,27 @@ t.test('global search shows the best few per kind and links to the rest, countin
   t.match(few, /Companies <span class="muted">\(2\)<\/span>/, 'a whole result counts itself');
   t.notMatch(few, /All matching/);
 });
+
+t.test('a picker finds companies, contacts and customers as the user types, within what the viewer may see', async (t) => {
+  const { app } = await buildTestApp(t);
+  const rep = await makeUser(app);
+  const other = await makeUser(app);
+  const acme = await makeCompany(app, rep, { name: 'Quill Acme', assigned_to: rep.id });
+  const beta = await makeCompany(app, rep, { name: 'Quill Beta', assigned_to: rep.id });
+  await makeCompany(app, other, { name: 'Quill Hidden', assigned_to: other.id });
+  await makeContact(app, rep, { first_name: 'Quinn', last_name: 'Atacme', company_id: acme, assigned_to: rep.id });
+  await makeContact(app, rep, { first_name: 'Quinn', last_name: 'Atbeta', company_id: beta, assigned_to: rep.id });
+  await makeCustomer(app, rep, { name: 'Quill Acme Retail', company_id: acme, assigned_to: rep.id });
+  const c = await loginAs(app, rep);
+  const json = async (url: string) => JSON.parse((await c.get(url)).body) as { value: number; label: string }[];
+  t.same((await json('/pick/company?q=quill')).map((o) => o.label).sort(), ['Quill Acme', 'Quill Beta', 'Quill Hidden']);
+  t.same((await json('/pick/contact?q=quinn')).map((o) => o.label).sort(), ['Quinn Atacme · Quill Acme', 'Quinn Atbeta · Quill Beta'], 'contacts name their company');
+  t.same((await json(`/pick/contact?q=quinn&company_id=${acme}`)).map((o) => o.label), ['Quinn Atacme'], 'narrowed to the chosen company');
+  t.same((await json('/pick/customer?q=quill')).map((o) => o.value), [await app.db.selectFrom('customers').select('id').executeTakeFirstOrThrow().then((r) => r.id)]);
+  t.same(await json('/pick/company?q='), [], 'nothing typed, nothing offered');
+  await setSetting(app.db, 'rep_visibility', 'own');
+  t.same((await json('/pick/company?q=quill')).map((o) => o.label).sort(), ['Quill Acme', 'Quill Beta'], 'own: others’ companies are not offered');
+  t.equal((await c.get('/pick/constructor?q=x')).statusCode, 404);
+  t.equal((await c.get('/pick/deal?q=x')).statusCode, 404);
+  t.equal((await c.get('/pick/company?q=' + encodeURIComponent('"*('))).statusCode, 200, 'any typing is safe');
+});

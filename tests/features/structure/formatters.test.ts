@@ -23,3 +23,18 @@ t.test('pages reuse Intl formatters: a second render builds none', async (t) => 
   Object.assign(Intl, originals);
   t.equal(built, 0, 'no formatter built on the second render');
 });
+
+t.test('a badge’s text colour passes WCAG AA (4.5:1) on any background a manager picks', async (t) => {
+  const { contrastRatio, contrastText } = await import('../../../src/lib/format.js');
+  // The colours that failed on the deal list, and a sweep over every 8th step of each channel.
+  t.equal(contrastText('#94a3b8'), '#111827');
+  t.equal(contrastText('#a78bfa'), '#111827');
+  t.equal(contrastText('#16a34a'), '#111827', 'mid green: dark, not white (3.3:1)');
+  t.equal(contrastText('#101828'), '#ffffff');
+  let worst = 21;
+  for (let r = 0; r < 256; r += 8) for (let g = 0; g < 256; g += 8) for (let b = 0; b < 256; b += 8) {
+    const bg = '#' + [r, g, b].map((c) => c.toString(16).padStart(2, '0')).join('');
+    worst = Math.min(worst, contrastRatio(bg, contrastText(bg)));
+  }
+  t.ok(worst >= 4.5, `the lowest contrast over the sweep is ${worst.toFixed(2)}:1`);
+});

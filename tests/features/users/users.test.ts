@@ -1,6 +1,6 @@
 import t from 'tap';
 import { buildTestApp, Client, loginAs } from '../../helpers/app.js';
-import { makeUser, PASSWORD } from '../../helpers/factories.js';
+import { makeCompany, makeUser, PASSWORD } from '../../helpers/factories.js';
 
 t.test('only admins reach user admin', async (t) => {
   const { app } = await buildTestApp(t);
@@ -167,4 +167,51 @@ t.test('text with <script> renders as text', async (t) => {
   const page = await c.get('/settings/users');
   t.notMatch(page.body, /<script>alert\(1\)<\/script>/);
   t.match(page.body, /&lt;script&gt;alert\(1\)&lt;\/script&gt;/);
+});
+
+t.test('settings index lists the sections a role may open; admins cannot deactivate themselves', async (t) => {
+  const { app } = await buildTestApp(t);
+  const rep = await makeUser(app, { role: 'rep' });
+  const manager = await makeUser(app, { role: 'manager' });
+  const admin = await makeUser(app, { role: 'admin' });
+  await makeUser(app, { role: 'admin' });
+  t.equal((await (await loginAs(app, rep)).get('/settings')).statusCode, 403, 'reps have no settings');
+  const m = await (await loginAs(app, manager)).get('/settings');
+  t.equal(m.statusCode, 200);
+  t.same([...m.body.matchAll(/class="panel settings-card"><strong>([^<]+)</g)].map((x) => x[1]), ['Pipelines', 'Directories']);
+  const c = await loginAs(app, admin);
+  const a = await c.get('/settings');
+  t.same([...a.body.matchAll(/class="panel settings-card"><strong>([^<]+)</g)].map((x) => x[1]), ['Users', 'Pipelines', 'Directories', 'Security log']);
+  t.match(a.body, /href="\/settings" class="active"/, 'the sidebar links the index');
+
+  const list = await c.get('/settings/users');
+  t.notMatch(list.body, new RegExp(`action="/settings/users/${admin.id}/deactivate"`), 'no Deactivate on your own row');
+  t.match(list.body, new RegExp(`action="/settings/users/${manager.id}/deactivate"`));
+  t.notMatch((await c.get(`/settings/users/${admin.id}/edit`)).body, /Deactivate user/);
+  const self = await c.post(`/settings/users/${admin.id}/deactivate`);
+  t.equal(self.statusCode, 409, 'refused even when asked directly');
+  t.match(self.body, /cannot deactivate yourself/);
+  t.equal((await app.db.selectFrom('users').select('is_active').where('id', '=', admin.id).executeTakeFirstOrThrow()).is_active, 1);
+});
+
+t.test('rows per list page: 25, 50 or 100, kept per user, back to the list it was chosen on', async (t) => {
+  const { app } = await buildTestApp(t);
+  const rep = await makeUser(app, { role: 'rep' });
+  const other = await makeUser(app, { role: 'rep' });
+  for (let i = 0; i < 60; i++) await makeCompany(app, rep, { name: `Company ${String(i).padStart(2, '0')}` });
+  const c = await loginAs(app, rep);
+  const rows = (body: string) => (body.match(/<tr id="company-/g) ?? []).length;
+  const first = await c.get('/companies?q=Company');
+  t.equal(rows(first.body), 25, 'the default');
+  t.match(first.body, /name="page_size"/, 'the choice sits under the list');
+  const set = await c.post('/profile/page-size', { page_size: '50', return_to: '/companies?q=Company&page=2' });
+  t.equal(set.statusCode, 303);
+  t.equal(set.headers.location, '/companies?q=Company', 'back to the same list, first page');
+  t.equal(rows((await c.get('/companies?q=Company')).body), 50);
+  t.equal(rows((await c.get('/companies')).body), 50, 'every list follows the choice');
+  t.equal(rows((await (await loginAs(app, other)).get('/companies')).body), 25, 'another user keeps theirs');
+  t.equal((await c.post('/profile/page-size', { page_size: '7', return_to: '/companies' })).statusCode, 422, 'only 25, 50 or 100');
+  t.equal((await c.post('/profile/page-size', { page_size: '100', return_to: 'https://evil.example/x' })).headers.location, '/', 'never off our origin');
+  const audit = await app.db.selectFrom('audit_entries').select('changes').where('entity_type', '=', 'user').where('entity_id', '=', rep.id).orderBy('id', 'desc').executeTakeFirstOrThrow();
+  t.match(audit.changes, /list_page_size/, 'the change is audited');
 });
