@@ -16,7 +16,7 @@ t.test('exports follow the filters; menus and search work from the keyboard', as
     await page.selectOption('select[name=assigned_to]', { label: 'Dana Whitfield' });
     await page.waitForFunction(() => /assigned_to=\d+/.test(location.search));
     await page.waitForLoadState('networkidle');
-    const href = await page.getAttribute('a[data-follows-filters]', 'href');
+    const href = await page.getAttribute('a:has-text("Export CSV")', 'href');
     t.match(href, /^\/contacts\/export\.csv\?/);
     t.match(href, /q=a/, 'the search');
     t.match(href, /assigned_to=\d+/, 'the assignee');
@@ -25,6 +25,18 @@ t.test('exports follow the filters; menus and search work from the keyboard', as
     const lines = csv.trim().split(/\r?\n/).length - 1;
     t.ok(shown > 0 && shown < 25, `a filtered page (${shown} rows)`);
     t.equal(lines, shown, 'the CSV holds exactly the rows on screen');
+  });
+
+  t.test('the board fills the window with a full pipeline: only columns scroll, the sidebar stays', async (t) => {
+    await page.goto(`${server.base}/deals/board`);
+    await page.waitForSelector('#board[data-ready="1"]');
+    const m = await page.evaluate(() => ({ page: document.scrollingElement!.scrollHeight, inner: window.innerHeight, cards: document.querySelectorAll('.deal-card').length }));
+    t.ok(m.cards > 50, `a full board (${m.cards} cards)`);
+    t.ok(m.page <= m.inner, `no blank page below the board (${m.page} ≤ ${m.inner})`);
+    const lead = page.locator('.board-cards').first();
+    t.ok(await lead.evaluate((el) => el.scrollHeight > el.clientHeight), 'a long column scrolls inside itself');
+    await page.mouse.wheel(0, 2000);
+    t.equal(await page.evaluate(() => Math.round(document.querySelector('.sidebar')!.getBoundingClientRect().top)), 0, 'the sidebar stays put');
   });
 
   t.test('"/" focuses the global search on every page, list pages too', async (t) => {

@@ -298,3 +298,20 @@ t.test('the deal form offers the chosen company\'s customers and contacts', asyn
   t.match(res.body, /Ann Acme/);
   t.match(res.body, new RegExp(`<option value="${bob}" selected>Bob Other`), 'a contact already chosen stays');
 });
+
+t.test('deal list: a stage set by a link shows in the filter bar; overdue close dates are marked; the order is named', async (t) => {
+  const { app } = await buildTestApp(t);
+  const rep = await makeUser(app);
+  const { by } = await stagesOf(app);
+  await makeDeal(app, rep, { title: 'Late deal', stage_id: by('Proposal').id, expected_close_date: '2020-01-15' });
+  await makeDeal(app, rep, { title: 'Won late', stage_id: by('Won').id, expected_close_date: '2020-01-15' });
+  const c = await loginAs(app, rep);
+  const res = await c.get(`/deals?stage_id=${by('Proposal').id}`);
+  t.match(res.body, new RegExp(`<select[^>]*name="stage_id"[\\s\\S]*?<option value="${by('Proposal').id}" selected>Proposal</option>`), 'the stage filter is visible and set');
+  t.match(res.body, /Late deal[\s\S]*?<time datetime="2020-01-15" class="date-cell overdue"[^>]*>Jan 15, 2020 <span class="overdue-tag">overdue<\/span>/, 'an open deal past its close date says overdue');
+  const all = await c.get('/deals');
+  const wonRow = /<tr id="deal-row-\d+">(?:(?!<\/tr>)[\s\S])*Won late[\s\S]*?<\/tr>/.exec(all.body)?.[0] ?? '';
+  t.match(wonRow, /Won late/);
+  t.notMatch(wonRow, /overdue/, 'a closed deal is never overdue');
+  t.match(all.body, /· newest first/, 'the default order is named');
+});
