@@ -32,7 +32,8 @@ async function overflow(page: Page): Promise<string[]> {
       if (el.closest('details:not([open])') && !el.closest('summary')) continue;
       if (/^(INPUT|TEXTAREA|SELECT|OPTION)$/.test(el.tagName)) continue;
       const style = getComputedStyle(el);
-      if (style.display === 'inline' || el.clientWidth === 0) continue;
+      // Inline boxes do not clip; a 1 px clipped box is a visually hidden label for screen readers.
+      if (style.display === 'inline' || el.clientWidth <= 1 || style.clipPath !== 'none') continue;
       // A box that cuts off or scrolls its content sideways hides part of it.
       if (/auto|scroll|hidden|clip/.test(style.overflowX) && el.scrollWidth > el.clientWidth + 1 && style.textOverflow !== 'ellipsis' && !/-webkit-box/.test(style.display)) {
         out.push(`${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''}.${[...el.classList].join('.')} ${el.scrollWidth}px in ${el.clientWidth}px`);
