@@ -29,6 +29,7 @@ import searchRoutes from './features/search/search.routes.js';
 import securityRoutes from './features/security/security.routes.js';
 import twoFactorRoutes from './features/two-factor/two-factor.routes.js';
 import settingsRoutes from './features/settings/settings.routes.js';
+import leadStatusesRoutes from './features/lead-statuses/lead-statuses.routes.js';
 import { ensureFirstAdmin } from './features/users/bootstrap.js';
 import type { LoginLimiter } from './features/auth/login-limiter.js';
 
@@ -87,6 +88,7 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   await app.register(authRoutes, { limiter: opts.loginLimiter });
   await app.register(dashboardRoutes);
   await app.register(settingsRoutes);
+  await app.register(leadStatusesRoutes);
   await app.register(usersRoutes);
   await app.register(profileRoutes);
   await app.register(companiesRoutes);

@@ -73,7 +73,7 @@ export interface SettingsTable {
   updated_at: string;
 }
 
-export interface Database extends CustomerDatabase, DealsDatabase {
+export interface Database extends CustomerDatabase, DealsDatabase, LeadsDatabase {
   users: UsersTable;
   sessions: SessionsTable;
   audit_entries: AuditEntriesTable;
@@ -310,3 +310,59 @@ export interface DealStageTotalsTable {
   value_cents: number;
   weighted: number;
 }
+
+/** Lead statuses (SPEC §4): one default, final ones end the lead; one final is the conversion target. */
+export interface LeadStatusesTable {
+  id: Generated<number>;
+  name: string;
+  color: string;
+  is_default: ColumnType<number, number | undefined, number>;
+  is_final: ColumnType<number, number | undefined, number>;
+  is_conversion_target: ColumnType<number, number | undefined, number>;
+  position: ColumnType<number, number | undefined, number>;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface LeadsTable {
+  id: Generated<number>;
+  title: string;
+  description: string | null;
+  contact_name: string | null;
+  contact_email: string | null;
+  contact_phone: string | null;
+  company_name: string | null;
+  value_cents: number | null;
+  lead_source_id: number | null;
+  campaign_id: number | null;
+  product_id: number | null;
+  lead_status_id: number;
+  assigned_to: number | null;
+  /** Set once, by conversion, with links to what the lead became. */
+  converted_at: ColumnType<string | null, string | null | undefined, string | null>;
+  customer_id: ColumnType<number | null, number | null | undefined, number | null>;
+  company_id: ColumnType<number | null, number | null | undefined, number | null>;
+  deal_id: ColumnType<number | null, number | null | undefined, number | null>;
+  status_entered_at: string;
+  version: ColumnType<number, number | undefined, number>;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface LeadStatusHistoryTable {
+  id: Generated<number>;
+  lead_id: number;
+  from_status_id: number | null;
+  to_status_id: number;
+  user_id: number | null;
+  created_at: string;
+}
+
+export interface LeadsDatabase {
+  lead_statuses: LeadStatusesTable;
+  leads: LeadsTable;
+  lead_status_history: LeadStatusHistoryTable;
+}
+
+export type LeadStatus = Selectable<LeadStatusesTable>;
+export type Lead = Selectable<LeadsTable>;

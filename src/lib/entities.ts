@@ -285,6 +285,16 @@ const SETTINGS_KINDS: Record<string, AuditedKind> = {
       is_lost: { label: 'Lost stage', kind: 'bool' },
     },
   },
+  lead_status: {
+    noun: 'lead status',
+    fields: {
+      name: { label: 'Name' },
+      color: { label: 'Colour' },
+      is_default: { label: 'Default', kind: 'bool' },
+      is_final: { label: 'Final', kind: 'bool' },
+      is_conversion_target: { label: 'Conversion target', kind: 'bool' },
+    },
+  },
   note: { noun: 'note', fields: { body: { label: 'Note' } } },
   ...Object.fromEntries(
     Object.values(DIRECTORY_KINDS).map((kind) => {

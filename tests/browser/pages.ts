@@ -63,6 +63,8 @@ export async function everyPage(dbFile: string): Promise<string[]> {
     `/settings/pipelines/${pipeline}/edit`,
     `/settings/pipelines/${pipeline}/stages`,
     `/settings/pipelines/${pipeline}/stages/${stage}/edit`,
+    '/settings/lead-statuses',
+    '/settings/lead-statuses/1/edit',
     '/settings/directories',
     '/settings/directories/industries',
     `/settings/directories/industries/${industry}/edit`,

@@ -15,7 +15,7 @@ function tmpDir(t: { teardown: (fn: () => void) => void }): string {
   return dir;
 }
 
-const TABLES = ['users', 'sessions', 'audit_entries', 'settings'];
+const TABLES = ['users', 'sessions', 'audit_entries', 'settings', 'lead_statuses', 'leads', 'lead_status_history'];
 
 t.test('migrations run up from empty and create the contract tables', async (t) => {
   const dir = tmpDir(t);
@@ -26,6 +26,12 @@ t.test('migrations run up from empty and create the contract tables', async (t) 
   t.equal(r.backupFile, null, 'an empty database needs no backup');
   const names = (await sql<{ name: string }>`select name from sqlite_master where type = 'table'`.execute(db)).rows.map((x) => x.name);
   for (const table of TABLES) t.ok(names.includes(table), `${table} exists`);
+  const statuses = (await sql<{ name: string; is_default: number; is_final: number; is_conversion_target: number }>`select name, is_default, is_final, is_conversion_target from lead_statuses order by position`.execute(db)).rows;
+  t.same(statuses.map((s) => [s.name, s.is_default, s.is_final, s.is_conversion_target]), [['New', 1, 0, 0], ['Contacted', 0, 0, 0], ['Qualified', 0, 0, 0], ['Converted', 0, 1, 1], ['Lost', 0, 1, 0]], 'lead statuses seeded (SPEC §4): New the default, Converted the conversion target');
+  await sql`insert into leads (title, contact_email, lead_status_id, status_entered_at, created_at, updated_at) values ('A', 'Same@Example.test', 1, 'now', 'now', 'now')`.execute(db);
+  await t.rejects(sql`insert into leads (title, contact_email, lead_status_id, status_entered_at, created_at, updated_at) values ('B', 'same@example.TEST', 1, 'now', 'now', 'now')`.execute(db), /UNIQUE/, 'a lead contact email is unique, whatever its case');
+  await t.rejects(sql`update lead_statuses set is_conversion_target = 1 where name = 'Lost'`.execute(db), /UNIQUE/, 'one conversion target');
+  await sql`delete from leads`.execute(db);
   const again = await migrateToLatest(db, sqlite);
   t.same(again.applied, [], 'a second run applies nothing');
   t.equal(sqlite.pragma('journal_mode', { simple: true }), 'wal');

@@ -45,6 +45,13 @@ const COLUMNS: { [T in Tables]: { [C in keyof Database[T]]-?: true } } = {
   deal_contacts: { deal_id: true, contact_id: true },
   deal_stage_history: { id: true, deal_id: true, from_stage_id: true, to_stage_id: true, user_id: true, created_at: true },
   deal_stage_totals: { stage_id: true, assigned_to: true, deals: true, value_cents: true, weighted: true },
+  lead_statuses: { id: true, name: true, color: true, is_default: true, is_final: true, is_conversion_target: true, position: true, created_at: true, updated_at: true },
+  leads: {
+    id: true, title: true, description: true, contact_name: true, contact_email: true, contact_phone: true, company_name: true, value_cents: true,
+    lead_source_id: true, campaign_id: true, product_id: true, lead_status_id: true, assigned_to: true, converted_at: true, customer_id: true,
+    company_id: true, deal_id: true, status_entered_at: true, version: true, created_at: true, updated_at: true,
+  },
+  lead_status_history: { id: true, lead_id: true, from_status_id: true, to_status_id: true, user_id: true, created_at: true },
 };
 
 t.test('the migrated database matches schema.ts, table by table and column by column', async (t) => {

@@ -39,7 +39,7 @@ const NOT_RECORD_IDS: Record<string, string> = {
   '/settings/users/:id/reactivate': 'users (admins only)',
   '/settings/users/:id/reset-password': 'users (admins only)',
 };
-const isSettingsRoute = (url: string) => url.startsWith('/settings/pipelines/') || url.startsWith('/settings/directories/');
+const isSettingsRoute = (url: string) => url.startsWith('/settings/pipelines/') || url.startsWith('/settings/directories/') || url.startsWith('/settings/lead-statuses/');
 
 t.test('every registered kind and every route taking a record id: another rep\'s record is 404 or absent', async (t) => {
   const { app } = await buildTestApp(t);
