@@ -522,7 +522,6 @@ document.addEventListener('change', function (e) {
       clearTimeout(timer);
       timer = setTimeout(ask, 200);
     });
-    input.addEventListener('focus', function () { if (!multiple || input.value) return; });
     input.addEventListener('click', render);
     input.addEventListener('blur', function () { setTimeout(close, 100); });
     input.addEventListener('keydown', function (e) {
