@@ -158,6 +158,7 @@ async function main(): Promise<void> {
     { name: 'picker: contacts "no" (deal form)', url: '/pick/contact?q=no', cookie: admin },
     { name: 'picker: companies "hooli"', url: '/pick/company?q=hooli', cookie: admin },
     { name: 'settings index', url: '/settings', cookie: admin },
+    { name: 'settings: lead statuses (with counts)', url: '/settings/lead-statuses', cookie: admin },
     { name: 'own: deals list (rep)', url: '/deals', cookie: rep },
     { name: 'own: companies list (rep)', url: '/companies', cookie: rep },
     { name: 'own: contacts list (rep)', url: '/contacts', cookie: rep },

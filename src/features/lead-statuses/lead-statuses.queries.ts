@@ -51,11 +51,6 @@ export async function leadStatusUse(db: Executor, id: number): Promise<{ leads: 
   return { leads: Number(leads.n), history: Boolean(history) };
 }
 
-export async function nextLeadStatusPosition(db: Executor): Promise<number> {
-  const row = await db.selectFrom('lead_statuses').select(sql<number>`coalesce(max(position), 0) + 1`.as('p')).executeTakeFirstOrThrow();
-  return Number(row.p);
-}
-
 export async function insertLeadStatus(db: Executor, values: Insertable<LeadStatusesTable>): Promise<number> {
   const row = await db.insertInto('lead_statuses').values(values).returning('id').executeTakeFirstOrThrow();
   return row.id;
@@ -67,8 +62,4 @@ export async function updateLeadStatusRow(db: Executor, id: number, values: Upda
 
 export async function deleteLeadStatusRow(db: Executor, id: number): Promise<void> {
   await db.deleteFrom('lead_statuses').where('id', '=', id).execute();
-}
-
-export async function reorderLeadStatuses(db: Executor, ids: number[]): Promise<void> {
-  for (const [i, id] of ids.entries()) await db.updateTable('lead_statuses').set({ position: i + 1 }).where('id', '=', id).execute();
 }

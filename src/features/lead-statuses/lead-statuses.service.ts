@@ -5,6 +5,7 @@ import { nowIso } from '../../lib/time.js';
 import type { Trx } from '../../lib/writes.js';
 import { changedFields, record } from '../timeline/timeline.queries.js';
 import * as q from './lead-statuses.queries.js';
+import { nextPosition, reorder } from '../pipelines/pipelines.queries.js';
 import type { LeadStatusInput } from './lead-statuses.schemas.js';
 
 const FIELDS = ['name', 'color', 'is_default', 'is_final', 'is_conversion_target'] as const;
@@ -44,7 +45,7 @@ export async function createLeadStatus(trx: Trx, viewer: Viewer, input: LeadStat
   if (input.is_default) await takeOver(trx, viewer, 'is_default', 0);
   if (input.is_conversion_target) await takeOver(trx, viewer, 'is_conversion_target', 0);
   const now = nowIso();
-  const id = await q.insertLeadStatus(trx, { ...input, position: await q.nextLeadStatusPosition(trx), created_at: now, updated_at: now });
+  const id = await q.insertLeadStatus(trx, { ...input, position: await nextPosition(trx, 'lead_statuses'), created_at: now, updated_at: now });
   await record(trx, { entityType: 'lead_status', entityId: id, action: 'created', userId: viewer.id, changes: changedFields(null, input, FIELDS) });
   return id;
 }
@@ -73,6 +74,6 @@ export async function deleteLeadStatus(trx: Trx, viewer: Viewer, id: number): Pr
 }
 
 export async function reorderLeadStatuses(trx: Trx, viewer: Viewer, ids: number[]): Promise<void> {
-  await q.reorderLeadStatuses(trx, ids);
+  await reorder(trx, 'lead_statuses', ids);
   await record(trx, { entityType: 'lead_status', entityId: 0, action: 'reordered', userId: viewer.id, changes: { position: [null, ids.join(',')] } });
 }

@@ -55,13 +55,16 @@ export async function countDealsInPipeline(db: Executor, pipelineId: number): Pr
   return Number(r.n);
 }
 
-export async function nextPosition(db: Executor, table: 'pipelines' | 'deal_stages', pipelineId?: number): Promise<number> {
+/** Ordered settings tables (display order is `position`): pipelines, their stages, lead statuses. */
+export type OrderedTable = 'pipelines' | 'deal_stages' | 'lead_statuses';
+
+export async function nextPosition(db: Executor, table: OrderedTable, pipelineId?: number): Promise<number> {
   let q = db.selectFrom(table).select(sql<number>`coalesce(max(position), 0) + 1`.as('p'));
   if (table === 'deal_stages' && pipelineId) q = q.where('pipeline_id', '=', pipelineId);
   return (await q.executeTakeFirstOrThrow()).p;
 }
 
-export async function reorder(db: Executor, table: 'pipelines' | 'deal_stages', ids: number[], pipelineId?: number): Promise<void> {
+export async function reorder(db: Executor, table: OrderedTable, ids: number[], pipelineId?: number): Promise<void> {
   for (const [i, id] of ids.entries()) {
     let q = db.updateTable(table).set({ position: i + 1 }).where('id', '=', id);
     if (table === 'deal_stages' && pipelineId) q = q.where('pipeline_id', '=', pipelineId);

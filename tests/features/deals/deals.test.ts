@@ -315,3 +315,28 @@ t.test('deal list: a stage set by a link shows in the filter bar; overdue close 
   t.notMatch(wonRow, /overdue/, 'a closed deal is never overdue');
   t.match(all.body, /· newest first/, 'the default order is named');
 });
+
+t.test('board cards: another rep’s deal is locked and says why; "More deals…" keeps pipeline and owner; the deal form hides lost fields unless the deal is lost', async (t) => {
+  const { app } = await buildTestApp(t);
+  const rep = await makeUser(app, { name: 'Rita Rep' });
+  const other = await makeUser(app, { name: 'Otto Other' });
+  const { by } = await stagesOf(app);
+  for (let i = 0; i < 25; i++) await makeDeal(app, rep, { title: `Rita ${i}`, value: 100_000, stage_id: by('Lead').id });
+  const ottos = await makeDeal(app, other, { title: 'Otto locked', value: 100_000, stage_id: by('Qualified').id });
+  const c = await loginAs(app, rep);
+  const board = await c.get(`/deals/board?assigned_to=${rep.id}`);
+  t.match(board.body, new RegExp(`href="/deals\\?pipeline_id=\\d+&amp;stage_id=${by('Lead').id}&amp;assigned_to=${rep.id}"[^>]*>More deals…`), 'the column link carries the pipeline and the owner filter');
+  const everyone = await c.get('/deals/board');
+  const locked = new RegExp(`<article class="deal-card[^"]*locked" id="deal-${ottos}"[^>]*title="Assigned to Otto Other: only they or a manager can move it\\."`);
+  t.match(everyone.body, locked, 'another rep’s card is locked, with the reason');
+  const ottoTag = new RegExp(`<article[^>]*id="deal-${ottos}"[^>]*>`).exec(everyone.body)?.[0] ?? '';
+  t.match(ottoTag, /locked/);
+  t.notMatch(ottoTag, /data-movable/, 'not draggable');
+  t.notMatch(everyone.body, new RegExp(`/deals/${ottos}/move-menu`), 'no Move to… on it');
+  t.match(everyone.body, /<article class="deal-card [^"]*" id="deal-\d+" data-id="\d+" data-title="Rita \d+" data-movable="1"/, 'own cards move');
+
+  const mine = await makeDeal(app, rep, { title: 'Rita lost', stage_id: by('Lost').id });
+  t.notMatch((await c.get('/deals/new')).body, /id="f-lost_reason_id"/, 'no lost reason on a new deal');
+  t.notMatch((await c.get(`/deals/${ottos}/edit`)).body, /id="f-lost_reason_id"/);
+  t.match((await c.get(`/deals/${mine}/edit`)).body, /id="f-lost_reason_id"/, 'a lost deal shows its reason fields');
+});

@@ -58,6 +58,10 @@ t.test('lead statuses: settings for admins and managers, one default, one conver
   const d3 = await del('Contacted');
   t.equal(d3.statusCode, 409);
   t.match(d3.body, /holds 1 lead\. Move it to another status first/);
+  const finalFlip = await m.post(`/settings/lead-statuses/${(await byName('Contacted')).id}`, form({ name: 'Contacted', is_final: '1' }));
+  t.equal(finalFlip.statusCode, 409, 'a status holding leads cannot become final');
+  t.match(finalFlip.body, /cannot change while leads sit in it/);
+  t.equal((await byName('Contacted')).is_final, 0);
   t.equal((await del('Won over')).statusCode, 303, 'an unused status is deleted');
   t.notOk((await statuses()).some((s) => s.name === 'Won over'));
 
