@@ -99,7 +99,35 @@ async function writeTargets(base: string, cookie: string, sqlite: SQLite.Databas
   const form = { 'content-type': 'application/x-www-form-urlencoded', 'x-csrf-token': token };
   // Each request moves one of 5,000 open deals to another open stage: no two connections fight over a row.
   const moveUrl = (n: number) => `/deals/${deals[n % deals.length]}/move`;
+  const openStatuses = (sqlite.prepare('select id from lead_statuses where is_final = 0 order by position').all() as { id: number }[]).map((r) => r.id);
+  const openLeads = (sqlite.prepare(`select id from leads where lead_status_id in (${openStatuses.join(',') || 0}) and converted_at is null order by id desc limit 40000`).all() as { id: number }[]).map((r) => r.id);
+  // Moves use the first half of them, conversions the second: each conversion converts a lead once.
+  const half = Math.floor(openLeads.length / 2);
+  const leadMoveUrl = (n: number) => `/leads/${openLeads[n % Math.max(1, half)]}/move`;
+  const convertUrl = (n: number) => `/leads/${openLeads[half + (n % Math.max(1, openLeads.length - half))]}/convert`;
   return [
+    {
+      name: 'write: move a lead on the board (htmx)',
+      url: leadMoveUrl(0),
+      cookie,
+      method: 'POST',
+      headers: { ...form, 'hx-request': 'true', 'hx-target': 'board' },
+      body: (n) => new URLSearchParams({ _csrf: token, lead_status_id: String(openStatuses[(n + 1) % openStatuses.length]) }).toString(),
+      path: leadMoveUrl,
+    },
+    {
+      name: 'write: convert a lead (customer + company + deal)',
+      url: convertUrl(0),
+      cookie,
+      method: 'POST',
+      headers: form,
+      redirects: true,
+      body: (n) => new URLSearchParams({
+        _csrf: token, customer_name: `Bench Buyer ${n}`, customer_email: `bench-buyer-${Date.now()}-${n}@example.test`, company_mode: 'new', company_new_name: `Bench Co ${n}`,
+        create_deal: '1', deal_title: `Bench deal ${n}`, deal_value: '1200', pipeline_id: String(pipeline.id),
+      }).toString(),
+      path: convertUrl,
+    },
     {
       name: 'write: move a deal on the board (htmx)',
       url: moveUrl(0),
@@ -164,6 +192,8 @@ async function main(): Promise<void> {
     { name: 'own: contacts list (rep)', url: '/contacts', cookie: rep },
     { name: 'own: customers list (rep)', url: '/customers', cookie: rep },
     { name: 'own: board (rep)', url: '/deals/board', cookie: rep },
+    { name: 'own: leads list (rep)', url: '/leads', cookie: rep },
+    { name: 'own: lead board (rep)', url: '/leads/board', cookie: rep },
     { name: 'own: search "hooli" (rep)', url: '/search?q=hooli', cookie: rep },
     ...(await writeTargets(base, admin, sqlite)),
   ].filter((p) => !ONLY || p.name.includes(ONLY));

@@ -51,7 +51,28 @@ export function extraPages(sqlite: SQLite.Database): BenchPage[] {
   ];
   if (page2) pages.splice(2, 0, { name: 'board: column load more', url: `/deals/board/column/${stage.id}?after=${encodeURIComponent(`${page2.stage_entered_at}|${page2.id}`)}` });
   if (deal) pages.push({ name: 'deals: detail', url: `/deals/${deal.id}` });
-  return [...pages, ...busyPages(sqlite)];
+  return [...pages, ...leadPages(sqlite), ...busyPages(sqlite)];
+}
+
+/** The leads pages at 100,000 leads: list, search, filters, board, load more, detail, conversion form. */
+export function leadPages(sqlite: SQLite.Database): BenchPage[] {
+  const status = sqlite.prepare('select id from lead_statuses where is_default = 1').get() as { id: number } | undefined;
+  const lead = sqlite.prepare("select l.id from leads l join lead_statuses s on s.id = l.lead_status_id where s.is_final = 0 order by l.id limit 1 offset (select count(*) / 2 from leads)").get() as { id: number } | undefined;
+  if (!status || !lead) return [];
+  const page2 = sqlite.prepare('select status_entered_at, id from leads where lead_status_id = ? order by status_entered_at desc, id desc limit 1 offset 19').get(status.id) as { status_entered_at: string; id: number } | undefined;
+  const source = sqlite.prepare('select id from lead_sources order by id limit 1').get() as { id: number } | undefined;
+  const pages: BenchPage[] = [
+    { name: 'leads: list', url: '/leads' },
+    { name: 'leads: search "hooli"', url: '/leads?q=hooli', headers: { 'hx-request': 'true', 'hx-target': 'leads-rows' } },
+    { name: 'leads: status + source', url: `/leads?lead_status_id=${status.id}${source ? `&lead_source_id=${source.id}` : ''}` },
+    { name: 'leads: sort by status, page 500', url: '/leads?sort=status&page=500' },
+    { name: 'leads: board', url: '/leads/board' },
+    { name: 'leads: detail', url: `/leads/${lead.id}` },
+    { name: 'leads: conversion form', url: `/leads/${lead.id}/convert` },
+    { name: 'search: "lead 5"', url: '/search?q=lead%205' },
+  ];
+  if (page2) pages.splice(5, 0, { name: 'leads: board column load more', url: `/leads/board/column/${status.id}?after=${encodeURIComponent(`${page2.status_entered_at}|${page2.id}`)}` });
+  return pages;
 }
 
 /** Detail pages of records with thousands of timeline entries (seed/volume seedTimelineVolume). */

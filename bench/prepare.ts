@@ -6,8 +6,8 @@ import { migrateToLatest } from '../src/db/migrate.js';
 import { seedDemo } from '../src/seed/demo.js';
 import { scaled, seedVolume } from '../src/seed/volume.js';
 
-/** Bumped when the seed changes shape (3: owners spread independently of names, 2,000,000 timeline entries): an older file is made again. */
-const SEED_VERSION = '3';
+/** Bumped when the seed changes shape (4: 100,000 leads): an older file is made again. */
+const SEED_VERSION = '4';
 
 function seededVersion(dbFile: string): string | null {
   try {

@@ -4,8 +4,14 @@ import fs from 'node:fs';
 import { chromium } from 'playwright-core';
 
 const [base = 'http://127.0.0.1:3000', out = 'screenshots/pages', email = 'admin@orchard.test', password = 'orchard-demo-2026'] = process.argv.slice(2);
-const pages: [string, string][] = [
+const all: [string, string][] = [
   ['board', '/deals/board'],
+  ['leads', '/leads'],
+  ['lead-board', '/leads/board'],
+  ['lead', '/leads/3'],
+  ['lead-converted', '/leads/1'],
+  ['lead-convert', '/leads/3/convert'],
+  ['lead-statuses', '/settings/lead-statuses'],
   ['deal-new', '/deals/new'],
   ['deals', '/deals'],
   ['contacts', '/contacts'],
@@ -14,6 +20,9 @@ const pages: [string, string][] = [
   ['company', '/companies/1'],
   ['deal', '/deals/1'],
 ];
+// ONLY=leads,lead-board takes just those.
+const only = process.env.ONLY?.split(',');
+const pages = only ? all.filter(([name]) => only.includes(name)) : all;
 fs.mkdirSync(out, { recursive: true });
 const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu'] });
 for (const [label, width, height] of [['desktop', 1280, 800], ['phone', 390, 844]] as const) {
@@ -26,7 +35,7 @@ for (const [label, width, height] of [['desktop', 1280, 800], ['phone', 390, 844
   for (const [name, url] of pages) {
     await page.goto(base + url);
     await page.waitForTimeout(300);
-    await page.screenshot({ path: `${out}/${name}-${label}.png`, fullPage: name !== 'board' });
+    await page.screenshot({ path: `${out}/${name}-${label}.png`, fullPage: !name.endsWith('board') });
   }
   await context.close();
 }

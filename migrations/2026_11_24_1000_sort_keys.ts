@@ -8,7 +8,16 @@ import { sql, type Kysely } from 'kysely';
  * or relinked; a renamed (or re-positioned) company, customer, group, industry, user or stage
  * updates the rows linked to it; a deleted one clears them.
  */
-export const SORT_KEYS: { table: string; column: string; fk: string; ref: string; refColumn: string; type: 'text' | 'integer' }[] = [
+export interface SortKey {
+  table: string;
+  column: string;
+  fk: string;
+  ref: string;
+  refColumn: string;
+  type: 'text' | 'integer';
+}
+
+export const SORT_KEYS: SortKey[] = [
   { table: 'companies', column: 'industry_sort', fk: 'industry_id', ref: 'industries', refColumn: 'name', type: 'text' },
   { table: 'companies', column: 'assigned_sort', fk: 'assigned_to', ref: 'users', refColumn: 'name', type: 'text' },
   { table: 'contacts', column: 'company_sort', fk: 'company_id', ref: 'companies', refColumn: 'name', type: 'text' },
@@ -23,7 +32,12 @@ export const SORT_KEYS: { table: string; column: string; fk: string; ref: string
 ];
 
 export async function up(db: Kysely<any>): Promise<void> {
-  for (const k of SORT_KEYS) {
+  await addSortKeys(db, SORT_KEYS);
+}
+
+/** Adds each kept sort key: the column, its index and the triggers that keep it (later migrations reuse it). */
+export async function addSortKeys(db: Kysely<any>, keys: SortKey[]): Promise<void> {
+  for (const k of keys) {
     const name = `${k.table}_${k.column}`;
     const lookup = (id: string) => `(select ${k.refColumn} from ${k.ref} where id = ${id})`;
     const collate = k.type === 'text' ? ' collate nocase' : '';
@@ -42,7 +56,11 @@ export async function up(db: Kysely<any>): Promise<void> {
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  for (const k of SORT_KEYS) {
+  await dropSortKeys(db, SORT_KEYS);
+}
+
+export async function dropSortKeys(db: Kysely<any>, keys: SortKey[]): Promise<void> {
+  for (const k of keys) {
     const name = `${k.table}_${k.column}`;
     for (const t of ['ai', 'au', 'ref_au', 'ref_ad']) await sql.raw(`drop trigger if exists ${name}_${t}`).execute(db);
     await sql.raw(`drop index if exists ${name}`).execute(db);

@@ -25,6 +25,7 @@ import directoriesRoutes from './features/directories/directories.routes.js';
 import notesRoutes from './features/notes/notes.routes.js';
 import pipelinesRoutes from './features/pipelines/pipelines.routes.js';
 import dealsRoutes from './features/deals/deals.routes.js';
+import leadsRoutes from './features/leads/leads.routes.js';
 import searchRoutes from './features/search/search.routes.js';
 import securityRoutes from './features/security/security.routes.js';
 import twoFactorRoutes from './features/two-factor/two-factor.routes.js';
@@ -99,6 +100,7 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   await app.register(notesRoutes);
   await app.register(pipelinesRoutes);
   await app.register(dealsRoutes);
+  await app.register(leadsRoutes);
   await app.register(searchRoutes);
   await app.register(securityRoutes);
   await app.register(twoFactorRoutes);

@@ -146,7 +146,9 @@ document.addEventListener('change', function (e) {
   if (t && t.matches && t.matches('select[data-autosubmit]') && t.form) t.form.requestSubmit();
 });
 
-// The deals board: drag a card to another column to move the deal. The server's answer is the
+// The Kanban boards (deals by stage, leads by status), one mechanism: drag a card to another
+// column to move the record. The board names its move URL (`data-move-url`, {id} for the card)
+// and the field the column's id is sent as (`data-move-field`). The server's answer is the
 // truth: a refusal (403, 409, 422) or no answer at all puts the card back where it was.
 // Dropping on a lost column asks for the reason first. The board is one tab stop: arrow keys move
 // between cards and columns, Tab reaches the focused card's "Move to…".
@@ -209,7 +211,8 @@ document.addEventListener('change', function (e) {
     var card = evt.item;
     var to = evt.to;
     var board = document.getElementById('board');
-    var values = { stage_id: to.getAttribute('data-stage-id'), board_assigned_to: board ? board.getAttribute('data-owner') : '' };
+    var values = { board_assigned_to: board ? board.getAttribute('data-owner') : '' };
+    values[board.getAttribute('data-move-field')] = to.getAttribute('data-column-id');
     var ready = to.getAttribute('data-lost') === '1' ? askLostReason(card.getAttribute('data-title')) : Promise.resolve({});
     ready.then(function (extra) {
       if (extra === null) return putBack(evt);
@@ -218,20 +221,20 @@ document.addEventListener('change', function (e) {
         card.removeEventListener('htmx:afterRequest', onDone);
         if (!refused(e.detail)) return;
         putBack(evt);
-        if (!e.detail.xhr || e.detail.xhr.status === 0) toast('error', 'Orchard could not be reached, so the deal did not move. Try again in a moment.');
+        if (!e.detail.xhr || e.detail.xhr.status === 0) toast('error', 'Orchard could not be reached, so the ' + (board.getAttribute('data-noun') || 'card') + ' did not move. Try again in a moment.');
       });
-      window.htmx.ajax('POST', '/deals/' + card.getAttribute('data-id') + '/move', {
+      window.htmx.ajax('POST', board.getAttribute('data-move-url').replace('{id}', card.getAttribute('data-id')), {
         source: card, target: card, swap: 'outerHTML', values: values, headers: { 'HX-Target': card.id },
       });
     });
   }
 
   // Keyboard: one tab stop for the whole board (roving), arrows between cards and columns.
-  function cardsOf(column) { return Array.prototype.slice.call(column.querySelectorAll('.deal-card')); }
+  function cardsOf(column) { return Array.prototype.slice.call(column.querySelectorAll('.kanban-card')); }
   function columns(board) { return Array.prototype.slice.call(board.querySelectorAll('.board-cards')); }
 
   function makeCurrent(board, card) {
-    board.querySelectorAll('.deal-card').forEach(function (c) {
+    board.querySelectorAll('.kanban-card').forEach(function (c) {
       var on = c === card;
       c.querySelectorAll('.card-title, .move-menu > summary').forEach(function (el) { el.tabIndex = on ? 0 : -1; });
     });
@@ -251,7 +254,7 @@ document.addEventListener('change', function (e) {
     if (!/^Arrow(Up|Down|Left|Right)$|^Home$|^End$/.test(e.key) || e.altKey || e.ctrlKey || e.metaKey) return;
     var t = e.target;
     if (!t.matches('.card-title, .move-menu > summary')) return;
-    var card = t.closest('.deal-card');
+    var card = t.closest('.kanban-card');
     var column = card.closest('.board-cards');
     var list = cardsOf(column);
     var i = list.indexOf(card);
@@ -283,24 +286,24 @@ document.addEventListener('change', function (e) {
       var mine = document.getElementById('board');
       if (mine && mine.contains(root)) {
         var current = mine.querySelector('.card-title[tabindex="0"]');
-        makeCurrent(mine, current ? current.closest('.deal-card') : mine.querySelector('.deal-card'));
+        makeCurrent(mine, current ? current.closest('.kanban-card') : mine.querySelector('.kanban-card'));
       }
       return;
     }
     if (board.dataset.ready) return;
     board.dataset.ready = '1';
-    makeCurrent(board, board.querySelector('.deal-card'));
+    makeCurrent(board, board.querySelector('.kanban-card'));
     board.addEventListener('keydown', onKey);
     board.addEventListener('focusin', function (e) {
-      var card = e.target.closest && e.target.closest('.deal-card');
+      var card = e.target.closest && e.target.closest('.kanban-card');
       if (card && e.target.matches('.card-title')) makeCurrent(board, card);
     });
     if (!window.Sortable) return;
     board.querySelectorAll('.sortable-cards').forEach(function (list) {
       window.Sortable.create(list, {
-        group: 'board-' + board.getAttribute('data-pipeline'),
+        group: 'board-' + (board.getAttribute('data-pipeline') || board.getAttribute('data-move-field')),
         // Cards the viewer may not move (another rep's deal) are not draggable; their title says why.
-        draggable: '.deal-card[data-movable]',
+        draggable: '.kanban-card[data-movable]',
         // Pointer-driven dragging behaves the same with mouse, pen and touch (native HTML5
         // drag-and-drop does not), and shows the card following the pointer.
         forceFallback: true,
@@ -329,11 +332,11 @@ document.addEventListener('change', function (e) {
 
   // After a move from the keyboard form or a toast's Undo, focus follows the card to its column.
   document.addEventListener('htmx:afterRequest', function (e) {
-    var m = /\/deals\/(\d+)\/move$/.exec((e.detail.requestConfig && e.detail.requestConfig.path) || '');
+    var m = /\/(deal|lead)s\/(\d+)\/move$/.exec((e.detail.requestConfig && e.detail.requestConfig.path) || '');
     var board = document.getElementById('board');
     if (!m || !board || refused(e.detail)) return;
-    if (e.detail.elt && e.detail.elt.classList && e.detail.elt.classList.contains('deal-card')) return; // dragged
-    setTimeout(function () { focusCard(board, document.getElementById('deal-' + m[1])); }, 0);
+    if (e.detail.elt && e.detail.elt.classList && e.detail.elt.classList.contains('kanban-card')) return; // dragged
+    setTimeout(function () { focusCard(board, document.getElementById(m[1] + '-' + m[2])); }, 0);
   });
 })();
 

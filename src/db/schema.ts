@@ -347,6 +347,18 @@ export interface LeadsTable {
   version: ColumnType<number, number | undefined, number>;
   created_at: string;
   updated_at: string;
+  /** Kept sort keys (migration 2026_11_24_1400_leads_search); triggers write them. */
+  status_sort: Generated<number | null>;
+  source_sort: Generated<string | null>;
+  assigned_sort: Generated<string | null>;
+}
+
+/** Board headers per status and assignee, kept exact by triggers (migration 2026_11_24_1400). */
+export interface LeadStatusTotalsTable {
+  lead_status_id: number;
+  assigned_to: number;
+  leads: number;
+  value_cents: number;
 }
 
 export interface LeadStatusHistoryTable {
@@ -362,6 +374,7 @@ export interface LeadsDatabase {
   lead_statuses: LeadStatusesTable;
   leads: LeadsTable;
   lead_status_history: LeadStatusHistoryTable;
+  lead_status_totals: LeadStatusTotalsTable;
 }
 
 export type LeadStatus = Selectable<LeadStatusesTable>;

@@ -1,5 +1,5 @@
 import { sql, type Kysely, type RawBuilder, type SelectQueryBuilder, type Transaction } from 'kysely';
-import type { Company, Contact, Customer, CustomerGroup, Database, Deal } from '../db/schema.js';
+import type { Company, Contact, Customer, CustomerGroup, Database, Deal, Lead } from '../db/schema.js';
 import type { Scope } from './access.js';
 import { DIRECTORY_KINDS } from '../features/directories/directories.kinds.js';
 import { DIRECTORY_EXTRA_FIELDS } from '../features/directories/directories.schemas.js';
@@ -22,7 +22,7 @@ export interface FieldLabel {
   ref?: RefTable;
   kind?: FieldKind;
 }
-export type RefTable = 'users' | 'industries' | 'company_sizes' | 'lead_sources' | 'products' | 'campaigns' | 'lost_reasons' | 'companies' | 'customers' | 'customer_groups' | 'pipelines' | 'deal_stages';
+export type RefTable = 'users' | 'industries' | 'company_sizes' | 'lead_sources' | 'products' | 'campaigns' | 'lost_reasons' | 'companies' | 'customers' | 'customer_groups' | 'pipelines' | 'deal_stages' | 'lead_statuses';
 
 /** A kind that appears in the audit trail (every record kind, plus settings objects). */
 export interface AuditedKind {
@@ -99,6 +99,9 @@ export const visible = {
   deals: (db: Executor, scope: Scope, _walk = false) => ownOnly(db.selectFrom('deals as d'), 'd', scope),
   /** The board's kept per-stage, per-assignee counters follow the deals they count. */
   dealStageTotals: (db: Executor, scope: Scope) => ownOnly(db.selectFrom('deal_stage_totals as t'), 't', scope),
+  leads: (db: Executor, scope: Scope, _walk = false) => ownOnly(db.selectFrom('leads as l'), 'l', scope),
+  /** The lead board's kept per-status, per-assignee counters follow the leads they count. */
+  leadStatusTotals: (db: Executor, scope: Scope) => ownOnly(db.selectFrom('lead_status_totals as t'), 't', scope),
   // Customer groups have no owner: everyone who may see customers sees the groups.
   customerGroups: (db: Executor, _scope: Scope, _walk = false) => db.selectFrom('customer_groups as g'),
 };
@@ -106,7 +109,7 @@ export const visible = {
 const contactNameSql = sql<string>`trim(coalesce(p.first_name, '') || ' ' || coalesce(p.last_name, ''))`;
 
 /** The record kinds; a new kind (lead, task) is added here and the compiler points at what must know it. */
-export type RecordType = 'company' | 'contact' | 'customer' | 'customer_group' | 'deal';
+export type RecordType = 'company' | 'contact' | 'customer' | 'customer_group' | 'deal' | 'lead';
 
 /** What generic code (notes, timeline, search, contract tests, later import and API) needs of a kind. */
 export interface RecordKind<Row extends { id: number }> extends AuditedKind {
@@ -157,6 +160,7 @@ export const company: RecordKind<Company> = {
     contact: { label: 'Contact' },
     customer: { label: 'Customer' },
     deal: { label: 'Deal' },
+    lead: { label: 'Converted from' },
   },
 };
 
@@ -201,6 +205,7 @@ export const customer: RecordKind<Customer> = {
     customer_group_id: { label: 'Customer group', ref: 'customer_groups' },
     assigned_to: { label: 'Assigned to', ref: 'users' },
     deal: { label: 'Deal' },
+    lead: { label: 'Converted from' },
   },
 };
 
@@ -251,13 +256,44 @@ export const deal: RecordKind<Deal> = {
     lost_reason: { label: 'Lost reason' },
     lost_reason_id: { label: 'Lost reason', ref: 'lost_reasons' },
     contacts: { label: 'Contacts' },
+    lead: { label: 'Converted from' },
+  },
+};
+
+export const lead: RecordKind<Lead> = {
+  type: 'lead',
+  table: 'leads',
+  path: '/leads',
+  noun: 'lead',
+  nounPlural: 'leads',
+  key: (id) => `L-${id}`,
+  nameOf: (l) => l.title,
+  ownerOf: (l) => l.assigned_to,
+  findRow: (db, scope, id) => visible.leads(db, scope).selectAll('l').where('l.id', '=', id).executeTakeFirst(),
+  named: (db, scope, ids) => none(ids, () => visible.leads(db, scope).select(['l.id', 'l.title as name']).where('l.id', 'in', ids).execute()),
+  fields: {
+    title: { label: 'Title' },
+    description: { label: 'Description' },
+    contact_name: { label: 'Contact name' },
+    contact_email: { label: 'Contact email' },
+    contact_phone: { label: 'Contact phone' },
+    company_name: { label: 'Company name' },
+    value_cents: { label: 'Value', kind: 'money' },
+    lead_source_id: { label: 'Source', ref: 'lead_sources' },
+    campaign_id: { label: 'Campaign', ref: 'campaigns' },
+    product_id: { label: 'Product', ref: 'products' },
+    lead_status_id: { label: 'Status', ref: 'lead_statuses' },
+    assigned_to: { label: 'Assigned to', ref: 'users' },
+    customer_id: { label: 'Customer', ref: 'customers' },
+    company_id: { label: 'Company', ref: 'companies' },
+    deal: { label: 'Deal' },
   },
 };
 
 /** Every record kind with pages, notes and a timeline. New kinds (leads, tasks) join here. */
 export type AnyKind = RecordKind<{ id: number }>;
 
-export const RECORD_KINDS: readonly AnyKind[] = [deal, company, contact, customer, customerGroup];
+export const RECORD_KINDS: readonly AnyKind[] = [deal, lead, company, contact, customer, customerGroup];
 
 export function recordKind(type: string): AnyKind | undefined {
   return RECORD_KINDS.find((k) => k.type === type);

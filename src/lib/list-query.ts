@@ -28,7 +28,7 @@ export interface ListSummary {
   capped: boolean;
 }
 
-type FtsTable = 'companies_fts' | 'contacts_fts' | 'customers_fts' | 'deals_fts';
+type FtsTable = 'companies_fts' | 'contacts_fts' | 'customers_fts' | 'deals_fts' | 'leads_fts';
 
 /**
  * What a feature declares for its list page; `defineList` turns it into the count, the

@@ -11,6 +11,7 @@ export interface NavEntry {
 /** Sidebar entries, shown as their pages exist. Settings sit apart at the bottom. */
 const MAIN: NavEntry[] = [
   { href: '/', label: 'Dashboard', icon: 'home' },
+  { href: '/leads', label: 'Leads', icon: 'inbox' },
   { href: '/deals/board', label: 'Deals', icon: 'kanban', also: ['/deals'] },
   { href: '/companies', label: 'Companies', icon: 'building' },
   { href: '/contacts', label: 'Contacts', icon: 'user' },

@@ -4,6 +4,7 @@ import { findUserByEmail } from '../features/users/users.queries.js';
 import { createUser, withPasswordHash } from '../features/users/users.service.js';
 import { seedCustomerDatabase } from './customers.demo.js';
 import { seedDeals } from './deals.demo.js';
+import { seedLeads } from './leads.demo.js';
 
 export const DEMO_PASSWORD = 'orchard-demo';
 
@@ -41,7 +42,7 @@ export async function seedDemoTeam(db: Kysely<Database>): Promise<DemoContext> {
 export type DemoStep = (ctx: DemoContext) => Promise<string>;
 
 /** Seed steps in dependency order; each returns a line for the console. */
-export const DEMO_STEPS: DemoStep[] = [seedCustomerDatabase, seedDeals];
+export const DEMO_STEPS: DemoStep[] = [seedCustomerDatabase, seedDeals, seedLeads];
 
 export async function seedDemo(db: Kysely<Database>): Promise<string[]> {
   const ctx = await seedDemoTeam(db);

@@ -9,9 +9,10 @@ export interface VolumeCounts {
   contacts: number;
   customers: number;
   deals: number;
+  leads: number;
 }
 
-export const LARGE: VolumeCounts = { companies: 20_000, contacts: 100_000, customers: 50_000, deals: 200_000 };
+export const LARGE: VolumeCounts = { companies: 20_000, contacts: 100_000, customers: 50_000, deals: 200_000, leads: 100_000 };
 
 export function scaled(factor: number): VolumeCounts {
   return {
@@ -19,6 +20,7 @@ export function scaled(factor: number): VolumeCounts {
     contacts: Math.round(LARGE.contacts * factor),
     customers: Math.round(LARGE.customers * factor),
     deals: Math.round(LARGE.deals * factor),
+    leads: Math.round(LARGE.leads * factor),
   };
 }
 
@@ -111,6 +113,38 @@ function seedDealVolume(sqlite: SQLite.Database, counts: VolumeCounts, h: Volume
   });
 }
 
+/**
+ * Leads over every status: most open (the board's three columns hold ~70,000 at Large), the rest
+ * converted or lost. Each has its first status-history row; contact emails are unique as the
+ * SPEC asks.
+ */
+function seedLeadVolume(sqlite: SQLite.Database, counts: VolumeCounts, h: VolumeHelpers): void {
+  if (!counts.leads) return;
+  const statuses = sqlite.prepare('select id, is_final from lead_statuses order by position').all() as { id: number; is_final: number }[];
+  if (!statuses.length) return;
+  const open = statuses.filter((s) => !s.is_final);
+  const closed = statuses.filter((s) => s.is_final);
+  const sources = (sqlite.prepare('select id from lead_sources').all() as { id: number }[]).map((r) => r.id);
+  const campaigns = (sqlite.prepare('select id from campaigns').all() as { id: number }[]).map((r) => r.id);
+  const first = ((sqlite.prepare('select coalesce(max(id), 0) as m from leads').get() as { m: number }).m) + 1;
+  const insLead = sqlite.prepare(
+    `insert into leads (title, contact_name, contact_email, contact_phone, company_name, value_cents, lead_source_id, campaign_id, lead_status_id, assigned_to,
+       status_entered_at, created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const insHistory = sqlite.prepare('insert into lead_status_history (lead_id, from_status_id, to_status_id, user_id, created_at) values (?, null, ?, ?, ?)');
+  const day = 86_400_000;
+  const start = Date.now() - 400 * day;
+  h.batch('leads', counts.leads, (i) => {
+    const status = i % 10 < 7 || !closed.length ? open[i % open.length] ?? statuses[0] : closed[i % closed.length];
+    const at = new Date(start + (i / counts.leads) * 400 * day).toISOString();
+    const name = `${FIRST[i % FIRST.length]} ${LAST[Math.floor(i / FIRST.length) % LAST.length]}`;
+    const company = `${WORDS[(i * 7) % WORDS.length]} ${SUFFIX[i % SUFFIX.length]}`;
+    const r = insLead.run(`Lead ${first + i} ${company}`, name, `lead${first + i}@prospects.example`, `+1 415 ${String(i).padStart(7, '0')}`, company, ((i * 7919) % 300) * 5_000,
+      sources.length && i % 7 ? sources[i % sources.length] : null, campaigns.length && i % 3 === 0 ? campaigns[i % campaigns.length] : null, status.id, h.owner(i), at, at, at);
+    insHistory.run(r.lastInsertRowid, status.id, h.owner(i), at);
+  });
+}
+
 /** How many records in each kind carry a busy timeline (thousands of entries). */
 export const BUSY_RECORDS = 20;
 
@@ -125,6 +159,7 @@ export function seedTimelineVolume(sqlite: SQLite.Database, counts: VolumeCounts
     { type: 'contact', table: 'contacts', n: counts.contacts, each: 3, busy: 3_000 },
     { type: 'customer', table: 'customers', n: counts.customers, each: 4, busy: 3_000 },
     { type: 'deal', table: 'deals', n: counts.deals, each: 5, busy: 5_000 },
+    { type: 'lead', table: 'leads', n: counts.leads, each: 2, busy: 2_000 },
   ];
   const insAudit = sqlite.prepare('insert into audit_entries (entity_type, entity_id, action, changes, user_id, created_at) values (?, ?, ?, ?, ?, ?)');
   const insNote = sqlite.prepare('insert into notes (entity_type, entity_id, body, user_id, created_at, updated_at) values (?, ?, ?, ?, ?, ?)');
@@ -151,4 +186,4 @@ export function seedTimelineVolume(sqlite: SQLite.Database, counts: VolumeCounts
   }
 }
 
-export const volumeSteps: ((sqlite: SQLite.Database, counts: VolumeCounts, h: VolumeHelpers) => void)[] = [seedDealVolume, seedTimelineVolume];
+export const volumeSteps: ((sqlite: SQLite.Database, counts: VolumeCounts, h: VolumeHelpers) => void)[] = [seedDealVolume, seedLeadVolume, seedTimelineVolume];

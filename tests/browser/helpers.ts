@@ -102,7 +102,7 @@ export async function shot(page: Page, name: string): Promise<void> {
 /** The board, as tests see it: a column by its heading, a card by its title, a drag between columns. */
 export const column = (page: Page, name: string) => page.locator(`.board-column:has(h2:text-is("${name}"))`);
 export const columnCount = async (page: Page, name: string) => (await column(page, name).locator('.column-count').textContent())?.trim();
-export const card = (page: Page, title: string) => page.locator(`.deal-card:has(a.card-title:text-is("${title}"))`);
+export const card = (page: Page, title: string) => page.locator(`.kanban-card:has(a.card-title:text-is("${title}"))`);
 
 export async function drag(page: Page, title: string, to: string): Promise<void> {
   await page.waitForSelector('#board[data-ready="1"]');

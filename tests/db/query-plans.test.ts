@@ -14,13 +14,14 @@ import { companyList, findCompany } from '../../src/features/companies/companies
 import { contactList, contactsOfCompany } from '../../src/features/contacts/contacts.queries.js';
 import { customerList } from '../../src/features/customers/customers.queries.js';
 import { boardSums, columnCards, dealList, dealsLinkedTo, findDeal } from '../../src/features/deals/deals.queries.js';
+import { convertedFrom, findLead, leadBoardSums, leadColumnCards, leadList } from '../../src/features/leads/leads.queries.js';
 
 /**
  * Query plans of the hot filtered pages at a few thousand rows (with statistics, as a live
  * database has them): none may SCAN a large table — a filtered page must not grow with it.
  * The queries are the app's own, captured as they run.
  */
-const LARGE = /\bSCAN (companies|contacts|customers|deals|deal_contacts|c|p|k|d|dc)\b/;
+const LARGE = /\bSCAN (companies|contacts|customers|deals|deal_contacts|leads|c|p|k|d|dc|l)\b/;
 
 t.test('hot list, board, detail and search queries search indexes, never scan a large table', async (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orchard-plans-'));
@@ -53,6 +54,9 @@ t.test('hot list, board, detail and search queries search indexes, never scan a 
   const contact = pick('select contact_id as id from deal_contacts limit 1') ?? 1;
   const deal = pick('select id from deals order by id limit 1 offset 100');
   const page = { q: '', page: 1, dir: 'asc' as const };
+  const leadStatus = pick('select id from lead_statuses where is_default = 1');
+  const source = pick('select id from lead_sources order by id limit 1');
+  const leadId = pick('select id from leads order by id limit 1 offset 100');
 
   const cases: [string, () => Promise<unknown>][] = [
     ['companies: industry + assigned', () => companyList.page(logged, admin, { ...page, sort: 'name', industry_id: industry, assigned_to: rep }, 25)],
@@ -78,6 +82,16 @@ t.test('hot list, board, detail and search queries search indexes, never scan a 
     ['board: column', () => columnCards(logged, admin, stage, { limit: 21 })],
     ['board: column, own visibility', () => columnCards(logged, own, stage, { limit: 21 })],
     ['board: headers', () => boardSums(logged, own, [stage])],
+    ['leads: status', () => leadList.page(logged, admin, { ...page, sort: 'created_at', dir: 'desc', lead_status_id: leadStatus }, 25)],
+    ['leads: source + assigned', () => leadList.page(logged, admin, { ...page, sort: 'created_at', dir: 'desc', lead_source_id: source, assigned_to: rep }, 25)],
+    ['leads: by status', () => leadList.page(logged, admin, { ...page, sort: 'status', dir: 'asc' }, 25)],
+    ['leads: own list', () => leadList.page(logged, own, { ...page, sort: 'created_at', dir: 'desc' }, 25)],
+    ['leads: search', () => leadList.page(logged, admin, { ...page, sort: 'created_at', dir: 'desc', q: 'hooli' }, 25)],
+    ['leads: detail', () => findLead(logged, own, leadId)],
+    ['lead board: column', () => leadColumnCards(logged, admin, leadStatus, { limit: 21 })],
+    ['lead board: column, own visibility', () => leadColumnCards(logged, own, leadStatus, { limit: 21 })],
+    ['lead board: headers', () => leadBoardSums(logged, own, [leadStatus])],
+    ['converted from', () => convertedFrom(logged, admin, 'customer_id', 1)],
   ];
   for (const [name, run] of cases) {
     captured.length = 0;

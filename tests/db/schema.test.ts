@@ -50,7 +50,9 @@ const COLUMNS: { [T in Tables]: { [C in keyof Database[T]]-?: true } } = {
     id: true, title: true, description: true, contact_name: true, contact_email: true, contact_phone: true, company_name: true, value_cents: true,
     lead_source_id: true, campaign_id: true, product_id: true, lead_status_id: true, assigned_to: true, converted_at: true, customer_id: true,
     company_id: true, deal_id: true, status_entered_at: true, version: true, created_at: true, updated_at: true,
+    status_sort: true, source_sort: true, assigned_sort: true,
   },
+  lead_status_totals: { lead_status_id: true, assigned_to: true, leads: true, value_cents: true },
   lead_status_history: { id: true, lead_id: true, from_status_id: true, to_status_id: true, user_id: true, created_at: true },
 };
 

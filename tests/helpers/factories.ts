@@ -56,6 +56,7 @@ export async function makeCustomerGroup(app: FastifyInstance, by: TestUser, over
 }
 
 import { createDeal } from '../../src/features/deals/deals.service.js';
+import { createLead } from '../../src/features/leads/leads.service.js';
 
 export async function stagesOf(app: FastifyInstance, pipelineName = 'Sales') {
   const p = await app.db.selectFrom('pipelines').selectAll().where('name', '=', pipelineName).executeTakeFirstOrThrow();
@@ -71,4 +72,22 @@ export async function makeDeal(app: FastifyInstance, by: TestUser, over: Record<
     title: 'Deal', description: null, value: 100_000, expected_close_date: null, probability: null, pipeline_id: pipeline.id, stage_id: null,
     company_id: null, customer_id: null, contact_ids: [], assigned_to: by.id, lost_reason_id: null, lost_reason: null, ...over,
   } as never, {}));
+}
+
+export async function makeLead(app: FastifyInstance, by: TestUser, over: Record<string, unknown> = {}): Promise<number> {
+  const scope = await scopeOf(app, by);
+  return app.db.transaction().execute((trx) => createLead(trx, scope, {
+    title: 'Lead', description: null, contact_name: null, contact_email: null, contact_phone: null, company_name: null, value: null,
+    lead_source_id: null, campaign_id: null, product_id: null, lead_status_id: null, assigned_to: by.id, ...over,
+  } as never, {}));
+}
+
+/** The lead statuses by name. */
+export async function leadStatuses(app: FastifyInstance) {
+  const all = await app.db.selectFrom('lead_statuses').selectAll().orderBy('position').execute();
+  return (name: string) => {
+    const s = all.find((x) => x.name === name);
+    if (!s) throw new Error(`no status ${name}`);
+    return s;
+  };
 }

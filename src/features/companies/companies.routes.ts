@@ -10,6 +10,7 @@ import { contactsOfCompany } from '../contacts/contacts.queries.js';
 import { customersOfCompany } from '../customers/customers.queries.js';
 import { dealsLinkedTo } from '../deals/deals.queries.js';
 import * as q from './companies.queries.js';
+import { convertedFrom } from '../leads/leads.queries.js';
 import * as service from './companies.service.js';
 import { companyFormSchema, companyListSchema } from './companies.schemas.js';
 
@@ -55,6 +56,7 @@ const companiesRoutes: FastifyPluginAsync = async (app) => {
     update: service.updateCompanyFromForm,
     remove: service.deleteCompanyChecked,
     showData: async (db, scope, c) => ({
+      convertedFrom: await convertedFrom(db, scope, 'company_id', c.id),
       contacts: await contactsOfCompany(db, scope, c.id),
       customers: await customersOfCompany(db, scope, c.id),
       deals: await dealsLinkedTo(db, scope, { company_id: c.id }),

@@ -6,6 +6,7 @@ import { companyOptions, FILTER_OPTIONS } from '../companies/companies.queries.j
 import { customerGroupOptions } from '../customer-groups/customer-groups.queries.js';
 import { dealsLinkedTo } from '../deals/deals.queries.js';
 import * as q from './customers.queries.js';
+import { convertedFrom } from '../leads/leads.queries.js';
 import * as service from './customers.service.js';
 import { customerFormSchema, customerListSchema } from './customers.schemas.js';
 
@@ -47,7 +48,7 @@ const customersRoutes: FastifyPluginAsync = async (app) => {
     create: service.createCustomer,
     update: service.updateCustomerFromForm,
     remove: service.deleteCustomerChecked,
-    showData: async (db, scope, rec) => ({ deals: await dealsLinkedTo(db, scope, { customer_id: rec.id }) }),
+    showData: async (db, scope, rec) => ({ deals: await dealsLinkedTo(db, scope, { customer_id: rec.id }), convertedFrom: await convertedFrom(db, scope, 'customer_id', rec.id) }),
   });
 
   app.get('/customers', r.list);

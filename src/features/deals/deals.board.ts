@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database, DealStage, Pipeline } from '../../db/schema.js';
 import { canEdit, type Scope } from '../../lib/access.js';
+import { kanban, type Totals } from '../../lib/kanban.js';
 import type { Viewer } from '../../types.js';
 import { todayIso } from '../../lib/time.js';
 import { directoryOptions } from '../directories/directories.queries.js';
@@ -25,46 +26,38 @@ export function cardView(card: q.Card, stage: DealStage, today: string, viewer: 
 
 export type CardView = ReturnType<typeof cardView>;
 
-export function cursorOf(card: { stage_entered_at: string; id: number }): string {
-  return `${card.stage_entered_at}|${card.id}`;
-}
+/** The deals board on the shared Kanban mechanism: a column per stage, headers from deal_stage_totals. */
+export const dealBoard = kanban({
+  cards: (db, scope, stage: DealStage, opts) => q.columnCards(db, scope, stage.id, opts),
+  enteredAt: (card) => card.stage_entered_at,
+  view: (card, stage, scope) => cardView(card, stage, todayIso(scope.viewer.timeZone), scope.viewer),
+  sums: async (db, scope, ids, assignedTo) =>
+    (await q.boardSums(db, scope, ids, assignedTo)).map((s) => ({ id: s.stage_id, count: s.count, value: s.value, weighted: weightedFromProducts(s.valueTimesPercent) })),
+});
 
-export function parseCursor(raw: unknown): q.CardCursor | null {
-  const m = typeof raw === 'string' ? /^([^|]{10,40})\|(\d+)$/.exec(raw) : null;
-  return m ? { at: m[1], id: Number(m[2]) } : null;
-}
-
-export async function columnPage(db: Kysely<Database>, scope: Scope, stage: DealStage, after: q.CardCursor | null, assignedTo: number | null = null) {
-  const size = scope.settings.kanban_page_size;
-  const rows = await q.columnCards(db, scope, stage.id, { after, limit: size + 1, assignedTo });
-  const today = todayIso(scope.viewer.timeZone);
-  const cards = rows.slice(0, size).map((c) => cardView(c, stage, today, scope.viewer));
-  const last = cards.at(-1);
-  return { cards, next: rows.length > size && last ? cursorOf(last) : null };
-}
-
-/** What a column header shows: count, value and weighted value of the whole column. */
-export interface ColumnTotals {
-  stage_id: number;
-  count: number;
-  value: number;
-  weighted: number;
-}
-
-/** Header figures per stage, from the kept counters; a stage without deals shows zeros. */
-export async function columnTotals(db: Kysely<Database>, scope: Scope, stageIds: number[], assignedTo: number | null = null): Promise<(stageId: number) => ColumnTotals> {
-  const sums = new Map((await q.boardSums(db, scope, stageIds, assignedTo)).map((s) => [s.stage_id, s]));
-  return (stageId) => {
-    const s = sums.get(stageId);
-    return s ? { stage_id: stageId, count: s.count, value: s.value, weighted: weightedFromProducts(s.valueTimesPercent) } : { stage_id: stageId, count: 0, value: 0, weighted: 0 };
-  };
-}
+/** How the shared Kanban templates (views/partials/_kanban*) draw the deals board. */
+export const DEAL_KANBAN = {
+  prefix: 'stage',
+  noun: 'deal',
+  nounPlural: 'deals',
+  countTitle: 'Deals in this stage',
+  card: '/deals/_card',
+  summary: '/deals/_board_summary',
+  moveUrl: '/deals/{id}/move',
+  moveField: 'stage_id',
+  boardAttrs: (it: { pipeline: Pipeline }) => `data-pipeline="${it.pipeline.id}"`,
+  columnClass: (s: DealStage) => [s.is_won ? 'column-won' : '', s.is_lost ? 'column-lost' : ''].join(' ').trim(),
+  lost: (s: DealStage) => s.is_lost === 1,
+  weighted: (s: DealStage) => !s.is_won && !s.is_lost,
+  columnUrl: (s: DealStage, after: string, owner: string) => `/deals/board/column/${s.id}?after=${encodeURIComponent(after)}${owner ? `&assigned_to=${owner}` : ''}`,
+  moreHref: (s: DealStage, owner: string) => `/deals?pipeline_id=${s.pipeline_id}&stage_id=${s.id}${owner ? `&assigned_to=${owner}` : ''}`,
+};
 
 export interface BoardData {
   pipeline: Pipeline;
   pipelines: Pipeline[];
   stages: DealStage[];
-  columns: { stage: DealStage; totals: ColumnTotals; cards: CardView[]; next: string | null }[];
+  columns: { column: DealStage; stage: DealStage; totals: Totals; cards: CardView[]; next: string | null }[];
   lostReasons: { value: number | string; label: string }[];
 }
 
@@ -73,19 +66,6 @@ export async function loadBoard(db: Kysely<Database>, scope: Scope, pipelineId: 
   const pipeline = (pipelineId ? await findPipeline(db, pipelineId) : null) ?? (await findDefaultPipeline(db));
   if (!pipeline) return null;
   const [pipelines, stages, lostReasons] = await Promise.all([listPipelines(db, { activeOnly: true }), listStages(db, pipeline.id), directoryOptions(db, 'lost_reasons')]);
-  const totals = await columnTotals(db, scope, stages.map((s) => s.id), assignedTo);
-  const columns = [];
-  for (const stage of stages) {
-    const page = await columnPage(db, scope, stage, null, assignedTo);
-    columns.push({ stage, totals: totals(stage.id), ...page });
-  }
+  const columns = (await dealBoard.columns(db, scope, stages, assignedTo)).map((c) => ({ ...c, stage: c.column }));
   return { pipeline, pipelines, stages, columns, lostReasons };
-}
-
-
-/** The board's "whose deals" filter: `me` or a user id; anything else shows everyone's. */
-export function boardOwner(raw: unknown, viewerId: number): number | null {
-  if (raw === 'me') return viewerId;
-  const n = Number(raw);
-  return Number.isInteger(n) && n > 0 ? n : null;
 }

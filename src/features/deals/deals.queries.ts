@@ -4,6 +4,7 @@ import type { Scope } from '../../lib/access.js';
 import { ftsQuery } from '../../lib/listing.js';
 import { defineList } from '../../lib/list-query.js';
 import { visible } from '../../lib/entities.js';
+import type { Cursor } from '../../lib/kanban.js';
 import { parseDealKey } from './deals.rules.js';
 import type { DealFilters } from './deals.schemas.js';
 
@@ -186,10 +187,6 @@ export async function boardSums(db: Executor, scope: Scope, stageIds: number[], 
   return rows.map((r) => ({ stage_id: r.stage_id, count: Number(r.count), value: Number(r.value), valueTimesPercent: Number(r.weighted) }));
 }
 
-export interface CardCursor {
-  at: string;
-  id: number;
-}
 
 function cardBase(db: Executor, scope: Scope, assignedTo: number | null = null) {
   return visible
@@ -202,7 +199,7 @@ function cardBase(db: Executor, scope: Scope, assignedTo: number | null = null) 
 }
 
 /** A column's cards, newest arrivals first, one page at a time (keyset on the board index). */
-export async function columnCards(db: Executor, scope: Scope, stageId: number, opts: { after?: CardCursor | null; limit: number; assignedTo?: number | null }) {
+export async function columnCards(db: Executor, scope: Scope, stageId: number, opts: { after?: Cursor | null; limit: number; assignedTo?: number | null }) {
   let q = cardBase(db, scope, opts.assignedTo ?? null).where('d.stage_id', '=', stageId);
   if (opts.after) q = q.where(sql<boolean>`(d.stage_entered_at, d.id) < (${opts.after.at}, ${opts.after.id})`);
   return q.orderBy('d.stage_entered_at', 'desc').orderBy('d.id', 'desc').limit(opts.limit).execute();

@@ -17,8 +17,10 @@ import { contactName, contactOptions } from '../contacts/contacts.queries.js';
 import { directoryOptions } from '../directories/directories.queries.js';
 import { findDefaultPipeline, findStage, listPipelines, listStages } from '../pipelines/pipelines.queries.js';
 import * as q from './deals.queries.js';
+import { convertedFrom } from '../leads/leads.queries.js';
 import * as service from './deals.service.js';
-import { boardOwner, cardView, columnPage, columnTotals, loadBoard, parseCursor } from './deals.board.js';
+import { cardView, dealBoard, DEAL_KANBAN, loadBoard } from './deals.board.js';
+import { boardOwner, ownerParamOf, parseCursor } from '../../lib/kanban.js';
 import { dealKey, weightedValue } from './deals.rules.js';
 import { dealFormSchema, dealListSchema, moveSchema } from './deals.schemas.js';
 
@@ -96,6 +98,7 @@ const dealsRoutes: FastifyPluginAsync = async (app) => {
     update: service.updateDealFromForm,
     remove: service.deleteDealChecked,
     showData: async (db, scope, d) => ({
+      convertedFrom: await convertedFrom(db, scope, 'deal_id', d.id),
       key: dealKey(d.id),
       weighted: weightedValue(d.value_cents, d.probability),
       contacts: await q.dealContacts(db, d.id),
@@ -141,7 +144,7 @@ const dealsRoutes: FastifyPluginAsync = async (app) => {
     if (!board) return reply.render('deals/no-pipeline', { title: 'Deals' });
     return reply.render('deals/board', {
       title: `${board.pipeline.name} board`, ...board, owner, ownerParam: owner ? String(owner) : '', ownerSelected: query.assigned_to === 'me' ? 'me' : owner ? String(owner) : '',
-      assignees: scope.ownOnly ? [] : await assigneeOptions(app.db), wide: true, needsSortable: true,
+      assignees: scope.ownOnly ? [] : await assigneeOptions(app.db), wide: true, needsSortable: true, kb: DEAL_KANBAN,
     });
   });
 
@@ -151,8 +154,8 @@ const dealsRoutes: FastifyPluginAsync = async (app) => {
     if (!stage) throw new NotFoundError();
     const query = asFormBody(request.query);
     const owner = boardOwner(query.assigned_to, scope.viewer.id);
-    const page = await columnPage(app.db, scope, stage, parseCursor(query.after), owner);
-    return reply.render('deals/_cards', { ...page, stage, ownerParam: owner ? String(owner) : '', appending: true });
+    const page = await dealBoard.columnPage(app.db, scope, stage, parseCursor(query.after), owner);
+    return reply.render('partials/_kanban_cards', { ...page, col: stage, kb: DEAL_KANBAN, ownerParam: owner ? String(owner) : '', appending: true });
   });
 
   // A card's "Move to…" form, fetched when the menu opens: the board stays light (it was half of
@@ -165,7 +168,7 @@ const dealsRoutes: FastifyPluginAsync = async (app) => {
     if (!stage) throw new NotFoundError();
     const query = asFormBody(request.query);
     const [stages, lostReasons] = await Promise.all([listStages(app.db, stage.pipeline_id), directoryOptions(app.db, 'lost_reasons')]);
-    return reply.render('deals/_move_form', { card, stages, lostReasons, ownerParam: typeof query.board_assigned_to === 'string' ? query.board_assigned_to.replace(/[^0-9]/g, '') : '' });
+    return reply.render('deals/_move_form', { card, stages, lostReasons, ownerParam: ownerParamOf(query.board_assigned_to) });
   });
 
   app.post('/deals/:id/move', async (request, reply) => {
@@ -181,14 +184,16 @@ const dealsRoutes: FastifyPluginAsync = async (app) => {
       if (!card || !to || !from) throw new NotFoundError();
       const stages = await listStages(app.db, to.pipeline_id);
       // Headers and the page head follow the board's "whose deals" filter the move came from.
-      const ownerParam = typeof body.board_assigned_to === 'string' ? body.board_assigned_to.replace(/[^0-9]/g, '') : '';
-      const totals = await columnTotals(app.db, scope, stages.map((s) => s.id), boardOwner(ownerParam, scope.viewer.id));
+      const ownerParam = ownerParamOf(body.board_assigned_to);
+      const totals = await dealBoard.columnTotals(app.db, scope, stages.map((s) => s.id), boardOwner(ownerParam, scope.viewer.id));
       const moved = from.id !== to.id;
-      return reply.render('deals/_moved', {
+      return reply.render('partials/_kanban_moved', {
+        kb: DEAL_KANBAN,
         card: cardView(card, to, todayIso(scope.viewer.timeZone), scope.viewer),
-        stage: to,
-        heads: [from, to].filter((s, i, all) => all.findIndex((x) => x.id === s.id) === i).map((s) => ({ stage: s, totals: totals(s.id) })),
-        summary: stages.map((s) => ({ stage: s, totals: totals(s.id) })),
+        col: to,
+        onBoard: true,
+        heads: [from, to].filter((s, i, all) => all.findIndex((x) => x.id === s.id) === i).map((s) => ({ col: s, totals: totals(s.id) })),
+        summary: stages.map((s) => ({ column: s, totals: totals(s.id) })),
         ownerParam,
         // A short toast with Undo: moving back goes through the same route and rules.
         flash: moved

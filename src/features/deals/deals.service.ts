@@ -52,14 +52,15 @@ async function stageChanged(trx: Trx, scope: Scope, dealId: number, from: number
   await q.insertStageHistory(trx, { deal_id: dealId, from_stage_id: from, to_stage_id: to, user_id: scope.viewer.id, created_at: now });
 }
 
-export async function createDeal(trx: Trx, scope: Scope, input: DealInput, values: Record<string, unknown>): Promise<number> {
+/** `from`: the lead a conversion makes this deal from (its id is stored, its label goes on the timeline). */
+export async function createDeal(trx: Trx, scope: Scope, input: DealInput, values: Record<string, unknown>, from?: { leadId: number; leadLabel: string }): Promise<number> {
   const stage = await resolve(trx, scope, input, null, [], values);
   const now = nowIso();
   const outcome = enterStage(stage, { today: todayIso(scope.viewer.timeZone), probability: input.probability, lostReason: input.lost_reason, lostReasonId: input.lost_reason_id });
   const data = {
     title: input.title, description: input.description, value_cents: input.value, expected_close_date: input.expected_close_date,
     pipeline_id: input.pipeline_id, stage_id: stage.id, company_id: input.company_id, customer_id: input.customer_id, assigned_to: input.assigned_to,
-    lead_id: null, ...outcome,
+    lead_id: from?.leadId ?? null, ...outcome,
   };
   const id = await q.insertDeal(trx, { ...data, stage_entered_at: now, last_activity_at: now, created_at: now, updated_at: now });
   await q.setDealContacts(trx, id, [...new Set(input.contact_ids)]);
@@ -67,6 +68,7 @@ export async function createDeal(trx: Trx, scope: Scope, input: DealInput, value
   const changes: Changes = changedFields(null, data, DEAL_FIELDS);
   const names = await q.contactNames(trx, input.contact_ids);
   if (names.length) changes.contacts = [null, names.join(', ')];
+  if (from) changes.lead = [null, from.leadLabel];
   await recordCreated(trx, scope, deal, id, changes);
   return id;
 }

@@ -6,12 +6,12 @@ export function listLeadStatuses(db: Executor): Promise<LeadStatus[]> {
   return db.selectFrom('lead_statuses').selectAll().orderBy('position').orderBy('id').execute();
 }
 
-/** Each status with how many leads sit in it (the settings page's in-use figure). */
+/** Each status with how many leads sit in it (the settings page's in-use figure), from the kept totals. */
 export function listLeadStatusesWithCounts(db: Executor) {
   return db
     .selectFrom('lead_statuses as s')
     .selectAll('s')
-    .select((eb) => eb.selectFrom('leads as l').select(sql<number>`count(*)`.as('n')).whereRef('l.lead_status_id', '=', 's.id').as('leads_count'))
+    .select((eb) => eb.selectFrom('lead_status_totals as t').select(sql<number>`cast(total(t.leads) as integer)`.as('n')).whereRef('t.lead_status_id', '=', 's.id').as('leads_count'))
     .orderBy('s.position')
     .orderBy('s.id')
     .execute();

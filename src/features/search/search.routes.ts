@@ -12,6 +12,8 @@ import { contactList, contactName } from '../contacts/contacts.queries.js';
 import { customerList } from '../customers/customers.queries.js';
 import { dealList } from '../deals/deals.queries.js';
 import { dealKey } from '../deals/deals.rules.js';
+import { leadList } from '../leads/leads.queries.js';
+import { leadKey } from '../leads/leads.rules.js';
 
 const searchSchema = z.object({ q: z.preprocess((v) => (typeof v === 'string' ? v.trim().slice(0, 200) : ''), z.string()) });
 
@@ -34,6 +36,10 @@ const SEARCH: Record<RecordType, Search | null> = {
   deal: async (db, scope, q, per) => {
     const r = await dealList.top(db, scope, { ...base, q, sort: 'created_at', dir: 'desc' }, per);
     return { more: r.more, items: r.rows.map((d) => ({ href: `/deals/${d.id}`, title: d.title, sub: `${dealKey(d.id)} · ${d.stage_name}` })) };
+  },
+  lead: async (db, scope, q, per) => {
+    const r = await leadList.top(db, scope, { ...base, q, sort: 'created_at', dir: 'desc' }, per);
+    return { more: r.more, items: r.rows.map((l) => ({ href: `/leads/${l.id}`, title: l.title, sub: [leadKey(l.id), l.status_name, l.contact_name ?? l.contact_email, l.company_name].filter(Boolean).join(' · ') })) };
   },
   company: async (db, scope, q, per) => {
     const r = await companyList.top(db, scope, { ...base, q, sort: 'name' }, per);

@@ -31,6 +31,9 @@ const ACTION_SUMMARY: Record<string, string> = {
   password_reset: 'reset the password',
   password_changed: 'changed the password',
   stage_changed: 'moved this {noun}',
+  status_changed: 'moved this {noun}',
+  converted: 'converted this {noun}',
+  lead_converted: 'converted a lead into this {noun}',
   note: 'added a note',
   note_deleted: 'deleted a note',
   related_deleted: 'removed a related record',
@@ -39,7 +42,7 @@ const ACTION_SUMMARY: Record<string, string> = {
 function kindOf(action: string): TimelineItem['kind'] {
   if (action === 'created') return 'created';
   if (action.endsWith('deleted')) return 'deleted';
-  if (action === 'stage_changed') return 'stage';
+  if (action === 'stage_changed' || action === 'status_changed' || action.endsWith('converted')) return 'stage';
   if (action.startsWith('note')) return 'note';
   if (action === 'updated' || action.endsWith('activated')) return 'changed';
   return 'other';

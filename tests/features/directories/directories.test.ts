@@ -68,10 +68,19 @@ t.test('reorder writes positions', async (t) => {
   t.same(after.map((r) => r.name), ['Large', 'Medium', 'Small']);
 });
 
-t.test('each directory says which forms use it; those none uses yet say so', async (t) => {
+t.test('each directory says which forms use it; one a lead uses cannot be deleted', async (t) => {
   const { app } = await buildTestApp(t);
   const m = await loginAs(app, await makeUser(app, { role: 'manager' }));
-  for (const kind of ['products', 'campaigns', 'lead-sources']) t.match((await m.get(`/settings/directories/${kind}`)).body, /Not used by any form yet\.<\/strong> Leads will pick from/, `${kind}: not used yet`);
+  for (const kind of ['products', 'campaigns', 'lead-sources']) {
+    const body = (await m.get(`/settings/directories/${kind}`)).body;
+    t.match(body, /Leads (say|name)/, `${kind}: used by leads`);
+    t.notMatch(body, /Not used by any form yet/);
+  }
+  const source = await app.db.selectFrom('lead_sources').select('id').orderBy('id').executeTakeFirstOrThrow();
+  await m.post('/leads', { title: 'Sourced', lead_source_id: source.id, assigned_to: '' });
+  const del = await m.post(`/settings/directories/lead-sources/${source.id}/delete`);
+  t.equal(del.statusCode, 409, 'a source in use is not deleted');
+  t.match(del.body, /used by 1 lead/);
   const lost = (await m.get('/settings/directories/lost-reasons')).body;
   t.match(lost, /Asked when a deal is marked lost/);
   t.notMatch(lost, /Not used by any form yet/);

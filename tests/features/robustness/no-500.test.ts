@@ -1,6 +1,6 @@
 import t from 'tap';
 import { buildTestApp, loginAs } from '../../helpers/app.js';
-import { makeCompany, makeContact, makeCustomer, makeCustomerGroup, makeDeal, makeUser } from '../../helpers/factories.js';
+import { makeCompany, makeContact, makeCustomer, makeCustomerGroup, makeDeal, makeLead, makeUser } from '../../helpers/factories.js';
 
 /** Whatever a user types into a URL or a form, the answer is never a 500. */
 t.test('junk query strings and form bodies never produce a 500', async (t) => {
@@ -11,10 +11,11 @@ t.test('junk query strings and form bodies never produce a 500', async (t) => {
   const customer = await makeCustomer(app, admin);
   const group = await makeCustomerGroup(app, admin);
   const deal = await makeDeal(app, admin);
+  const lead = await makeLead(app, admin, { contact_email: 'junk@lead.test' });
   const c = await loginAs(app, admin);
   const junk = ['', 'x', '-1', '0', '1e309', '99999999999999999999', "'; drop table deals; --", '"*(', '%00', 'a'.repeat(5000), 'NaN', '[]', 'me'];
-  const lists = ['/companies', '/contacts', '/customers', '/customer-groups', '/deals', '/deals/board', '/search', '/companies/options', '/settings/users', '/settings/directories/industries', '/settings/pipelines'];
-  const keys = ['q', 'page', 'sort', 'dir', 'status', 'industry_id', 'assigned_to', 'company_id', 'customer_group_id', 'pipeline_id', 'stage_id', 'close_from', 'close_to', 'after', 'before'];
+  const lists = ['/companies', '/contacts', '/customers', '/customer-groups', '/deals', '/deals/board', '/leads', '/leads/board', '/search', '/companies/options', '/settings/users', '/settings/directories/industries', '/settings/pipelines'];
+  const keys = ['q', 'page', 'sort', 'dir', 'status', 'industry_id', 'assigned_to', 'company_id', 'customer_group_id', 'pipeline_id', 'stage_id', 'close_from', 'close_to', 'after', 'before', 'lead_status_id', 'lead_source_id', 'campaign_id', 'product_id'];
   let checked = 0;
   for (const path of lists) {
     for (const v of junk) {
@@ -36,6 +37,10 @@ t.test('junk query strings and form bodies never produce a 500', async (t) => {
     ['/deals', ['title', 'value', 'pipeline_id', 'stage_id', 'contact_ids', 'expected_close_date', 'probability']],
     [`/deals/${deal}`, ['title', 'pipeline_id', 'version', 'contact_ids']],
     [`/deals/${deal}/move`, ['stage_id', 'lost_reason_id', 'board_assigned_to']],
+    ['/leads', ['title', 'value', 'contact_email', 'lead_status_id', 'lead_source_id', 'campaign_id', 'product_id', 'assigned_to']],
+    [`/leads/${lead}`, ['title', 'version', 'lead_status_id', 'contact_email']],
+    [`/leads/${lead}/move`, ['lead_status_id', 'board_assigned_to']],
+    [`/leads/${lead}/convert`, ['customer_name', 'customer_email', 'company_mode', 'company_id', 'create_deal', 'pipeline_id', 'stage_id', 'deal_value', 'expected_close_date']],
     [`/companies/${company}/notes`, ['body']],
     ['/settings/users', ['name', 'email', 'password', 'role']],
     ['/settings/directories/products', ['name', 'price_cents', 'code']],

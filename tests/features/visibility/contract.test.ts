@@ -1,7 +1,7 @@
 import t from 'tap';
 import type { FastifyInstance } from 'fastify';
 import { buildTestApp, loginAs } from '../../helpers/app.js';
-import { makeCompany, makeContact, makeCustomer, makeCustomerGroup, makeDeal, makeUser, stagesOf, type TestUser } from '../../helpers/factories.js';
+import { makeCompany, makeContact, makeCustomer, makeCustomerGroup, makeDeal, makeLead, makeUser, stagesOf, type TestUser } from '../../helpers/factories.js';
 import { setSetting } from '../../../src/features/settings/settings.queries.js';
 import { RECORD_KINDS, type RecordType } from '../../../src/lib/entities.js';
 import { addNote } from '../../../src/features/notes/notes.service.js';
@@ -27,12 +27,14 @@ const FIXTURES: Record<RecordType, Fixture> = {
   contact: { owned: true, marker: 'Zyxcont', name: 'Zyxcont Person', make: (app, u) => makeContact(app, u, { first_name: 'Zyxcont', last_name: 'Person', assigned_to: u.id }) },
   customer: { owned: true, marker: 'Zyxcust', name: 'Zyxcust Buyer', make: (app, u) => makeCustomer(app, u, { name: 'Zyxcust Buyer', assigned_to: u.id }) },
   deal: { owned: true, marker: 'Zyxdeal', name: 'Zyxdeal expansion', make: (app, u) => makeDeal(app, u, { title: 'Zyxdeal expansion', assigned_to: u.id }) },
+  lead: { owned: true, marker: 'Zyxlead', name: 'Zyxlead inbound', make: (app, u) => makeLead(app, u, { title: 'Zyxlead inbound', contact_email: 'zyx@lead.test', assigned_to: u.id }) },
   customer_group: { owned: false, marker: 'Zyxgrp', name: 'Zyxgrp Group', make: (app, u) => makeCustomerGroup(app, u, { name: 'Zyxgrp Group' }) },
 };
 
 /** Routes with :id that take no record id of a registered kind, and why. */
 const NOT_RECORD_IDS: Record<string, string> = {
   '/deals/board/column/:id': 'a stage id; the cards come from the scoped base query (checked below)',
+  '/leads/board/column/:id': 'a status id; the cards come from the scoped base query (checked below)',
   '/settings/users/:id': 'users (admins only)',
   '/settings/users/:id/edit': 'users (admins only)',
   '/settings/users/:id/deactivate': 'users (admins only)',
@@ -64,6 +66,9 @@ t.test('every registered kind and every route taking a record id: another rep\'s
   t.notMatch((await c.get('/deals/board')).body, FIXTURES.deal.name, 'board');
   const lead = (await stagesOf(app)).by('Lead');
   t.notMatch((await c.get(`/deals/board/column/${lead.id}`)).body, FIXTURES.deal.name, 'board column load more');
+  t.notMatch((await c.get('/leads/board')).body, FIXTURES.lead.name, 'lead board');
+  const fresh = await app.db.selectFrom('lead_statuses').select('id').where('is_default', '=', 1).executeTakeFirstOrThrow();
+  t.notMatch((await c.get(`/leads/board/column/${fresh.id}`)).body, FIXTURES.lead.name, 'lead board column load more');
 
   // Every route with :id, whatever its method, answers 404 for another rep's record.
   let covered = 0;
