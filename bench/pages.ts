@@ -69,7 +69,8 @@ export function leadPages(sqlite: SQLite.Database): BenchPage[] {
     { name: 'leads: board', url: '/leads/board' },
     { name: 'leads: detail', url: `/leads/${lead.id}` },
     { name: 'leads: conversion form', url: `/leads/${lead.id}/convert` },
-    { name: 'search: "lead 5"', url: '/search?q=lead%205' },
+    { name: 'search: a lead key', url: `/search?q=L-${lead.id}` },
+    { name: 'search: a lead\'s email', url: `/search?q=lead${lead.id}%40prospects` },
   ];
   if (page2) pages.splice(5, 0, { name: 'leads: board column load more', url: `/leads/board/column/${status.id}?after=${encodeURIComponent(`${page2.status_entered_at}|${page2.id}`)}` });
   return pages;

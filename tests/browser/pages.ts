@@ -27,6 +27,8 @@ export async function everyPage(dbFile: string): Promise<string[]> {
   const user = await first('users');
   const stage = (await db.selectFrom('deal_stages').select('id').where('pipeline_id', '=', pipeline).orderBy('id').executeTakeFirstOrThrow()).id;
   const industry = (await db.selectFrom('industries').select('id').orderBy('id').executeTakeFirstOrThrow()).id;
+  const converted = (await db.selectFrom('leads').select('id').where('converted_at', 'is not', null).orderBy('id').executeTakeFirstOrThrow()).id;
+  const open = (await db.selectFrom('leads').select('id').where('converted_at', 'is', null).orderBy('id').executeTakeFirstOrThrow()).id;
   await db.destroy();
   return [
     '/',
@@ -36,6 +38,14 @@ export async function everyPage(dbFile: string): Promise<string[]> {
     '/deals/new',
     `/deals/${deal}`,
     `/deals/${deal}/edit`,
+    '/leads',
+    '/leads?lead_status_id=1',
+    '/leads/board',
+    '/leads/new',
+    `/leads/${open}`,
+    `/leads/${open}/edit`,
+    `/leads/${open}/convert`,
+    `/leads/${converted}`,
     '/companies',
     '/companies/new',
     `/companies/${company}`,

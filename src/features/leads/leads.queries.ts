@@ -3,7 +3,7 @@ import type { Database, Lead } from '../../db/schema.js';
 import type { Scope } from '../../lib/access.js';
 import { ftsQuery } from '../../lib/listing.js';
 import { defineList } from '../../lib/list-query.js';
-import { visible } from '../../lib/entities.js';
+import { company, customer, deal, visible } from '../../lib/entities.js';
 import type { Cursor } from '../../lib/kanban.js';
 import { parseLeadKey } from './leads.rules.js';
 import type { LeadFilters } from './leads.schemas.js';
@@ -130,6 +130,16 @@ export async function insertStatusHistory(db: Executor, row: { lead_id: number; 
 /** The lead a customer, company or deal was converted from (newest first), when the viewer may see it. */
 export function convertedFrom(db: Executor, scope: Scope, column: 'customer_id' | 'company_id' | 'deal_id', id: number) {
   return visible.leads(db, scope).select(['l.id', 'l.title']).where(`l.${column}`, '=', id).where('l.converted_at', 'is not', null).orderBy('l.id', 'desc').limit(3).execute();
+}
+
+/** What a converted lead became, each named only when the viewer may see it (entity registry). */
+export async function becameOf(db: Executor, scope: Scope, l: Pick<Lead, 'customer_id' | 'company_id' | 'deal_id'>) {
+  const [customers, companies, deals] = await Promise.all([
+    l.customer_id ? customer.named(db, scope, [l.customer_id]) : [],
+    l.company_id ? company.named(db, scope, [l.company_id]) : [],
+    l.deal_id ? deal.named(db, scope, [l.deal_id]) : [],
+  ]);
+  return { customer: customers[0], company: companies[0], deal: deals[0] ? { id: deals[0].id, title: deals[0].name } : undefined };
 }
 
 /* ---------- The board ---------- */

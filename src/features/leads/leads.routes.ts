@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { LeadStatus } from '../../db/schema.js';
-import { NotFoundError, ConflictError } from '../../lib/errors.js';
+import { NotFoundError } from '../../lib/errors.js';
 import { asFormBody, parseForm, submitForm, type FormBody } from '../../lib/forms.js';
 import { idParam, redirectAfterPost, wantsFragment } from '../../lib/http.js';
 import { resource } from '../../lib/resource-routes.js';
@@ -70,13 +70,8 @@ const leadsRoutes: FastifyPluginAsync = async (app) => {
     update: service.updateLeadFromForm,
     remove: service.deleteLeadChecked,
     showData: async (db, scope, l) => {
-      const [customer, company, deal] = await Promise.all([
-        l.customer_id ? db.selectFrom('customers').select(['id', 'name']).where('id', '=', l.customer_id).executeTakeFirst() : undefined,
-        l.company_id ? db.selectFrom('companies').select(['id', 'name']).where('id', '=', l.company_id).executeTakeFirst() : undefined,
-        l.deal_id ? db.selectFrom('deals').select(['id', 'title']).where('id', '=', l.deal_id).executeTakeFirst() : undefined,
-      ]);
       const statuses = await listLeadStatuses(db);
-      return { key: leadKey(l.id), became: { customer, company, deal }, statuses: statuses.filter((s) => !s.is_conversion_target) };
+      return { key: leadKey(l.id), became: await q.becameOf(db, scope, l), statuses: statuses.filter((s) => !s.is_conversion_target) };
     },
   });
 
@@ -164,10 +159,14 @@ const leadsRoutes: FastifyPluginAsync = async (app) => {
     return reply.render('leads/convert', { title: `Convert ${l.title}`, record: l, key: leadKey(l.id), values, errors, pipelines, stages, companies }, status);
   }
 
+  /** A second conversion: 409 with links to what the lead became. */
+  const refuseConverted = async (reply: Parameters<typeof r.list>[1], scope: ReturnType<typeof scopeOf>, l: q.LeadDetail) =>
+    reply.render('leads/converted', { title: `${leadKey(l.id)} was already converted`, record: l, key: leadKey(l.id), became: await q.becameOf(app.db, scope, l) }, 409);
+
   app.get('/leads/:id/convert', async (request, reply) => {
     const { scope, rec } = await r.load(request);
     assertCanEdit(scope.viewer, rec.assigned_to, 'lead');
-    if (service.alreadyConverted(rec)) throw new ConflictError(`${leadKey(rec.id)} was already converted. Open it to see the customer${rec.deal_id ? ' and deal' : ''} it became.`);
+    if (service.alreadyConverted(rec)) return refuseConverted(reply, scope, rec);
     const pipeline = await findDefaultPipeline(app.db);
     return convertForm(scope, rec, {
       customer_name: rec.contact_name ?? rec.company_name ?? rec.title, customer_email: rec.contact_email, customer_phone: rec.contact_phone,
@@ -178,6 +177,8 @@ const leadsRoutes: FastifyPluginAsync = async (app) => {
 
   app.post('/leads/:id/convert', async (request, reply) => {
     const { scope, id, rec } = await r.load(request);
+    assertCanEdit(scope.viewer, rec.assigned_to, 'lead');
+    if (service.alreadyConverted(rec)) return refuseConverted(reply, scope, rec);
     const body = asFormBody(request.body);
     return submitForm(
       async () => {

@@ -213,6 +213,7 @@ t.test('conversion matching an existing customer by email updates it; second con
   const again = await c.post(`/leads/${id}/convert`, convertForm({ customer_name: 'Again' }));
   t.equal(again.statusCode, 409, 'a lead converts once');
   t.match(again.body, /already converted/);
+  t.match(again.body, new RegExp(`href="/customers/${existing}"`), 'with a link to what it became');
   t.equal((await c.get(`/leads/${id}/convert`)).statusCode, 409, 'the form says so too');
 
   // Fails after the company would have been made: the customer with this email is another rep's.
@@ -224,6 +225,7 @@ t.test('conversion matching an existing customer by email updates it; second con
   t.equal(fail.statusCode, 422);
   t.match(fail.body, /assigned to someone else/);
   t.match(fail.body, /value="Failco"/, 'the form keeps what was typed');
+  t.match(fail.body, /id="f-create_deal" name="create_deal" value="1" checked/, 'the deal switch stays on');
   t.same({ customers: await count(app, 'customers'), companies: await count(app, 'companies'), deals: await count(app, 'deals'), contacts: await count(app, 'contacts'), audit: await count(app, 'audit_entries') }, counts, 'nothing written');
   const untouched = await leadRow(app, lead2);
   t.equal(untouched.converted_at, null);
