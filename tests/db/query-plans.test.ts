@@ -10,11 +10,11 @@ import { seedDemo } from '../../src/seed/demo.js';
 import { scaled, seedVolume } from '../../src/seed/volume.js';
 import { getSettings } from '../../src/features/settings/settings.queries.js';
 import type { Scope } from '../../src/lib/access.js';
-import { companyList, findCompany } from '../../src/features/companies/companies.queries.js';
+import { companyEmailTaken, companyList, findCompany } from '../../src/features/companies/companies.queries.js';
 import { contactList, contactsOfCompany } from '../../src/features/contacts/contacts.queries.js';
-import { customerList } from '../../src/features/customers/customers.queries.js';
+import { customerEmailTaken, customerList } from '../../src/features/customers/customers.queries.js';
 import { boardSums, columnCards, dealList, dealsLinkedTo, findDeal } from '../../src/features/deals/deals.queries.js';
-import { convertedFrom, findLead, leadBoardSums, leadColumnCards, leadList } from '../../src/features/leads/leads.queries.js';
+import { convertedFrom, findLead, leadBoardSums, leadColumnCards, leadEmailTaken, leadList } from '../../src/features/leads/leads.queries.js';
 
 /**
  * Query plans of the hot filtered pages at a few thousand rows (with statistics, as a live
@@ -92,6 +92,10 @@ t.test('hot list, board, detail and search queries search indexes, never scan a 
     ['lead board: column, own visibility', () => leadColumnCards(logged, own, leadStatus, { limit: 21 })],
     ['lead board: headers', () => leadBoardSums(logged, own, [leadStatus])],
     ['converted from', () => convertedFrom(logged, admin, 'customer_id', 1)],
+    // Email checks on every create and on conversion: partial unique indexes need `is not null` in the query.
+    ['customer email taken', () => customerEmailTaken(logged, 'billing12@customers.example')],
+    ['company email taken', () => companyEmailTaken(logged, 'info@acme.example')],
+    ['lead email taken', () => leadEmailTaken(logged, 'lead12@prospects.example')],
   ];
   for (const [name, run] of cases) {
     captured.length = 0;

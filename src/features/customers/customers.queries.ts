@@ -64,7 +64,8 @@ export function customersOfGroup(db: Executor, scope: Scope, groupId: number, li
 }
 
 export async function customerEmailTaken(db: Executor, email: string, exceptId?: number): Promise<boolean> {
-  let q = db.selectFrom('customers').select('id').where(sql`lower(email)`, '=', email.toLowerCase());
+  // `is not null` lets SQLite use the partial unique index on lower(email) instead of scanning.
+  let q = db.selectFrom('customers').select('id').where('email', 'is not', null).where(sql`lower(email)`, '=', email.toLowerCase());
   if (exceptId) q = q.where('id', '!=', exceptId);
   return Boolean(await q.executeTakeFirst());
 }

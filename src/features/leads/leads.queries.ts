@@ -106,7 +106,8 @@ export async function findLead(db: Executor, scope: Scope, id: number) {
 export type LeadDetail = NonNullable<Awaited<ReturnType<typeof findLead>>>;
 
 export async function leadEmailTaken(db: Executor, email: string, exceptId?: number): Promise<boolean> {
-  let q = db.selectFrom('leads').select('id').where(sql`lower(contact_email)`, '=', email.toLowerCase());
+  // `is not null` lets SQLite use the partial unique index on lower(contact_email) instead of scanning.
+  let q = db.selectFrom('leads').select('id').where('contact_email', 'is not', null).where(sql`lower(contact_email)`, '=', email.toLowerCase());
   if (exceptId) q = q.where('id', '!=', exceptId);
   return Boolean(await q.executeTakeFirst());
 }

@@ -165,7 +165,7 @@ export async function convertLead(trx: Trx, scope: Scope, id: number, input: Con
 
   // Customer: the one with this email is updated, else a new one.
   const email = input.customer_email;
-  const existing = email ? await trx.selectFrom('customers').selectAll().where(sql`lower(email)`, '=', email.toLowerCase()).executeTakeFirst() : undefined;
+  const existing = email ? await trx.selectFrom('customers').selectAll().where('email', 'is not', null).where(sql`lower(email)`, '=', email.toLowerCase()).executeTakeFirst() : undefined;
   let customerId: number;
   const customerNames = { name: 'customer_name', email: 'customer_email', phone: 'customer_phone', company_id: 'company_id', assigned_to: '_form', customer_group_id: '_form' };
   if (existing) {
@@ -192,7 +192,7 @@ export async function convertLead(trx: Trx, scope: Scope, id: number, input: Con
     const contactIds: number[] = [];
     if (current.contact_name || current.contact_email) {
       const same = current.contact_email
-        ? await contact.named(trx, scope, (await trx.selectFrom('contacts').select('id').where(sql`lower(email)`, '=', current.contact_email.toLowerCase()).limit(5).execute()).map((r) => r.id))
+        ? await contact.named(trx, scope, (await trx.selectFrom('contacts').select('id').where(sql`email collate nocase`, '=', current.contact_email).limit(5).execute()).map((r) => r.id))
         : [];
       const name = splitName(current.contact_name ?? current.contact_email?.split('@')[0] ?? '');
       contactIds.push(
