@@ -286,6 +286,8 @@ export const lead: RecordKind<Lead> = {
     assigned_to: { label: 'Assigned to', ref: 'users' },
     customer_id: { label: 'Customer', ref: 'customers' },
     company_id: { label: 'Company', ref: 'companies' },
+    customer: { label: 'Customer' },
+    company: { label: 'Company' },
     deal: { label: 'Deal' },
   },
 };

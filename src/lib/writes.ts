@@ -46,6 +46,9 @@ export async function commitUpdate(
  * Deletes a record with its notes; its own timeline keeps a "deleted" entry, and each record it
  * was linked to gets a "removed a related record" trace.
  */
+/** Leads keep links to what they were converted into; deleting one of those unlinks it (the lead stays converted). */
+const LEAD_LINKS: Partial<Record<string, 'customer_id' | 'company_id' | 'deal_id'>> = { customer: 'customer_id', company: 'company_id', deal: 'deal_id' };
+
 export async function removeRecord<Row extends { id: number }>(
   trx: Trx,
   scope: Scope,
@@ -55,6 +58,14 @@ export async function removeRecord<Row extends { id: number }>(
 ): Promise<void> {
   const name = kind.nameOf(row);
   await deleteNotesOf(trx, kind.type, row.id);
+  const leadLink = LEAD_LINKS[kind.type];
+  if (leadLink) {
+    const leads = await trx.selectFrom('leads').select('id').where(leadLink, '=', row.id).execute();
+    if (leads.length) {
+      await trx.updateTable('leads').set({ [leadLink]: null }).where(leadLink, '=', row.id).execute();
+      for (const l of leads) await record(trx, { entityType: 'lead', entityId: l.id, action: 'related_deleted', userId: scope.viewer.id, changes: { [kind.type]: [name, null] } });
+    }
+  }
   await sql`delete from ${sql.table(kind.table)} where id = ${row.id}`.execute(trx);
   await record(trx, { entityType: kind.type, entityId: row.id, action: 'deleted', userId: scope.viewer.id, changes: { [opts.nameField ?? 'name']: [name, null] } });
   for (const [parent, parentId] of opts.related ?? []) {

@@ -189,6 +189,15 @@ t.test('conversion: each company option, with and without a deal; links and time
   const entries = await app.db.selectFrom('audit_entries').select(['entity_type', 'action']).where('action', 'in', ['converted', 'lead_converted']).execute();
   t.ok(entries.filter((e) => e.entity_type === 'lead').length === 3 && entries.some((e) => e.entity_type === 'company') && entries.some((e) => e.entity_type === 'customer'), 'timeline entries on the lead, company and customer');
 
+  // Deleting what a lead became unlinks it: the lead stays converted, its timeline says what went.
+  const gone = await leadRow(app, b);
+  t.equal((await c.post(`/deals/${gone.deal_id}/delete`)).statusCode, 303, 'the converted deal can be deleted');
+  t.equal((await leadRow(app, b)).deal_id, null, 'and the lead no longer links it');
+  t.match((await c.get(`/leads/${b}`)).body, /removed a related record/);
+  t.equal((await c.post(`/customers/${gone.customer_id}/delete`)).statusCode, 303, 'the customer too, once its deal is gone');
+  t.equal((await leadRow(app, b)).customer_id, null);
+  t.ok((await leadRow(app, b)).converted_at, 'still converted');
+
   // New company, no deal.
   const e = await makeLead(app, rep, { title: 'Co only' });
   t.equal((await c.post(`/leads/${e}/convert`, convertForm({ customer_name: 'Co Only', customer_email: '', company_mode: 'new', company_new_name: 'Solo Co' }))).statusCode, 303);
