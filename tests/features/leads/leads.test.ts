@@ -54,7 +54,7 @@ t.test('create, edit, list, detail, export, search, delete', async (t) => {
   t.match(csv.body, /Key,Title,Status,Contact name/);
   t.match(csv.body, new RegExp(`L-${id},Acme website,New,Ada Lovelace,ada@acme.test,'\\+1 555 0100,Acme,5000.00`), 'a phone starting with + is neutralized for spreadsheets');
   t.match((await c.get('/leads?sort=status&dir=desc')).body, /Acme website/, 'sort by status');
-  t.match((await c.get('/leads?stage=open')).body, /Acme website/, 'open leads');
+  t.match((await c.get('/leads?stage=open')).body, /Acme website/, 'open leads (?stage=, for links such as a report\'s)');
   t.notMatch((await c.get('/leads?stage=converted')).body, /Acme website/, 'converted leads');
   t.equal((await c.get('/leads?sort=nope&page=abc&lead_status_id=x')).statusCode, 200, 'bad query parameters do not break the list');
 
