@@ -43,7 +43,7 @@ async function main(): Promise<void> {
   const cookie = `orchard_sid=${sid}; _csrf=${csrfCookie.value}`;
 
   const counts = Object.fromEntries(
-    ['companies', 'contacts', 'customers', 'deals'].map((t) => {
+    ['companies', 'contacts', 'customers', 'deals', 'leads'].map((t) => {
       try {
         return [t, (sqlite.prepare(`select count(*) as n from ${t}`).get() as { n: number }).n];
       } catch {
@@ -69,6 +69,39 @@ async function main(): Promise<void> {
     const r = { name: p.name, p50: pct(times, 50), p95: pct(times, 95) };
     results.push(r);
     console.log(p.name.padEnd(58), r.p50.toFixed(1).padStart(8), r.p95.toFixed(1).padStart(8), String(status).padStart(7));
+  }
+
+  // Writes: a lead conversion (customer + new company + deal with the lead's contact) and a lead
+  // move, each on its own open lead, through the real form posts.
+  const form = { 'content-type': 'application/x-www-form-urlencoded', cookie };
+  // Tokens are bound to the session: take one from a signed-in page.
+  const pageToken = /name="csrf-token" content="([^"]+)"/.exec((await app.inject({ url: '/', headers: { cookie } })).body)![1];
+  const pipeline = (sqlite.prepare('select id from pipelines order by is_default desc, id limit 1').get() as { id: number }).id;
+  const openLeads = (sqlite.prepare('select l.id from leads l join lead_statuses s on s.id = l.lead_status_id where s.is_final = 0 and l.converted_at is null order by l.id limit ?').all(2 * (ITER + 3)) as { id: number }[]).map((r) => r.id);
+  const statuses = (sqlite.prepare('select id from lead_statuses where is_final = 0 order by position').all() as { id: number }[]).map((r) => r.id);
+  const writes: [string, (i: number) => { url: string; body: Record<string, string> }][] = [
+    ['write: convert a lead (customer + company + deal)', (i) => ({
+      url: `/leads/${openLeads[i]}/convert`,
+      body: { customer_name: `Bench Buyer ${i}`, customer_email: `bench-run-${Date.now()}-${i}@example.test`, company_mode: 'new', company_new_name: `Bench Co ${i}`, create_deal: '1', deal_title: `Bench deal ${i}`, deal_value: '1200', pipeline_id: String(pipeline) },
+    })],
+    ['write: move a lead (board)', (i) => ({ url: `/leads/${openLeads[ITER + 3 + i]}/move`, body: { lead_status_id: String(statuses[(i + 1) % statuses.length]) } })],
+  ];
+  for (const [name, make] of writes) {
+    if (openLeads.length < 2 * (ITER + 3)) break;
+    const times: number[] = [];
+    let status = 0;
+    for (let i = 0; i < ITER + 3; i++) {
+      const { url, body } = make(i);
+      const t0 = performance.now();
+      const res = await app.inject({ method: 'POST', url, headers: form, payload: new URLSearchParams({ _csrf: pageToken, ...body }).toString() });
+      const ms = performance.now() - t0;
+      status = res.statusCode;
+      if (i >= 3) times.push(ms);
+    }
+    times.sort((a, b) => a - b);
+    const r = { name, p50: pct(times, 50), p95: pct(times, 95) };
+    results.push(r);
+    console.log(name.padEnd(58), r.p50.toFixed(1).padStart(8), r.p95.toFixed(1).padStart(8), String(status).padStart(7));
   }
 
   // CSV export over real HTTP: the body is read and dropped as it streams; we watch memory.
