@@ -375,7 +375,34 @@ export interface LeadsDatabase {
   leads: LeadsTable;
   lead_status_history: LeadStatusHistoryTable;
   lead_status_totals: LeadStatusTotalsTable;
+  tasks: TasksTable;
 }
+
+export type TaskType = 'todo' | 'call' | 'meeting' | 'email';
+export type TaskPriority = 'low' | 'normal' | 'high';
+export type TaskStatus = 'pending' | 'in_progress' | 'completed' | 'cancelled';
+
+/** Tasks (SPEC §6): attached to at most one record (entity_type + entity_id) or to nothing. */
+export interface TasksTable {
+  id: Generated<number>;
+  title: string;
+  type: TaskType;
+  description: string | null;
+  /** UTC ISO time; shown in the viewer's time zone. */
+  due_at: string | null;
+  priority: TaskPriority;
+  status: TaskStatus;
+  completed_at: string | null;
+  assigned_to: number | null;
+  entity_type: 'lead' | 'deal' | 'company' | 'contact' | 'customer' | null;
+  entity_id: number | null;
+  created_by: number | null;
+  version: ColumnType<number, number | undefined, number>;
+  created_at: string;
+  updated_at: string;
+}
+
+export type Task = Selectable<TasksTable>;
 
 export type LeadStatus = Selectable<LeadStatusesTable>;
 export type Lead = Selectable<LeadsTable>;

@@ -161,6 +161,7 @@ export const company: RecordKind<Company> = {
     customer: { label: 'Customer' },
     deal: { label: 'Deal' },
     lead: { label: 'Converted from' },
+    task: { label: 'Task' },
   },
 };
 
@@ -183,6 +184,7 @@ export const contact: RecordKind<Contact> = {
     phone: { label: 'Phone' },
     company_id: { label: 'Company', ref: 'companies' },
     assigned_to: { label: 'Assigned to', ref: 'users' },
+    task: { label: 'Task' },
   },
 };
 
@@ -206,6 +208,7 @@ export const customer: RecordKind<Customer> = {
     assigned_to: { label: 'Assigned to', ref: 'users' },
     deal: { label: 'Deal' },
     lead: { label: 'Converted from' },
+    task: { label: 'Task' },
   },
 };
 
@@ -257,6 +260,7 @@ export const deal: RecordKind<Deal> = {
     lost_reason_id: { label: 'Lost reason', ref: 'lost_reasons' },
     contacts: { label: 'Contacts' },
     lead: { label: 'Converted from' },
+    task: { label: 'Task' },
   },
 };
 
@@ -289,6 +293,7 @@ export const lead: RecordKind<Lead> = {
     customer: { label: 'Customer' },
     company: { label: 'Company' },
     deal: { label: 'Deal' },
+    task: { label: 'Task' },
   },
 };
 
@@ -334,6 +339,10 @@ const SETTINGS_KINDS: Record<string, AuditedKind> = {
     },
   },
   note: { noun: 'note', fields: { body: { label: 'Note' } } },
+  task: {
+    noun: 'task',
+    fields: { title: { label: 'Title' }, type: { label: 'Type' }, due_at: { label: 'Due' }, status: { label: 'Status' }, assigned_to: { label: 'Assigned to', ref: 'users' }, priority: { label: 'Priority' } },
+  },
   ...Object.fromEntries(
     Object.values(DIRECTORY_KINDS).map((kind) => {
       const fields: Record<string, FieldLabel> = { name: { label: 'Name' }, is_active: { label: 'Active', kind: 'bool' } };

@@ -159,6 +159,11 @@ export function formatterFor(settings: { currency: string; date_format: string }
     formatDate: (iso: string | null | undefined, timeZone = viewerZone) => formatDate(iso, timeZone, pattern),
     formatDateTime: (iso: string | null | undefined, timeZone = viewerZone) => formatDateTime(iso, timeZone, pattern),
     formatRelative: (iso: string | null | undefined, now = Date.now(), timeZone = viewerZone) => formatRelative(iso, now, timeZone, pattern),
+    /** A task's due time in the viewer's zone; a task due "by the end of the day" shows its day only. */
+    formatDue: (iso: string | null | undefined) => {
+      const full = formatDateTime(iso, viewerZone, pattern);
+      return full.endsWith(', 11:59 PM') ? formatDate(iso, viewerZone, pattern) : full;
+    },
     /** A calendar date (yyyy-mm-dd) before the viewer's today: an open deal's close date is overdue. */
     isPastDay: (day: string | null | undefined) => Boolean(day && day < todayIso(viewerZone)),
     formatNumber,

@@ -13,6 +13,8 @@ import { sendCsv, type CsvColumn } from './csv.js';
 import type { Trx } from './writes.js';
 import { scopeOf } from '../plugins/session.js';
 import { timelinePage } from '../features/timeline/timeline.present.js';
+import { TASK_PARENTS, taskPanel } from '../features/tasks/tasks.panel.js';
+import type { TaskEntity } from '../features/tasks/tasks.queries.js';
 
 type DB = Kysely<Database>;
 
@@ -133,12 +135,17 @@ export function resource<P extends ListBase, Row, Rec extends { id: number; assi
 
     async show(request: FastifyRequest, reply: FastifyReply) {
       const { scope, id, rec } = await load(request);
-      const [extra, tl] = await Promise.all([r.showData(app.db, scope, rec), timelinePage(app.db, r.kind.type, id, { moreBase: `${path}/${id}/timeline`, currency: scope.settings.currency })]);
+      const [extra, tl, tasks] = await Promise.all([
+        r.showData(app.db, scope, rec),
+        timelinePage(app.db, r.kind.type, id, { moreBase: `${path}/${id}/timeline`, currency: scope.settings.currency }),
+        TASK_PARENTS.has(r.kind.type) ? taskPanel(app.db, scope, r.kind.type as TaskEntity, id, path) : {},
+      ]);
       return reply.render(`${r.views}/show`, {
         title: r.kind.nameOf(rec),
         record: rec,
         ...extra,
         ...tl,
+        ...tasks,
         timelineVisible: scope.settings.timeline_visible,
         editable: mayManage(scope) && canEdit(scope.viewer, rec.assigned_to ?? null),
         notesUrl: `${path}/${id}/notes`,

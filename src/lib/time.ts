@@ -27,3 +27,27 @@ export function isValidTimeZone(tz: string): boolean {
     return false;
   }
 }
+
+const offsetFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** The zone's offset from UTC (ms) at an instant. */
+function zoneOffset(at: number, timeZone: string): number {
+  let f = offsetFormats.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+    offsetFormats.set(timeZone, f);
+  }
+  const p = Object.fromEntries(f.formatToParts(new Date(at)).map((x) => [x.type, x.value]));
+  return Date.UTC(Number(p.year), Number(p.month) - 1, Number(p.day), Number(p.hour), Number(p.minute), Number(p.second)) - Math.floor(at / 1000) * 1000;
+}
+
+/** A wall-clock date ("2026-12-01") and time ("14:30") in a zone → UTC ISO text. */
+export function zonedToUtc(date: string, time: string, timeZone = 'UTC'): string {
+  const [y, m, d] = date.split('-').map(Number);
+  const [hh, mm] = time.split(':').map(Number);
+  const wall = Date.UTC(y, m - 1, d, hh, mm);
+  let at = wall - zoneOffset(wall, timeZone);
+  // Around a DST change the offset at the guess can differ from the offset at the answer.
+  at = wall - zoneOffset(at, timeZone);
+  return new Date(at).toISOString();
+}

@@ -5,6 +5,7 @@ import { ConflictError, NotFoundError } from './errors.js';
 import type { AnyKind, RecordKind } from './entities.js';
 import { record, type Changes } from '../features/timeline/timeline.queries.js';
 import { deleteNotesOf } from '../features/notes/notes.queries.js';
+import { deleteTasksOf } from '../features/tasks/tasks.queries.js';
 
 /**
  * The one write path for records. Services take the caller's transaction (`Trx`) and never open
@@ -58,6 +59,7 @@ export async function removeRecord<Row extends { id: number }>(
 ): Promise<void> {
   const name = kind.nameOf(row);
   await deleteNotesOf(trx, kind.type, row.id);
+  await deleteTasksOf(trx, kind.type, row.id);
   const leadLink = LEAD_LINKS[kind.type];
   if (leadLink) {
     const leads = await trx.selectFrom('leads').select('id').where(leadLink, '=', row.id).execute();

@@ -4,6 +4,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../helpers/http.js';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Kysely } from 'kysely';
+import type { Database } from '../../src/db/schema.js';
+import type { Scope } from '../../src/lib/access.js';
+import { openDatabase } from '../../src/db/database.js';
+import { migrateToLatest } from '../../src/db/migrate.js';
+import { createUser, withPasswordHash } from '../../src/features/users/users.service.js';
+import { getSettings } from '../../src/features/settings/settings.queries.js';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -115,4 +122,16 @@ export async function drag(page: Page, title: string, to: string): Promise<void>
   await page.mouse.move(target.x + target.width / 2, target.y + 40, { steps: 15 });
   await page.mouse.move(target.x + target.width / 2, target.y + 45, { steps: 5 });
   await page.mouse.up();
+}
+
+/** A fresh database with the admin signIn() uses, and whatever `seed` adds as that admin — made before the server starts. */
+export function withAdmin(seed: (db: Kysely<Database>, scope: Scope) => Promise<void>): (dbFile: string) => Promise<void> {
+  return async (dbFile) => {
+    const { db, sqlite } = openDatabase(dbFile);
+    await migrateToLatest(db, sqlite);
+    const admin = await withPasswordHash({ name: 'Admin Person', email: 'admin@orchard.test', password: 'admin-password-1', role: 'admin' as const });
+    const id = await db.transaction().execute((trx) => createUser(trx, null, admin));
+    await seed(db, { viewer: { id, name: 'Admin Person', email: 'admin@orchard.test', role: 'admin', timeZone: 'UTC', sessionId: '' }, ownOnly: false, settings: await getSettings(db) });
+    await db.destroy();
+  };
 }

@@ -1,26 +1,16 @@
 import t from 'tap';
-import { openDatabase } from '../../src/db/database.js';
-import { migrateToLatest } from '../../src/db/migrate.js';
-import { createUser, withPasswordHash } from '../../src/features/users/users.service.js';
 import { createLead } from '../../src/features/leads/leads.service.js';
-import { getSettings } from '../../src/features/settings/settings.queries.js';
-import { card, column, columnCount, drag, jsErrors, openBrowser, shot, signIn, startServer } from './helpers.js';
+import { card, column, columnCount, drag, jsErrors, openBrowser, shot, signIn, startServer, withAdmin } from './helpers.js';
 
-/** An admin and three leads in New, made before the server starts. */
-async function prepare(dbFile: string): Promise<void> {
-  const { db, sqlite } = openDatabase(dbFile);
-  await migrateToLatest(db, sqlite);
-  const admin = await withPasswordHash({ name: 'Admin Person', email: 'admin@orchard.test', password: 'admin-password-1', role: 'admin' as const });
-  const id = await db.transaction().execute((trx) => createUser(trx, null, admin));
-  const scope = { viewer: { id, name: 'Admin Person', email: 'admin@orchard.test', role: 'admin' as const, timeZone: 'UTC', sessionId: '' }, ownOnly: false, settings: await getSettings(db) };
+/** An admin and three leads in New. */
+const prepare = withAdmin(async (db, scope) => {
   for (const [title, value, email] of [['Harbor Yoga studio', 400_000, 'kim@harbor.test'], ['Vela Robotics pilot', 900_000, 'ola@vela.test'], ['Quarry signage', 100_000, null]] as const) {
     await db.transaction().execute((trx) => createLead(trx, scope, {
       title, description: null, contact_name: email ? `Contact ${title.split(' ')[0]}` : null, contact_email: email, contact_phone: null, company_name: title.split(' ').slice(0, 2).join(' '),
-      value, lead_source_id: null, campaign_id: null, product_id: null, lead_status_id: null, assigned_to: id,
+      value, lead_source_id: null, campaign_id: null, product_id: null, lead_status_id: null, assigned_to: scope.viewer.id,
     }, {}));
   }
-  await db.destroy();
-}
+});
 
 const total = async (page: Parameters<typeof column>[0], name: string) => (await column(page, name).locator('.column-total').textContent())?.trim();
 

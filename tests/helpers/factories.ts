@@ -57,6 +57,7 @@ export async function makeCustomerGroup(app: FastifyInstance, by: TestUser, over
 
 import { createDeal } from '../../src/features/deals/deals.service.js';
 import { createLead } from '../../src/features/leads/leads.service.js';
+import { createTask } from '../../src/features/tasks/tasks.service.js';
 
 export async function stagesOf(app: FastifyInstance, pipelineName = 'Sales') {
   const p = await app.db.selectFrom('pipelines').selectAll().where('name', '=', pipelineName).executeTakeFirstOrThrow();
@@ -90,4 +91,11 @@ export async function leadStatuses(app: FastifyInstance) {
     if (!s) throw new Error(`no status ${name}`);
     return s;
   };
+}
+
+export async function makeTask(app: FastifyInstance, by: TestUser, over: Record<string, unknown> = {}, parent: { type: 'lead' | 'deal' | 'company' | 'contact' | 'customer'; id: number } | null = null): Promise<number> {
+  const scope = await scopeOf(app, by);
+  return app.db.transaction().execute((trx) => createTask(trx, scope, parent, {
+    title: 'Task', type: 'todo', priority: 'normal', description: null, due_date: null, due_time: null, assigned_to: by.id, ...over,
+  } as never, {}));
 }

@@ -40,6 +40,7 @@ t.test('junk query strings and form bodies never produce a 500', async (t) => {
     ['/leads', ['title', 'value', 'contact_email', 'lead_status_id', 'lead_source_id', 'campaign_id', 'product_id', 'assigned_to']],
     [`/leads/${lead}`, ['title', 'version', 'lead_status_id', 'contact_email']],
     [`/leads/${lead}/move`, ['lead_status_id', 'board_assigned_to']],
+    [`/deals/${deal}/tasks`, ['title', 'type', 'priority', 'due_date', 'due_time', 'assigned_to', 'description']],
     [`/leads/${lead}/convert`, ['customer_name', 'customer_email', 'company_mode', 'company_id', 'create_deal', 'pipeline_id', 'stage_id', 'deal_value', 'expected_close_date']],
     [`/companies/${company}/notes`, ['body']],
     ['/settings/users', ['name', 'email', 'password', 'role']],

@@ -1,7 +1,7 @@
 import t from 'tap';
 import type { FastifyInstance } from 'fastify';
 import { buildTestApp, loginAs } from '../../helpers/app.js';
-import { makeCompany, makeContact, makeCustomer, makeCustomerGroup, makeDeal, makeLead, makeUser, stagesOf, type TestUser } from '../../helpers/factories.js';
+import { makeCompany, makeContact, makeCustomer, makeCustomerGroup, makeDeal, makeLead, makeTask, makeUser, stagesOf, type TestUser } from '../../helpers/factories.js';
 import { setSetting } from '../../../src/features/settings/settings.queries.js';
 import { RECORD_KINDS, type RecordType } from '../../../src/lib/entities.js';
 import { addNote } from '../../../src/features/notes/notes.service.js';
@@ -50,6 +50,7 @@ t.test('every registered kind and every route taking a record id: another rep\'s
   const ids = {} as Record<RecordType, number>;
   for (const kind of RECORD_KINDS) ids[kind.type] = await FIXTURES[kind.type].make(app, other);
   const note = await app.db.transaction().execute((trx) => addNote(trx, { id: other.id, name: other.name, email: other.email, role: 'rep', timeZone: 'UTC', sessionId: '' }, 'deal', ids.deal, 'Zyxnote text'));
+  const task = await makeTask(app, other, { title: 'Zyxtask call', assigned_to: other.id }, { type: 'deal', id: ids.deal });
   await setSetting(app.db, 'rep_visibility', 'own');
   const c = await loginAs(app, rep);
 
@@ -78,6 +79,7 @@ t.test('every registered kind and every route taking a record id: another rep\'s
     let url: string | null = null;
     if (kind && FIXTURES[kind.type].owned) url = route.url.replace(':id', String(ids[kind.type]));
     else if (route.url.startsWith('/notes/:id')) url = route.url.replace(':id', String(note));
+    else if (route.url.startsWith('/tasks/:id')) url = route.url.replace(':id', String(task));
     if (url) {
       const res = route.method === 'GET' ? await c.get(url) : await c.post(url, {});
       t.equal(res.statusCode, 404, `${route.method} ${route.url}`);

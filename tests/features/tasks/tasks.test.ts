@@ -1,0 +1,131 @@
+import t from 'tap';
+import { buildTestApp, loginAs } from '../../helpers/app.js';
+import { makeCompany, makeContact, makeCustomer, makeDeal, makeLead, makeTask, makeUser } from '../../helpers/factories.js';
+import { setSetting } from '../../../src/features/settings/settings.queries.js';
+import { zonedToUtc } from '../../../src/lib/time.js';
+
+type App = Awaited<ReturnType<typeof buildTestApp>>['app'];
+const panel = { 'hx-request': 'true', 'hx-target': 'tasks-panel' };
+const form = (over: Record<string, string | number> = {}) => ({ title: 'Call about the proposal', type: 'call', priority: 'high', due_date: '2026-12-01', due_time: '10:30', assigned_to: '', description: '', ...over });
+const tasks = (app: App) => app.db.selectFrom('tasks').selectAll().orderBy('id').execute();
+
+t.test('wall-clock due times convert from the viewer\'s zone to UTC, across DST', async (t) => {
+  t.equal(zonedToUtc('2026-12-01', '10:30', 'America/New_York'), '2026-12-01T15:30:00.000Z');
+  t.equal(zonedToUtc('2026-07-01', '10:30', 'America/New_York'), '2026-07-01T14:30:00.000Z');
+  t.equal(zonedToUtc('2026-03-29', '02:30', 'Europe/Berlin').slice(0, 13), '2026-03-29T01', 'a time skipped by DST lands just after the jump');
+  t.equal(zonedToUtc('2026-06-15', '23:59', 'UTC'), '2026-06-15T23:59:00.000Z');
+});
+
+t.test('add a task inline on every record kind; the panel comes back; timelines on task and record', async (t) => {
+  const { app } = await buildTestApp(t);
+  const rep = await makeUser(app);
+  await app.db.updateTable('users').set({ time_zone: 'America/New_York' }).where('id', '=', rep.id).execute();
+  const c = await loginAs(app, rep);
+  const parents: [string, number][] = [
+    ['/deals', await makeDeal(app, rep)], ['/leads', await makeLead(app, rep)], ['/companies', await makeCompany(app, rep)],
+    ['/contacts', await makeContact(app, rep)], ['/customers', await makeCustomer(app, rep)],
+  ];
+  for (const [path, id] of parents) {
+    t.match((await c.get(`${path}/${id}`)).body, /id="tasks-panel"/, `${path}: the panel is on the page`);
+    const res = await c.post(`${path}/${id}/tasks`, form({ title: `Task on ${path}`, assigned_to: rep.id }), { headers: panel });
+    t.equal(res.statusCode, 200, `${path}: added inline`);
+    t.match(res.body, new RegExp(`Task on ${path}`));
+    t.match(res.body, /Due Dec 1, 2026, 10:30 AM/, `${path}: due shown in the viewer's zone`);
+    t.notMatch(res.body, /<html/, 'a fragment, not a page');
+  }
+  const all = await tasks(app);
+  t.equal(all.length, 5);
+  t.equal(all[0].due_at, '2026-12-01T15:30:00.000Z', 'stored in UTC');
+  t.same(all.map((x) => x.entity_type), ['deal', 'lead', 'company', 'contact', 'customer']);
+  t.match((await c.get(`/deals/${parents[0][1]}`)).body, /added a task/, 'the record\'s timeline says so');
+  const noTime = await c.post(`/deals/${parents[0][1]}/tasks`, form({ title: 'By end of day', due_time: '' }), { headers: panel });
+  t.match(noTime.body, /By end of day[\s\S]*?Due Dec 1, 2026</, 'a date without a time is due that day, shown without a time');
+  t.equal((await c.post(`/deals/${parents[0][1]}/tasks`, form({ title: 'Plain post' }))).statusCode, 303, 'without script: a redirect back');
+});
+
+t.test('422 at each invalid field, the form kept, nothing written', async (t) => {
+  const { app } = await buildTestApp(t);
+  const rep = await makeUser(app);
+  const gone = await makeUser(app);
+  await app.db.updateTable('users').set({ is_active: 0 }).where('id', '=', gone.id).execute();
+  const deal = await makeDeal(app, rep);
+  const c = await loginAs(app, rep);
+  const cases: [Record<string, string | number>, string, RegExp][] = [
+    [{ title: '' }, 'title', /Title is required/],
+    [{ type: 'party' }, 'type', /Choose a type/],
+    [{ priority: 'urgent!' }, 'priority', /Choose a priority/],
+    [{ due_date: '2026-02-30' }, 'due_date', /Enter a date like/],
+    [{ due_time: '25:00' }, 'due_time', /Enter a time like 14:30/],
+    [{ due_date: '', due_time: '10:00' }, 'due_date', /Pick a day for the time/],
+    [{ assigned_to: gone.id }, 'assigned_to', /Choose an active user/],
+  ];
+  for (const [over, field, message] of cases) {
+    const res = await c.post(`/deals/${deal}/tasks`, form({ title: 'Keep me', ...over }), { headers: panel });
+    t.equal(res.statusCode, 422, `${field}: 422`);
+    t.match(res.body, message, `${field}: the message`);
+    t.match(res.body, new RegExp(`id="task-${field}-error"`), `${field}: next to the field`);
+    if (field !== 'title') t.match(res.body, /value="Keep me"/, `${field}: what was typed is kept`);
+    t.match(res.body, /<details class="task-add" open/, 'the form stays open');
+  }
+  t.equal((await tasks(app)).length, 0, 'nothing written');
+});
+
+t.test('complete and reopen with one click: completed_at, timelines, the deal\'s rotting clock', async (t) => {
+  const { app } = await buildTestApp(t);
+  const rep = await makeUser(app);
+  const deal = await makeDeal(app, rep);
+  const task = await makeTask(app, rep, { title: 'Send the quote' }, { type: 'deal', id: deal });
+  await app.db.updateTable('deals').set({ last_activity_at: '2026-01-01T00:00:00.000Z' }).where('id', '=', deal).execute();
+  const c = await loginAs(app, rep);
+  const done = await c.post(`/tasks/${task}/complete`, {}, { headers: panel });
+  t.equal(done.statusCode, 200);
+  t.match(done.body, /<s>Send the quote<\/s>/, 'struck through');
+  t.match(done.body, new RegExp(`action="/tasks/${task}/reopen"`), 'with undo');
+  let row = (await tasks(app))[0];
+  t.equal(row.status, 'completed');
+  t.ok(row.completed_at, 'completed_at set');
+  const d = await app.db.selectFrom('deals').select('last_activity_at').where('id', '=', deal).executeTakeFirstOrThrow();
+  t.ok(d.last_activity_at > '2026-01-02', 'the deal\'s rotting clock is reset');
+  const entries = await app.db.selectFrom('audit_entries').select(['entity_type', 'action']).where('action', 'in', ['completed', 'task_completed']).execute();
+  t.same(entries.map((e) => `${e.entity_type}:${e.action}`).sort(), ['deal:task_completed', 'task:completed'], 'timeline entries on the task and on its record');
+  t.match((await c.get(`/deals/${deal}`)).body, /completed a task/);
+  t.equal((await c.post(`/tasks/${task}/complete`, {}, { headers: panel })).statusCode, 200, 'completing twice is harmless');
+  const reopened = await c.post(`/tasks/${task}/reopen`, {}, { headers: panel });
+  t.equal(reopened.statusCode, 200);
+  row = (await tasks(app))[0];
+  t.equal(row.status, 'pending');
+  t.equal(row.completed_at, null, 'reopening clears completed_at');
+  t.equal((await c.post(`/tasks/${task}/delete`)).statusCode, 303);
+  t.equal((await tasks(app)).length, 0);
+  t.equal((await c.post('/tasks/999999/complete')).statusCode, 404);
+});
+
+t.test('visibility and rights: no task on, or from, a record the rep cannot see; others\' tasks are theirs', async (t) => {
+  const { app } = await buildTestApp(t);
+  const rep = await makeUser(app);
+  const other = await makeUser(app);
+  const theirs = await makeDeal(app, other, { title: 'Their deal', assigned_to: other.id });
+  const shared = await makeDeal(app, rep, { title: 'Shared deal', assigned_to: null });
+  const hidden = await makeTask(app, other, { title: 'Hidden task', assigned_to: other.id }, { type: 'deal', id: theirs });
+  const notMine = await makeTask(app, other, { title: 'Their task', assigned_to: other.id }, { type: 'deal', id: shared });
+  const c = await loginAs(app, rep);
+  t.equal((await c.post(`/tasks/${notMine}/complete`)).statusCode, 403, 'another rep\'s task on a visible record: 403');
+  const manager = await loginAs(app, await makeUser(app, { role: 'manager' }));
+  t.equal((await manager.post(`/tasks/${notMine}/complete`)).statusCode, 303, 'a manager may');
+  await setSetting(app.db, 'rep_visibility', 'own');
+  t.equal((await c.post(`/deals/${theirs}/tasks`, form())).statusCode, 404, 'no task on a record the rep cannot see');
+  for (const action of ['complete', 'reopen', 'delete']) t.equal((await c.post(`/tasks/${hidden}/${action}`)).statusCode, 404, `${action}: 404`);
+  t.notMatch((await c.get(`/deals/${shared}`)).body, /Hidden task/);
+  t.equal((await tasks(app)).length, 2, 'nothing added');
+  t.equal((await app.db.selectFrom('tasks').select('status').where('id', '=', hidden).executeTakeFirstOrThrow()).status, 'pending', 'nothing changed');
+});
+
+t.test('deleting a record deletes its tasks', async (t) => {
+  const { app } = await buildTestApp(t);
+  const rep = await makeUser(app);
+  const deal = await makeDeal(app, rep);
+  await makeTask(app, rep, { title: 'Goes with it' }, { type: 'deal', id: deal });
+  const c = await loginAs(app, rep);
+  t.equal((await c.post(`/deals/${deal}/delete`)).statusCode, 303);
+  t.equal((await tasks(app)).length, 0);
+});
