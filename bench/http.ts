@@ -185,6 +185,8 @@ async function main(): Promise<void> {
     { name: 'search: broad "a" (as you type)', url: '/search?q=a', cookie: admin, headers: { 'hx-request': 'true', 'hx-target': 'global-search-results' } },
     { name: 'picker: contacts "no" (deal form)', url: '/pick/contact?q=no', cookie: admin },
     { name: 'picker: companies "hooli"', url: '/pick/company?q=hooli', cookie: admin },
+    { name: 'tasks: mine', url: '/tasks/mine', cookie: admin },
+    { name: 'tasks: all, open', url: '/tasks?status=open', cookie: admin },
     { name: 'settings index', url: '/settings', cookie: admin },
     { name: 'settings: lead statuses (with counts)', url: '/settings/lead-statuses', cookie: admin },
     { name: 'own: deals list (rep)', url: '/deals', cookie: rep },

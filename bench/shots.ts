@@ -12,6 +12,8 @@ const all: [string, string][] = [
   ['lead-converted', '/leads/1'],
   ['lead-convert', '/leads/3/convert'],
   ['lead-statuses', '/settings/lead-statuses'],
+  ['my-tasks', '/tasks/mine'],
+  ['tasks', '/tasks?status=open'],
   ['deal-new', '/deals/new'],
   ['deals', '/deals'],
   ['contacts', '/contacts'],

@@ -30,6 +30,8 @@ export async function up(db: Kysely<any>): Promise<void> {
   await sql`create index tasks_entity on tasks (entity_type, entity_id, status, due_at)`.execute(db);
   await sql`create index tasks_assigned_due on tasks (assigned_to, status, due_at)`.execute(db);
   await sql`create index tasks_open_due on tasks (due_at) where status in ('pending', 'in_progress')`.execute(db);
+  // My tasks' "done in the last seven days".
+  await sql`create index tasks_assigned_done on tasks (assigned_to, completed_at) where status = 'completed'`.execute(db);
 }
 
 export async function down(db: Kysely<any>): Promise<void> {

@@ -102,6 +102,16 @@ export const visible = {
   leads: (db: Executor, scope: Scope, _walk = false) => ownOnly(db.selectFrom('leads as l'), 'l', scope),
   /** The lead board's kept per-status, per-assignee counters follow the leads they count. */
   leadStatusTotals: (db: Executor, scope: Scope) => ownOnly(db.selectFrom('lead_status_totals as t'), 't', scope),
+  /**
+   * Task lists (My tasks, All tasks): with `own`, a rep's list holds the tasks assigned to them or
+   * that they created. A record's task panel reads by its record, which is checked visible first.
+   */
+  tasks: (db: Executor, scope: Scope, _walk = false) => {
+    const q = db.selectFrom('tasks as t');
+    if (!scope.ownOnly) return q;
+    const me = scope.viewer.id;
+    return q.where((eb) => eb.or([eb('t.assigned_to', '=', me), eb('t.created_by', '=', me)]));
+  },
   // Customer groups have no owner: everyone who may see customers sees the groups.
   customerGroups: (db: Executor, _scope: Scope, _walk = false) => db.selectFrom('customer_groups as g'),
 };

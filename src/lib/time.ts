@@ -51,3 +51,13 @@ export function zonedToUtc(date: string, time: string, timeZone = 'UTC'): string
   at = wall - zoneOffset(at, timeZone);
   return new Date(at).toISOString();
 }
+
+/** The UTC instant a wall-clock day starts in a zone ("2026-12-01" in Berlin → 2026-11-30T23:00Z). */
+export function dayStartUtc(day: string, timeZone = 'UTC'): string {
+  return zonedToUtc(day, '00:00', timeZone);
+}
+
+/** The calendar day after `day` (YYYY-MM-DD). */
+export function nextDay(day: string, n = 1): string {
+  return new Date(Date.parse(`${day}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
+}

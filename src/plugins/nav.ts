@@ -16,6 +16,7 @@ const MAIN: NavEntry[] = [
   { href: '/companies', label: 'Companies', icon: 'building' },
   { href: '/contacts', label: 'Contacts', icon: 'user' },
   { href: '/customers', label: 'Customers', icon: 'wallet', also: ['/customer-groups'] },
+  { href: '/tasks/mine', label: 'Tasks', icon: 'check', also: ['/tasks'] },
 ];
 
 export interface SettingsTab {

@@ -5,6 +5,7 @@ import { createUser, withPasswordHash } from '../features/users/users.service.js
 import { seedCustomerDatabase } from './customers.demo.js';
 import { seedDeals } from './deals.demo.js';
 import { seedLeads } from './leads.demo.js';
+import { seedTasks } from './tasks.demo.js';
 
 export const DEMO_PASSWORD = 'orchard-demo';
 
@@ -42,7 +43,7 @@ export async function seedDemoTeam(db: Kysely<Database>): Promise<DemoContext> {
 export type DemoStep = (ctx: DemoContext) => Promise<string>;
 
 /** Seed steps in dependency order; each returns a line for the console. */
-export const DEMO_STEPS: DemoStep[] = [seedCustomerDatabase, seedDeals, seedLeads];
+export const DEMO_STEPS: DemoStep[] = [seedCustomerDatabase, seedDeals, seedLeads, seedTasks];
 
 export async function seedDemo(db: Kysely<Database>): Promise<string[]> {
   const ctx = await seedDemoTeam(db);

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Task } from '../../db/schema.js';
-import type { Executor } from '../../lib/entities.js';
+import { visible, type Executor } from '../../lib/entities.js';
+import { defineList } from '../../lib/list-query.js';
 
 export type TaskEntity = NonNullable<Task['entity_type']>;
 
@@ -35,4 +36,76 @@ export async function updateTask(db: Executor, id: number, values: Partial<Omit<
 
 export async function deleteTasksOf(db: Executor, entityType: string, entityId: number): Promise<void> {
   await db.deleteFrom('tasks').where('entity_type', '=', entityType as TaskEntity).where('entity_id', '=', entityId).execute();
+}
+
+/* ---------- Lists: All tasks and My tasks ---------- */
+
+/** The list's filters as the query reads them: due days already turned into UTC instants. */
+export type TaskListFilters = Partial<import('./tasks.schemas.js').TaskFilters> & { due_from_at?: string; due_before_at?: string };
+
+const PRIORITY_ORDER = "case t.priority when 'high' then 0 when 'normal' then 1 else 2 end";
+
+export const taskList = defineList({
+  base: visible.tasks,
+  id: 't.id',
+  filter: (q, f: TaskListFilters) =>
+    q
+      .$if(f.status === 'open', (w) => w.where('t.status', 'in', ['pending', 'in_progress']))
+      .$if(Boolean(f.status) && f.status !== 'open', (w) => w.where('t.status', '=', f.status as Task['status']))
+      .$if(Boolean(f.type), (w) => w.where('t.type', '=', f.type as Task['type']))
+      .$if(Boolean(f.priority), (w) => w.where('t.priority', '=', f.priority as Task['priority']))
+      .$if(f.assigned_to === 'none', (w) => w.where('t.assigned_to', 'is', null))
+      .$if(typeof f.assigned_to === 'number', (w) => w.where('t.assigned_to', '=', Number(f.assigned_to)))
+      .$if(f.related === 'none', (w) => w.where('t.entity_type', 'is', null))
+      .$if(Boolean(f.related) && f.related !== 'none', (w) => w.where('t.entity_type', '=', f.related as TaskEntity))
+      .$if(Boolean(f.due_from_at), (w) => w.where('t.due_at', '>=', String(f.due_from_at)))
+      .$if(Boolean(f.due_before_at), (w) => w.where('t.due_at', '<', String(f.due_before_at))),
+  sorts: {
+    // Undated tasks after dated ones, whichever way.
+    due_at: { order: 't.due_at is null, t.due_at {dir}' },
+    title: { order: 't.title collate nocase' },
+    priority: { order: `${PRIORITY_ORDER} {dir}, t.due_at` },
+    created_at: { order: 't.created_at' },
+    assigned: { order: 't.assigned_to' },
+  },
+  defaultSort: 'due_at',
+  defaultDir: 'asc',
+  rows: (db) => rowsOf(db),
+});
+
+function rowsOf(db: Executor) {
+  return db
+    .selectFrom('tasks as t')
+    .leftJoin('users as u', 'u.id', 't.assigned_to')
+    .select([
+      't.id', 't.title', 't.type', 't.priority', 't.status', 't.due_at', 't.completed_at', 't.assigned_to', 't.entity_type', 't.entity_id', 't.created_at',
+      'u.name as assigned_name',
+      // The related record's name, one lookup per row of the page (ids-first: a page, never the table).
+      sql<string | null>`case t.entity_type
+        when 'deal' then (select title from deals where id = t.entity_id)
+        when 'lead' then (select title from leads where id = t.entity_id)
+        when 'company' then (select name from companies where id = t.entity_id)
+        when 'customer' then (select name from customers where id = t.entity_id)
+        when 'contact' then (select trim(coalesce(first_name, '') || ' ' || coalesce(last_name, '')) from contacts where id = t.entity_id)
+      end`.as('related_name'),
+    ]);
+}
+
+export type TaskRow = Awaited<ReturnType<typeof taskList.page>>['rows'][number];
+
+/**
+ * My tasks (SPEC §6), "today" being the viewer's own day: overdue, due today, upcoming (later or
+ * undated), and done in the last seven days. Each section reads the (assigned_to, status, due_at)
+ * index and stops at its limit.
+ */
+export async function myTasks(db: Executor, viewerId: number, bounds: { now: string; tomorrowStart: string; weekAgo: string }, limit = 100) {
+  const mine = () => rowsOf(db).where('t.assigned_to', '=', viewerId);
+  const open = (q: ReturnType<typeof mine>) => q.where('t.status', 'in', ['pending', 'in_progress']);
+  const [overdue, today, upcoming, done] = await Promise.all([
+    open(mine()).where('t.due_at', '<', bounds.now).orderBy('t.due_at').limit(limit).execute(),
+    open(mine()).where('t.due_at', '>=', bounds.now).where('t.due_at', '<', bounds.tomorrowStart).orderBy('t.due_at').limit(limit).execute(),
+    open(mine()).where((eb) => eb.or([eb('t.due_at', '>=', bounds.tomorrowStart), eb('t.due_at', 'is', null)])).orderBy(sql`t.due_at is null`).orderBy('t.due_at').limit(limit).execute(),
+    mine().where('t.status', '=', 'completed').where('t.completed_at', 'is not', null).where('t.completed_at', '>=', bounds.weekAgo).orderBy('t.completed_at', 'desc').limit(limit).execute(),
+  ]);
+  return { overdue, today, upcoming, done };
 }

@@ -6,6 +6,25 @@ import { RECORD_KINDS, recordKind, recordUrl } from '../../lib/entities.js';
 import type { Scope } from '../../lib/access.js';
 import { scopeOf } from '../../plugins/session.js';
 import { TASK_PARENTS, taskPanel } from './tasks.panel.js';
+import { assigneeOptions } from '../users/users.queries.js';
+import { parseQuery } from '../../lib/forms.js';
+import { listView, pageInfo } from '../../lib/listing.js';
+import { sendCsv, type CsvColumn } from '../../lib/csv.js';
+import { dayStartUtc, nextDay, todayIso } from '../../lib/time.js';
+import { TASK_STATUS_LABELS, TASK_TYPE_LABELS, taskListSchema, type TaskFilters } from './tasks.schemas.js';
+import type { TaskListFilters, TaskRow } from './tasks.queries.js';
+
+const TASK_CSV: CsvColumn<TaskRow>[] = [
+  { header: 'ID', value: (r) => r.id },
+  { header: 'Title', value: (r) => r.title },
+  { header: 'Type', value: (r) => TASK_TYPE_LABELS[r.type] },
+  { header: 'Priority', value: (r) => r.priority },
+  { header: 'Status', value: (r) => TASK_STATUS_LABELS[r.status] },
+  { header: 'Due', value: (r) => r.due_at, kind: 'datetime' },
+  { header: 'Related to', value: (r) => (r.entity_type ? `${r.entity_type}: ${r.related_name ?? ''}` : '') },
+  { header: 'Assigned to', value: (r) => r.assigned_name },
+  { header: 'Completed at', value: (r) => r.completed_at, kind: 'datetime' },
+];
 import * as q from './tasks.queries.js';
 import * as service from './tasks.service.js';
 import { taskFormSchema } from './tasks.schemas.js';
@@ -58,10 +77,51 @@ const tasksRoutes: FastifyPluginAsync = async (app) => {
 
   const after = async (request: FastifyRequest, reply: FastifyReply, loaded: Awaited<ReturnType<typeof loadTask>>, message: string) => {
     const { scope, task, parent } = loaded;
+    if (wantsFragment(request, 'my-tasks')) return reply.render('tasks/_mine', await myTasksData(scope));
     if (parent && task.entity_id && wantsFragment(request, 'tasks-panel')) return panel(reply, scope, task.entity_type!, task.entity_id, parent.path);
     reply.flash('success', message);
     return redirectAfterPost(request, reply, task.entity_type && task.entity_id ? recordUrl(task.entity_type, task.entity_id) : '/');
   };
+
+  /* ---------- My tasks and All tasks ---------- */
+
+  const listFilters = (scope: Scope, params: TaskFilters): TaskListFilters => ({
+    ...params,
+    due_from_at: params.due_from ? dayStartUtc(params.due_from, scope.viewer.timeZone) : undefined,
+    due_before_at: params.due_to ? dayStartUtc(nextDay(params.due_to), scope.viewer.timeZone) : undefined,
+  });
+
+  const myTasksData = async (scope: Scope) => {
+    const tz = scope.viewer.timeZone;
+    const today = todayIso(tz);
+    const now = new Date().toISOString();
+    const sections = await q.myTasks(app.db, scope.viewer.id, { now, tomorrowStart: dayStartUtc(nextDay(today), tz), weekAgo: dayStartUtc(nextDay(today, -7), tz) });
+    return { sections, now };
+  };
+
+  app.get('/tasks/mine', async (request, reply) => {
+    const scope = scopeOf(request);
+    return reply.render('tasks/mine', { title: 'My tasks', ...(await myTasksData(scope)) });
+  });
+
+  app.get('/tasks', async (request, reply) => {
+    const scope = scopeOf(request);
+    const params = parseQuery(taskListSchema, request.query);
+    const pageSize = scope.pageSize ?? scope.settings.page_size;
+    const result = await q.taskList.page(app.db, scope, { ...listFilters(scope, params), page: params.page } as never, pageSize);
+    const list = listView('/tasks', params as typeof params & Record<string, unknown>, pageInfo(result.total, result.page, pageSize, { capped: result.summary.capped, hasNext: result.hasNext, shown: result.rows.length }), 'due_at', 'asc');
+    const data = { title: 'All tasks', rows: result.rows, total: result.total, ...result.summary, list, rowsId: 'tasks-rows', wide: true, now: new Date().toISOString() };
+    reply.header('vary', 'HX-Request, HX-Target');
+    if (wantsFragment(request, 'tasks-rows')) return reply.render('tasks/_rows', data);
+    return reply.render('tasks/index', { ...data, assignees: await assigneeOptions(app.db) });
+  });
+
+  app.get('/tasks/export.csv', async (request, reply) => {
+    const scope = scopeOf(request);
+    const params = parseQuery(taskListSchema, request.query);
+    const rows = await q.taskList.rowsQuery(app.db, scope, listFilters(scope, params));
+    return sendCsv(reply, 'tasks.csv', app.config.dbPath, rows.compile(), TASK_CSV, scope.viewer.timeZone);
+  });
 
   app.post('/tasks/:id/complete', async (request, reply) => {
     const loaded = await loadTask(request);

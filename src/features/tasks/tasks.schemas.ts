@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { f } from '../../lib/forms.js';
+import { filters, listSchema } from '../../lib/listing.js';
 
 export const TASK_TYPES = ['todo', 'call', 'meeting', 'email'] as const;
 export const TASK_PRIORITIES = ['low', 'normal', 'high'] as const;
@@ -26,3 +27,19 @@ export const taskFormSchema = z
   });
 
 export type TaskInput = z.output<typeof taskFormSchema>;
+
+export const TASK_STATUSES = ['pending', 'in_progress', 'completed', 'cancelled'] as const;
+export const TASK_STATUS_LABELS: Record<(typeof TASK_STATUSES)[number], string> = { pending: 'To do', in_progress: 'In progress', completed: 'Done', cancelled: 'Cancelled' };
+export const TASK_SORTS = ['due_at', 'title', 'priority', 'created_at', 'assigned'] as const;
+
+export const taskListSchema = listSchema(TASK_SORTS, 'due_at', {
+  status: z.preprocess((v) => (TASK_STATUSES.includes(v as never) || v === 'open' ? v : undefined), z.enum([...TASK_STATUSES, 'open']).optional()),
+  type: z.preprocess((v) => (TASK_TYPES.includes(v as never) ? v : undefined), z.enum(TASK_TYPES).optional()),
+  priority: z.preprocess((v) => (TASK_PRIORITIES.includes(v as never) ? v : undefined), z.enum(TASK_PRIORITIES).optional()),
+  assigned_to: filters.idOrNone,
+  related: z.preprocess((v) => (['lead', 'deal', 'company', 'contact', 'customer', 'none'].includes(v as string) ? v : undefined), z.enum(['lead', 'deal', 'company', 'contact', 'customer', 'none']).optional()),
+  due_from: f.date().optional().catch(null),
+  due_to: f.date().optional().catch(null),
+});
+
+export type TaskFilters = z.output<typeof taskListSchema>;

@@ -129,3 +129,62 @@ t.test('deleting a record deletes its tasks', async (t) => {
   t.equal((await c.post(`/deals/${deal}/delete`)).statusCode, 303);
   t.equal((await tasks(app)).length, 0);
 });
+
+t.test('My tasks: overdue, today (the viewer\'s own day), upcoming, done this week; All tasks: filters, sort, CSV, own visibility', async (t) => {
+  const { app } = await buildTestApp(t);
+  const rep = await makeUser(app);
+  const other = await makeUser(app);
+  // Far east of UTC: "today" there is not UTC's today for much of the day.
+  await app.db.updateTable('users').set({ time_zone: 'Pacific/Kiritimati' }).where('id', '=', rep.id).execute();
+  const deal = await makeDeal(app, rep, { title: 'Kiritimati deal' });
+  const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toLocaleDateString('en-CA', { timeZone: 'Pacific/Kiritimati' });
+  const add = async (title: string, over: Record<string, unknown> = {}) => {
+    const id = await makeTask(app, rep, { title, assigned_to: rep.id, ...over }, { type: 'deal', id: deal });
+    return id;
+  };
+  await app.db.transaction().execute(async (trx) => {
+    await trx.insertInto('tasks').values([
+      { title: 'Late one', type: 'call', priority: 'high', status: 'pending', due_at: new Date(Date.now() - 3_600_000).toISOString(), assigned_to: rep.id, entity_type: 'deal', entity_id: deal, created_by: rep.id, description: null, completed_at: null, created_at: new Date().toISOString(), updated_at: new Date().toISOString() },
+    ]).execute();
+  });
+  await add('Next week', { due_date: day(7), type: 'meeting' });
+  await add('Someday');
+  const finished = await add('Finished');
+  await add('Theirs', { assigned_to: other.id, title: 'Their task' });
+  const c = await loginAs(app, rep);
+  // Typed in the rep's own zone, through the form.
+  await c.post(`/deals/${deal}/tasks`, form({ title: 'Later today', type: 'todo', due_date: day(0), due_time: '23:59', assigned_to: rep.id }));
+  await c.post(`/tasks/${finished}/complete`);
+  const mine = (await c.get('/tasks/mine')).body;
+  const section = (name: string) => new RegExp(`id="mine-${name}"[\\s\\S]*?</section>`).exec(mine)?.[0] ?? '';
+  t.match(section('overdue'), /Late one/);
+  t.match(section('today'), /Later today/, 'today is the viewer\'s own day');
+  t.notMatch(section('today'), /Next week/);
+  t.match(section('upcoming'), /Next week[\s\S]*Someday/, 'upcoming, undated last');
+  t.match(section('done'), /<s>Finished<\/s>/);
+  t.notMatch(mine, /Their task/, 'only the viewer\'s tasks');
+  const late = await app.db.selectFrom('tasks').select('id').where('title', '=', 'Late one').executeTakeFirstOrThrow();
+  const fragment = await c.post(`/tasks/${late.id}/complete`, {}, { headers: { 'hx-request': 'true', 'hx-target': 'my-tasks' } });
+  t.equal(fragment.statusCode, 200);
+  t.match(fragment.body, /id="mine-overdue"[\s\S]*?Nothing overdue/, 'completing from My tasks swaps the sections');
+
+  const list = await c.get('/tasks');
+  t.match(list.body, /Their task/, 'All tasks: everyone\'s (visibility all)');
+  t.match(list.body, /Kiritimati deal/, 'with the record it is about');
+  t.match((await c.get('/tasks?type=meeting')).body, /Next week/);
+  t.notMatch((await c.get('/tasks?type=meeting')).body, /Someday/);
+  t.notMatch((await c.get('/tasks?status=open')).body, /Finished/);
+  t.match((await c.get(`/tasks?assigned_to=${other.id}`)).body, /Their task/);
+  t.notMatch((await c.get('/tasks?related=none')).body, /Next week/);
+  t.match((await c.get(`/tasks?due_from=${day(6)}&due_to=${day(8)}`)).body, /Next week/, 'due range in the viewer\'s days');
+  t.notMatch((await c.get(`/tasks?due_from=${day(6)}&due_to=${day(8)}`)).body, /Later today/);
+  t.equal((await c.get('/tasks?sort=priority&dir=desc&status=bogus&due_from=2026-02-30')).statusCode, 200, 'junk filters are ignored');
+  const csv = await c.get('/tasks/export.csv?status=open');
+  t.match(csv.body, /ID,Title,Type,Priority,Status,Due,Related to,Assigned to,Completed at/);
+  t.match(csv.body, /Next week,Meeting,normal,To do/);
+  t.notMatch(csv.body, /Finished/);
+  await setSetting(app.db, 'rep_visibility', 'own');
+  const otherClient = await loginAs(app, other);
+  t.notMatch((await otherClient.get('/tasks')).body, /Next week/, 'own: another rep\'s tasks are not listed');
+  t.notMatch((await otherClient.get('/tasks/export.csv')).body, /Next week/, 'nor exported');
+});
