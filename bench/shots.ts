@@ -13,6 +13,7 @@ const all: [string, string][] = [
   ['lead-convert', '/leads/3/convert'],
   ['lead-statuses', '/settings/lead-statuses'],
   ['my-tasks', '/tasks/mine'],
+  ['notifications', '/notifications'],
   ['tasks', '/tasks?status=open'],
   ['deal-new', '/deals/new'],
   ['deals', '/deals'],

@@ -27,6 +27,7 @@ import pipelinesRoutes from './features/pipelines/pipelines.routes.js';
 import dealsRoutes from './features/deals/deals.routes.js';
 import leadsRoutes from './features/leads/leads.routes.js';
 import tasksRoutes from './features/tasks/tasks.routes.js';
+import notificationsRoutes from './features/notifications/notifications.routes.js';
 import searchRoutes from './features/search/search.routes.js';
 import securityRoutes from './features/security/security.routes.js';
 import twoFactorRoutes from './features/two-factor/two-factor.routes.js';
@@ -103,6 +104,7 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   await app.register(dealsRoutes);
   await app.register(leadsRoutes);
   await app.register(tasksRoutes);
+  await app.register(notificationsRoutes);
   await app.register(searchRoutes);
   await app.register(securityRoutes);
   await app.register(twoFactorRoutes);

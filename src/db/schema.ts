@@ -376,6 +376,7 @@ export interface LeadsDatabase {
   lead_status_history: LeadStatusHistoryTable;
   lead_status_totals: LeadStatusTotalsTable;
   tasks: TasksTable;
+  notifications: NotificationsTable;
 }
 
 export type TaskType = 'todo' | 'call' | 'meeting' | 'email';
@@ -403,6 +404,22 @@ export interface TasksTable {
 }
 
 export type Task = Selectable<TasksTable>;
+
+/** In-app notifications (SPEC §8). */
+export interface NotificationsTable {
+  id: Generated<number>;
+  user_id: number;
+  kind: 'assigned' | 'task_overdue';
+  entity_type: string;
+  entity_id: number;
+  /** The record's name when it happened. */
+  title: string;
+  actor_id: number | null;
+  read_at: string | null;
+  created_at: string;
+}
+
+export type Notification = Selectable<NotificationsTable>;
 
 export type LeadStatus = Selectable<LeadStatusesTable>;
 export type Lead = Selectable<LeadsTable>;

@@ -6,6 +6,7 @@ import type { AnyKind, RecordKind } from './entities.js';
 import { record, type Changes } from '../features/timeline/timeline.queries.js';
 import { deleteNotesOf } from '../features/notes/notes.queries.js';
 import { deleteTasksOf } from '../features/tasks/tasks.queries.js';
+import { notifyAssigned } from '../features/notifications/notifications.queries.js';
 
 /**
  * The one write path for records. Services take the caller's transaction (`Trx`) and never open
@@ -24,8 +25,16 @@ export async function loadEditable<Row extends { id: number }>(trx: Trx, scope: 
   return row;
 }
 
+/** A record's name from its creation changes (title, name, or a contact's first and last name). */
+function nameFromChanges(changes: Changes): string {
+  const after = (k: string) => (changes[k]?.[1] == null ? '' : String(changes[k][1]));
+  return after('title') || after('name') || [after('first_name'), after('last_name')].filter(Boolean).join(' ');
+}
+
 export async function recordCreated(trx: Trx, scope: Scope, kind: AnyKind, id: number, changes: Changes): Promise<void> {
   await record(trx, { entityType: kind.type, entityId: id, action: 'created', userId: scope.viewer.id, changes });
+  // Created for someone else (a form, a conversion, an import): they hear of it (SPEC §8).
+  if (changes.assigned_to) await notifyAssigned(trx, scope.viewer.id, { entityType: kind.type, entityId: id, title: nameFromChanges(changes), from: null, to: changes.assigned_to[1] });
 }
 
 /**
@@ -40,6 +49,10 @@ export async function commitUpdate(
   if (!write.updated) throw new ConflictError(staleMessage(write.name));
   if (Object.keys(write.changes).length) {
     await record(trx, { entityType: write.kind.type, entityId: write.id, action: write.action ?? 'updated', userId: scope.viewer.id, changes: write.changes });
+  }
+  if (write.changes.assigned_to) {
+    const [from, to] = write.changes.assigned_to;
+    await notifyAssigned(trx, scope.viewer.id, { entityType: write.kind.type, entityId: write.id, title: write.name, from, to });
   }
 }
 

@@ -6,6 +6,7 @@ import { viewsDir } from '../paths.js';
 import { formatterFor } from '../lib/format.js';
 import { SETTING_DEFAULTS } from '../features/settings/settings.queries.js';
 import { isActive, navFor } from './nav.js';
+import { unreadCount } from '../features/notifications/notifications.queries.js';
 import { csrfUserInfo } from './csrf.js';
 
 declare module 'fastify' {
@@ -65,6 +66,9 @@ export default fp(async (app) => {
     this.locals.url ??= request.url;
     this.locals.csrfToken ??= this.generateCsrf ? this.generateCsrf({ userInfo: csrfUserInfo(request) }) : '';
     this.locals.nav ??= navFor(request.viewer);
+    // The bell's unread count on every page (one indexed count).
+    // An error page must render even when the database cannot answer: then the bell shows none.
+    if (request.viewer && this.locals.unread === undefined) this.locals.unread = await unreadCount(app.db, request.viewer.id).catch(() => 0);
     // Money and dates follow the CRM settings and the viewer's time zone (lib/format).
     if (request.scope) this.locals.fmt ??= formatterFor(request.scope.settings, request.scope.viewer.timeZone);
     const html = await this.viewAsync(template, data);

@@ -47,6 +47,7 @@ export async function everyPage(dbFile: string): Promise<string[]> {
     `/leads/${open}/convert`,
     `/leads/${converted}`,
     '/tasks/mine',
+    '/notifications',
     '/tasks',
     '/tasks?status=open&type=call',
     '/companies',

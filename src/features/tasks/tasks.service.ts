@@ -7,6 +7,7 @@ import { record } from '../timeline/timeline.queries.js';
 import { isAssignable } from '../users/users.queries.js';
 import { touchDeal } from '../deals/deals.queries.js';
 import * as q from './tasks.queries.js';
+import { notifyAssigned } from '../notifications/notifications.queries.js';
 import type { TaskInput } from './tasks.schemas.js';
 
 /** A date without a time is due at the end of that day, in the viewer's zone. */
@@ -36,6 +37,7 @@ export async function createTask(trx: Trx, scope: Scope, parent: TaskParent | nu
   if (due_at) changes.due_at = [null, due_at];
   if (input.assigned_to) changes.assigned_to = [null, input.assigned_to];
   await record(trx, { entityType: 'task', entityId: id, action: 'created', userId: scope.viewer.id, changes });
+  await notifyAssigned(trx, scope.viewer.id, { entityType: 'task', entityId: id, title: input.title, from: null, to: input.assigned_to });
   if (parent) await record(trx, { entityType: parent.type, entityId: parent.id, action: 'task_added', userId: scope.viewer.id, changes: { task: [null, input.title] } });
   await touched(trx, parent, now);
   return id;

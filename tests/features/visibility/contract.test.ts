@@ -51,6 +51,8 @@ t.test('every registered kind and every route taking a record id: another rep\'s
   for (const kind of RECORD_KINDS) ids[kind.type] = await FIXTURES[kind.type].make(app, other);
   const note = await app.db.transaction().execute((trx) => addNote(trx, { id: other.id, name: other.name, email: other.email, role: 'rep', timeZone: 'UTC', sessionId: '' }, 'deal', ids.deal, 'Zyxnote text'));
   const task = await makeTask(app, other, { title: 'Zyxtask call', assigned_to: other.id }, { type: 'deal', id: ids.deal });
+  // Someone assigned `other` a record: their notification is theirs alone.
+  const notification = Number((await app.db.insertInto('notifications').values({ user_id: other.id, kind: 'assigned', entity_type: 'deal', entity_id: ids.deal, title: 'Zyxdeal expansion', actor_id: null, read_at: null, created_at: new Date().toISOString() }).returning('id').executeTakeFirstOrThrow()).id);
   await setSetting(app.db, 'rep_visibility', 'own');
   const c = await loginAs(app, rep);
 
@@ -80,6 +82,7 @@ t.test('every registered kind and every route taking a record id: another rep\'s
     if (kind && FIXTURES[kind.type].owned) url = route.url.replace(':id', String(ids[kind.type]));
     else if (route.url.startsWith('/notes/:id')) url = route.url.replace(':id', String(note));
     else if (route.url.startsWith('/tasks/:id')) url = route.url.replace(':id', String(task));
+    else if (route.url.startsWith('/notifications/:id')) url = route.url.replace(':id', String(notification));
     if (url) {
       const res = route.method === 'GET' ? await c.get(url) : await c.post(url, {});
       t.equal(res.statusCode, 404, `${route.method} ${route.url}`);
