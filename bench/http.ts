@@ -187,6 +187,7 @@ async function main(): Promise<void> {
     { name: 'picker: companies "hooli"', url: '/pick/company?q=hooli', cookie: admin },
     { name: 'tasks: mine', url: '/tasks/mine', cookie: admin },
     { name: 'tasks: all, open', url: '/tasks?status=open', cookie: admin },
+    { name: 'notifications', url: '/notifications', cookie: admin },
     { name: 'settings index', url: '/settings', cookie: admin },
     { name: 'settings: lead statuses (with counts)', url: '/settings/lead-statuses', cookie: admin },
     { name: 'own: deals list (rep)', url: '/deals', cookie: rep },

@@ -36,7 +36,8 @@ t.test('tasks on a deal page in Chromium: add inline, complete with one click, u
   t.equal(await page.locator('#tasks-title .count').textContent(), '0', 'done: struck through and out of the open count');
   await page.locator('.task.is-done .check-button').click();
   await page.locator('.task:not(.is-done):has-text("Call Northwind about seats")').waitFor();
-  t.pass('undo puts it back');
+  t.equal(await page.locator('#tasks-title .count').textContent(), '1', 'undo puts it back among the open tasks');
+  t.equal(await page.locator('.task.is-done').count(), 0, 'and nothing is left struck through');
   await page.reload();
   t.equal(await page.locator('.task:not(.is-done):has-text("Call Northwind about seats")').count(), 1, 'still there after reload');
   t.match(await page.locator('#timeline').textContent(), /reopened a task[\s\S]*completed a task[\s\S]*added a task/, 'the deal\'s timeline tells the story');
