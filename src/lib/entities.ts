@@ -15,7 +15,7 @@ import { DIRECTORY_EXTRA_FIELDS } from '../features/directories/directories.sche
 
 export type Executor = Kysely<Database> | Transaction<Database>;
 
-export type FieldKind = 'text' | 'bool' | 'money' | 'date' | 'percent' | 'password';
+export type FieldKind = 'text' | 'bool' | 'money' | 'date' | 'datetime' | 'percent' | 'password';
 /** How a field reads on a timeline; `ref` names the table whose `name` replaces a stored id. */
 export interface FieldLabel {
   label: string;
@@ -351,7 +351,7 @@ const SETTINGS_KINDS: Record<string, AuditedKind> = {
   note: { noun: 'note', fields: { body: { label: 'Note' } } },
   task: {
     noun: 'task',
-    fields: { title: { label: 'Title' }, type: { label: 'Type' }, due_at: { label: 'Due' }, status: { label: 'Status' }, assigned_to: { label: 'Assigned to', ref: 'users' }, priority: { label: 'Priority' } },
+    fields: { title: { label: 'Title' }, type: { label: 'Type' }, due_at: { label: 'Due', kind: 'datetime' }, description: { label: 'Description' }, status: { label: 'Status' }, assigned_to: { label: 'Assigned to', ref: 'users' }, priority: { label: 'Priority' } },
   },
   ...Object.fromEntries(
     Object.values(DIRECTORY_KINDS).map((kind) => {
@@ -369,6 +369,7 @@ export function auditedKind(type: string): AuditedKind | undefined {
 
 /** The detail page of a record, or home when the kind has none. */
 export function recordUrl(type: string, id: number): string {
+  if (type === 'task') return `/tasks/${id}`;
   const kind = recordKind(type);
   return kind ? `${kind.path}/${id}` : '/';
 }

@@ -61,3 +61,10 @@ export function dayStartUtc(day: string, timeZone = 'UTC'): string {
 export function nextDay(day: string, n = 1): string {
   return new Date(Date.parse(`${day}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
 }
+
+/** A UTC instant as the wall-clock date ("2026-12-01") and time ("14:30") in a zone: the inverse of zonedToUtc. */
+export function utcToZoned(iso: string, timeZone = 'UTC'): { date: string; time: string } {
+  const at = Date.parse(iso);
+  const wall = new Date(Math.floor(at / 1000) * 1000 + zoneOffset(at, timeZone)).toISOString();
+  return { date: wall.slice(0, 10), time: wall.slice(11, 16) };
+}

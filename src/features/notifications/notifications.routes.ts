@@ -5,8 +5,8 @@ import { recordUrl } from '../../lib/entities.js';
 import { scopeOf } from '../../plugins/session.js';
 import * as q from './notifications.queries.js';
 
-/** Where a notification leads: the record's page (a task's record page comes with the task's own page later). */
-const targetOf = (n: { entity_type: string; entity_id: number }) => (n.entity_type === 'task' ? '/tasks/mine' : recordUrl(n.entity_type, n.entity_id));
+/** Where a notification leads: the record's (or the task's) own page. */
+const targetOf = (n: { entity_type: string; entity_id: number }) => recordUrl(n.entity_type, n.entity_id);
 
 const notificationsRoutes: FastifyPluginAsync = async (app) => {
   app.get('/notifications', async (request, reply) => {

@@ -27,7 +27,9 @@ const TASK_CSV: CsvColumn<TaskRow>[] = [
 ];
 import * as q from './tasks.queries.js';
 import * as service from './tasks.service.js';
-import { taskFormSchema } from './tasks.schemas.js';
+import { taskEditSchema, taskFormSchema, TASK_PRIORITIES, TASK_STATUSES } from './tasks.schemas.js';
+import { timelinePage } from '../timeline/timeline.present.js';
+import { canEdit } from '../../lib/access.js';
 
 /** Tasks on every record kind that takes them: add inline, complete and undo with one click, delete. */
 const tasksRoutes: FastifyPluginAsync = async (app) => {
@@ -59,6 +61,15 @@ const tasksRoutes: FastifyPluginAsync = async (app) => {
         body,
       );
     });
+
+    // The panel alone: what "Cancel" on an inline edit swaps back in.
+    app.get(`${parent.path}/:id/tasks`, async (request, reply) => {
+      const scope = scopeOf(request);
+      const id = idParam(request);
+      if (!(await parent.findRow(app.db, scope, id))) throw new NotFoundError();
+      if (!wantsFragment(request, 'tasks-panel')) return reply.redirect(`${parent.path}/${id}`, 303);
+      return panel(reply, scope, type, id, parent.path);
+    });
   }
 
   /** A task is reachable while its record is visible to the viewer (as a note is). */
@@ -79,8 +90,11 @@ const tasksRoutes: FastifyPluginAsync = async (app) => {
     const { scope, task, parent } = loaded;
     if (wantsFragment(request, 'my-tasks')) return reply.render('tasks/_mine', await myTasksData(scope));
     if (parent && task.entity_id && wantsFragment(request, 'tasks-panel')) return panel(reply, scope, task.entity_type!, task.entity_id, parent.path);
-    reply.flash('success', message);
-    return redirectAfterPost(request, reply, task.entity_type && task.entity_id ? recordUrl(task.entity_type, task.entity_id) : '/');
+    if (message) reply.flash('success', message);
+    // From the task's own page, back to it (unless it was deleted); else to its record, or My tasks.
+    const fromTaskPage = asFormBody(request.body).from === 'task' && !request.url.endsWith('/delete');
+    const back = fromTaskPage ? `/tasks/${task.id}` : task.entity_type && task.entity_id ? recordUrl(task.entity_type, task.entity_id) : '/tasks/mine';
+    return redirectAfterPost(request, reply, back);
   };
 
   /* ---------- My tasks and All tasks ---------- */
@@ -121,6 +135,69 @@ const tasksRoutes: FastifyPluginAsync = async (app) => {
     const params = parseQuery(taskListSchema, request.query);
     const rows = await q.taskList.rowsQuery(app.db, scope, listFilters(scope, params));
     return sendCsv(reply, 'tasks.csv', app.config.dbPath, rows.compile(), TASK_CSV, scope.viewer.timeZone);
+  });
+
+  /* ---------- A task's own page, its edit form and inline edit on a panel ---------- */
+
+  const formOptions = async () => ({
+    assignees: await assigneeOptions(app.db),
+    types: Object.entries(TASK_TYPE_LABELS).map(([value, label]) => ({ value, label })),
+    priorities: TASK_PRIORITIES.map((value) => ({ value, label: value[0].toUpperCase() + value.slice(1) })),
+    statuses: TASK_STATUSES.map((value) => ({ value, label: TASK_STATUS_LABELS[value] })),
+  });
+
+  const relatedOf = async (loaded: Awaited<ReturnType<typeof loadTask>>) => {
+    const { task, parent, scope } = loaded;
+    if (!parent || !task.entity_id) return null;
+    const row = await parent.findRow(app.db, scope, task.entity_id);
+    return row ? { kind: parent.noun, name: parent.nameOf(row), href: `${parent.path}/${task.entity_id}` } : null;
+  };
+
+  const renderEdit = async (reply: FastifyReply, loaded: Awaited<ReturnType<typeof loadTask>>, values: FormBody, errors: Record<string, string>, status = 200) => {
+    const { task, parent, scope } = loaded;
+    if (parent && task.entity_id && wantsFragment(reply.request, 'tasks-panel')) {
+      return panel(reply, scope, task.entity_type!, task.entity_id, parent.path, { editingId: task.id, editValues: values, editErrors: errors }, status);
+    }
+    return reply.render('tasks/edit', { title: `Edit ${task.title}`, task, values, errors, related: await relatedOf(loaded), ...(await formOptions()) }, status);
+  };
+
+  app.get('/tasks/:id', async (request, reply) => {
+    const loaded = await loadTask(request);
+    const { task, scope } = loaded;
+    const [related, tl, people] = await Promise.all([
+      relatedOf(loaded),
+      timelinePage(app.db, 'task', task.id, { moreBase: '', limit: 50, timeZone: scope.viewer.timeZone }),
+      app.db.selectFrom('users').select(['id', 'name']).where('id', 'in', [task.assigned_to ?? 0, task.created_by ?? 0]).execute(),
+    ]);
+    const nameOf = (id: number | null) => people.find((p) => p.id === id)?.name ?? null;
+    return reply.render('tasks/show', {
+      title: task.title, task, related, ...tl, timelineVisible: true, now: new Date().toISOString(),
+      assignedName: nameOf(task.assigned_to), createdByName: nameOf(task.created_by),
+      typeLabel: TASK_TYPE_LABELS[task.type], statusLabel: TASK_STATUS_LABELS[task.status],
+      editable: canEdit(scope.viewer, task.assigned_to) || task.created_by === scope.viewer.id,
+    });
+  });
+
+  app.get('/tasks/:id/edit', async (request, reply) => {
+    const loaded = await loadTask(request);
+    service.assertMayChange(loaded.scope, loaded.task);
+    return renderEdit(reply, loaded, service.taskFormValues(loaded.task, loaded.scope.viewer.timeZone) as FormBody, {});
+  });
+
+  app.post('/tasks/:id', async (request, reply) => {
+    const loaded = await loadTask(request);
+    const body = asFormBody(request.body);
+    return submitForm(
+      async () => {
+        const input = parseForm(taskEditSchema, body);
+        await app.db.transaction().execute((trx) => service.updateTask(trx, loaded.scope, loaded.task, input, body));
+        if (wantsFragment(request, 'tasks-panel')) return after(request, reply, loaded, '');
+        reply.flash('success', 'Task saved.');
+        return redirectAfterPost(request, reply, `/tasks/${loaded.task.id}`);
+      },
+      (values, errors, status) => renderEdit(reply, loaded, values, errors, status),
+      body,
+    );
   });
 
   app.post('/tasks/:id/complete', async (request, reply) => {

@@ -11,9 +11,8 @@ const time = z.preprocess(
   z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'Enter a time like 14:30.').nullable(),
 );
 
-/** A task as the inline form sends it: due date and time are the viewer's wall clock. */
-export const taskFormSchema = z
-  .object({
+/** A task as the forms send it: due date and time are the viewer's wall clock. */
+const taskFields = z.object({
     title: f.requiredText('Title', 200),
     type: z.preprocess((v) => (v === '' || v === undefined ? 'todo' : v), z.enum(TASK_TYPES, { message: 'Choose a type from the list.' })),
     priority: z.preprocess((v) => (v === '' || v === undefined ? 'normal' : v), z.enum(TASK_PRIORITIES, { message: 'Choose a priority from the list.' })),
@@ -21,15 +20,28 @@ export const taskFormSchema = z
     due_date: f.date(),
     due_time: time,
     assigned_to: f.optionalId(),
-  })
-  .superRefine((v, ctx) => {
-    if (v.due_time && !v.due_date) ctx.addIssue({ code: 'custom', path: ['due_date'], message: 'Pick a day for the time.' });
-  });
+});
+
+const dueNeedsDay = (v: { due_date: string | null; due_time: string | null }, ctx: z.RefinementCtx) => {
+  if (v.due_time && !v.due_date) ctx.addIssue({ code: 'custom', path: ['due_date'], message: 'Pick a day for the time.' });
+};
+
+export const taskFormSchema = taskFields.superRefine(dueNeedsDay);
 
 export type TaskInput = z.output<typeof taskFormSchema>;
 
 export const TASK_STATUSES = ['pending', 'in_progress', 'completed', 'cancelled'] as const;
 export const TASK_STATUS_LABELS: Record<(typeof TASK_STATUSES)[number], string> = { pending: 'To do', in_progress: 'In progress', completed: 'Done', cancelled: 'Cancelled' };
+
+/** Editing a task (its page or inline on a panel): the same fields, its status, and the version it was read at. */
+export const taskEditSchema = taskFields
+  .extend({
+    status: z.preprocess((v) => (v === '' || v === undefined ? 'pending' : v), z.enum(TASK_STATUSES, { message: 'Choose a status from the list.' })),
+    version: z.coerce.number().int().optional(),
+  })
+  .superRefine(dueNeedsDay);
+
+export type TaskEditInput = z.output<typeof taskEditSchema>;
 export const TASK_SORTS = ['due_at', 'title', 'priority', 'created_at', 'assigned'] as const;
 
 export const taskListSchema = listSchema(TASK_SORTS, 'due_at', {

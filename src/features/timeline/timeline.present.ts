@@ -1,7 +1,7 @@
 import { listTimeline, namesOf, timelineCursor, type Executor, type TimelineRow } from './timeline.queries.js';
 import type { RefTable } from '../../lib/entities.js';
 import { entityNoun, timelineField } from './timeline.fields.js';
-import { formatMoney } from '../../lib/format.js';
+import { formatDateTime, formatMoney } from '../../lib/format.js';
 
 export interface TimelineChangeLine {
   label: string;
@@ -60,7 +60,7 @@ function kindOf(action: string): TimelineItem['kind'] {
 export async function presentTimeline(
   db: Executor,
   rows: TimelineRow[],
-  opts: { money: (cents: number) => string } = { money: formatMoney },
+  opts: { money: (cents: number) => string; timeZone?: string } = { money: formatMoney },
 ): Promise<TimelineItem[]> {
   const parsed = rows.map((r) => ({ row: r, changes: r.changes ? (JSON.parse(r.changes) as Record<string, [unknown, unknown]>) : {} }));
   const noun = (row: TimelineRow) => entityNoun(row.entity_type);
@@ -94,6 +94,7 @@ export async function presentTimeline(
         if (spec.kind === 'bool') return v ? 'Yes' : 'No';
         if (spec.kind === 'money' && typeof v === 'number') return opts.money(v);
         if (spec.kind === 'percent') return `${v}%`;
+        if (spec.kind === 'datetime' && typeof v === 'string') return formatDateTime(v, opts.timeZone);
         return String(v);
       };
       lines.push({ label: spec.label, from: show(oldV), to: show(newV) });
@@ -118,14 +119,14 @@ export async function timelinePage(
   db: Executor,
   entityType: string,
   entityId: number,
-  opts: { before?: string | null; moreBase: string; limit?: number; currency?: string },
+  opts: { before?: string | null; moreBase: string; limit?: number; currency?: string; timeZone?: string },
 ): Promise<{ timeline: TimelineItem[]; moreUrl: string | null }> {
   const limit = opts.limit ?? 20;
   const rows = await listTimeline(db, entityType, entityId, { before: opts.before, limit: limit + 1 });
   const page = rows.slice(0, limit);
   const last = page.at(-1);
   return {
-    timeline: await presentTimeline(db, page, { money: (cents) => formatMoney(cents, opts.currency) }),
+    timeline: await presentTimeline(db, page, { money: (cents) => formatMoney(cents, opts.currency), timeZone: opts.timeZone }),
     moreUrl: rows.length > limit && last ? `${opts.moreBase}?before=${encodeURIComponent(timelineCursor(last))}` : null,
   };
 }

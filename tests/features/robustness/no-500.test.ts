@@ -1,6 +1,6 @@
 import t from 'tap';
 import { buildTestApp, loginAs } from '../../helpers/app.js';
-import { makeCompany, makeContact, makeCustomer, makeCustomerGroup, makeDeal, makeLead, makeUser } from '../../helpers/factories.js';
+import { makeCompany, makeContact, makeCustomer, makeCustomerGroup, makeDeal, makeLead, makeTask, makeUser } from '../../helpers/factories.js';
 
 /** Whatever a user types into a URL or a form, the answer is never a 500. */
 t.test('junk query strings and form bodies never produce a 500', async (t) => {
@@ -12,6 +12,7 @@ t.test('junk query strings and form bodies never produce a 500', async (t) => {
   const group = await makeCustomerGroup(app, admin);
   const deal = await makeDeal(app, admin);
   const lead = await makeLead(app, admin, { contact_email: 'junk@lead.test' });
+  const task = await makeTask(app, admin, { title: 'Junk-proof task' }, { type: 'deal', id: deal });
   const c = await loginAs(app, admin);
   const junk = ['', 'x', '-1', '0', '1e309', '99999999999999999999', "'; drop table deals; --", '"*(', '%00', 'a'.repeat(5000), 'NaN', '[]', 'me'];
   const lists = ['/companies', '/contacts', '/customers', '/customer-groups', '/deals', '/deals/board', '/leads', '/leads/board', '/tasks', '/tasks/mine', '/tasks/export.csv', '/search', '/companies/options', '/settings/users', '/settings/directories/industries', '/settings/pipelines'];
@@ -40,6 +41,7 @@ t.test('junk query strings and form bodies never produce a 500', async (t) => {
     ['/leads', ['title', 'value', 'contact_email', 'lead_status_id', 'lead_source_id', 'campaign_id', 'product_id', 'assigned_to']],
     [`/leads/${lead}`, ['title', 'version', 'lead_status_id', 'contact_email']],
     [`/leads/${lead}/move`, ['lead_status_id', 'board_assigned_to']],
+    [`/tasks/${task}`, ['title', 'type', 'priority', 'status', 'due_date', 'due_time', 'assigned_to', 'description', 'version']],
     [`/deals/${deal}/tasks`, ['title', 'type', 'priority', 'due_date', 'due_time', 'assigned_to', 'description']],
     [`/leads/${lead}/convert`, ['customer_name', 'customer_email', 'company_mode', 'company_id', 'create_deal', 'pipeline_id', 'stage_id', 'deal_value', 'expected_close_date']],
     [`/companies/${company}/notes`, ['body']],

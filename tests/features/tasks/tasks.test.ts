@@ -188,3 +188,77 @@ t.test('My tasks: overdue, today (the viewer\'s own day), upcoming, done this we
   t.notMatch((await otherClient.get('/tasks')).body, /Next week/, 'own: another rep\'s tasks are not listed');
   t.notMatch((await otherClient.get('/tasks/export.csv')).body, /Next week/, 'nor exported');
 });
+
+t.test('a task\'s own page and its edits: inline on the panel and full page, 422 by the field, stale 409, its own timeline', async (t) => {
+  const { app } = await buildTestApp(t);
+  const rep = await makeUser(app, { name: 'Rita Rep' });
+  const other = await makeUser(app, { name: 'Otto Other' });
+  await app.db.updateTable('users').set({ time_zone: 'America/New_York' }).where('id', '=', rep.id).execute();
+  const deal = await makeDeal(app, rep, { title: 'Acme renewal' });
+  const c = await loginAs(app, rep);
+  await c.post(`/deals/${deal}/tasks`, form({ title: 'Send the quote', assigned_to: rep.id }), { headers: panel });
+  const task = (await tasks(app))[0];
+
+  const page = await c.get(`/tasks/${task.id}`);
+  t.equal(page.statusCode, 200);
+  t.match(page.body, /<h1>Send the quote<\/h1>/);
+  t.match(page.body, /Acme renewal/, 'the related record');
+  t.match(page.body, /Dec 1, 2026, 10:30 AM/, 'due in the viewer\'s zone');
+  t.match(page.body, /created this task/, 'its own timeline');
+
+  // Inline: the panel comes back with this task as a form, filled in the viewer's zone.
+  const editing = await c.get(`/tasks/${task.id}/edit`, panel);
+  t.equal(editing.statusCode, 200);
+  t.notMatch(editing.body, /<html/);
+  t.match(editing.body, new RegExp(`id="task-${task.id}-edit-title"[^>]*value="Send the quote"|value="Send the quote"[^>]*id="task-${task.id}-edit-title"`));
+  t.match(editing.body, /value="2026-12-01"/);
+  t.match(editing.body, /value="10:30"/);
+  const cancel = await c.get(`/deals/${deal}/tasks`, panel);
+  t.match(cancel.body, /id="tasks-panel"/, 'cancel: the panel as it was');
+  t.notMatch(cancel.body, /task-edit-title|-edit-title/, 'without the form');
+  const bad = await c.post(`/tasks/${task.id}`, form({ title: '', version: task.version, status: 'pending' }), { headers: panel });
+  t.equal(bad.statusCode, 422);
+  t.match(bad.body, new RegExp(`id="task-${task.id}-edit-title-error"[^>]*>Title is required`), 'the message by the field');
+  t.equal((await tasks(app))[0].title, 'Send the quote', 'nothing written');
+  const saved = await c.post(`/tasks/${task.id}`, form({ title: 'Send the signed quote', due_time: '', assigned_to: other.id, version: task.version, status: 'pending' }), { headers: panel });
+  t.equal(saved.statusCode, 200);
+  t.match(saved.body, /Send the signed quote/);
+  t.match(saved.body, /Due Dec 1, 2026</, 'no time: due by the end of that day');
+  let row = (await tasks(app))[0];
+  t.equal(row.title, 'Send the signed quote');
+  t.equal(row.assigned_to, other.id);
+  t.equal(row.due_at, zonedToUtc('2026-12-01', '23:59', 'America/New_York'));
+  const notes = await app.db.selectFrom('notifications').selectAll().where('user_id', '=', other.id).execute();
+  t.same(notes.map((n) => [n.entity_type, n.entity_id, n.title]), [['task', task.id, 'Send the signed quote']], 'the new assignee is told');
+
+  const stale = await c.post(`/tasks/${task.id}`, form({ title: 'Late edit', version: task.version, status: 'pending' }));
+  t.equal(stale.statusCode, 409, 'an edit of a version someone else already saved is refused');
+  t.equal((await tasks(app))[0].title, 'Send the signed quote');
+
+  // Full page: done through the form is done as with the checkbox.
+  const full = await c.get(`/tasks/${task.id}/edit`);
+  t.match(full.body, /<h1>Edit task<\/h1>/);
+  row = (await tasks(app))[0];
+  const done = await c.post(`/tasks/${task.id}`, form({ title: row.title, due_time: '', assigned_to: other.id, status: 'completed', version: row.version }));
+  t.equal(done.statusCode, 303);
+  t.equal(done.headers.location, `/tasks/${task.id}`);
+  row = (await tasks(app))[0];
+  t.equal(row.status, 'completed');
+  t.ok(row.completed_at);
+  const shown = await c.get(`/tasks/${task.id}`);
+  t.match(shown.body, /updated this task/);
+  t.match(shown.body, /Title:<\/span> <span class="tl-old">Send the quote<\/span> → <span class="tl-new">Send the signed quote/);
+  t.match(shown.body, /Due:<\/span> <span class="tl-old">Dec 1, 2026, 10:30 AM<\/span>/, 'due changes read in the viewer\'s zone');
+  t.match((await c.get(`/deals/${deal}`)).body, /completed a task/, 'the deal\'s timeline too');
+  const unread = await c.post(`/tasks/${task.id}/reopen`, { from: 'task' });
+  t.equal(unread.headers.location, `/tasks/${task.id}`, 'from its page, back to its page');
+
+  // Visibility: with own, another rep's task on a record they cannot see is not there.
+  const stranger = await makeUser(app);
+  await setSetting(app.db, 'rep_visibility', 'own');
+  const s = await loginAs(app, stranger);
+  for (const url of [`/tasks/${task.id}`, `/tasks/${task.id}/edit`]) t.equal((await s.get(url)).statusCode, 404, `${url}: 404`);
+  t.equal((await s.post(`/tasks/${task.id}`, form({ status: 'pending' }))).statusCode, 404);
+  await setSetting(app.db, 'rep_visibility', 'all');
+  t.equal((await s.get(`/tasks/${task.id}/edit`)).statusCode, 403, 'visible but someone else\'s: the form is refused as its post would be');
+});
