@@ -35,6 +35,8 @@ import settingsRoutes from './features/settings/settings.routes.js';
 import leadStatusesRoutes from './features/lead-statuses/lead-statuses.routes.js';
 import { ensureFirstAdmin } from './features/users/bootstrap.js';
 import type { LoginLimiter } from './features/auth/login-limiter.js';
+import { EventHub } from './features/notifications/notifications.events.js';
+import { startOverdueJob } from './features/tasks/tasks.overdue.js';
 
 export interface BuildOptions {
   config: Config;
@@ -42,6 +44,8 @@ export interface BuildOptions {
   sqlite: SQLite.Database;
   logger?: boolean;
   loginLimiter?: LoginLimiter;
+  /** Start the in-process jobs (the overdue pass every minute). The server does; tests run passes themselves. */
+  jobs?: boolean;
 }
 
 export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
@@ -74,6 +78,20 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   app.decorate('db', opts.db);
   app.decorate('sqlite', opts.sqlite);
   app.decorate('setupToken', await ensureFirstAdmin(opts.db, config));
+
+  // The live bell: after a request that may have written a notification (any write, or opening
+  // one, which marks it read), the open streams are counted again.
+  const events = new EventHub(opts.db, { onError: (err) => app.log.error({ err }, 'event streams') });
+  app.decorate('events', events);
+  app.addHook('onResponse', async (request) => {
+    if (request.method !== 'GET' || request.url.startsWith('/notifications/')) events.poke();
+  });
+  // Streams never finish by themselves: end them first, or closing would wait for them.
+  app.addHook('preClose', async () => events.closeAll());
+  if (opts.jobs) {
+    const overdue = startOverdueJob(app, { onTold: () => events.poke() });
+    app.addHook('onClose', async () => overdue.stop());
+  }
 
   // Plugins: order matters (session before csrf so a signed-out POST goes to the login page).
   await app.register(cookie);

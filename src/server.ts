@@ -18,7 +18,7 @@ export async function serve(config: Config, opts: { migrationsFolder?: string } 
     throw err;
   }
 
-  const app = await buildApp({ config, db, sqlite });
+  const app = await buildApp({ config, db, sqlite, jobs: true });
   compactWhenIdle(app);
   const lock = serverLockFile(config.dbPath);
   let closing = false;

@@ -27,6 +27,8 @@ declare module 'fastify' {
     config: Config;
     setupToken: string | null;
     routeList: { method: string; url: string }[];
+    /** The live bell's event streams (features/notifications/notifications.events). */
+    events: import('./features/notifications/notifications.events.js').EventHub;
   }
   interface FastifyRequest {
     viewer: Viewer | null;

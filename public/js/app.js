@@ -556,3 +556,38 @@ document.addEventListener('change', function (e) {
     root.querySelectorAll('select[data-pick]').forEach(enhance);
   });
 })();
+
+// The live bell (SPEC §8): one event stream per tab sends the unread count as it changes. The
+// page's own count is the fallback; the browser reconnects by itself after a dropped stream,
+// and gives up when the session is gone (the stream then answers with the sign-in page).
+(function () {
+  'use strict';
+  if (!window.EventSource || !document.querySelector('a.bell')) return;
+  function show(n) {
+    document.querySelectorAll('a.bell').forEach(function (bell) {
+      var badge = bell.querySelector('.bell-count');
+      bell.setAttribute('aria-label', 'Notifications: ' + (n ? n + ' unread' : 'none unread'));
+      bell.setAttribute('data-unread', String(n));
+      if (!n) { if (badge) badge.remove(); return; }
+      if (!badge) {
+        badge = document.createElement('span');
+        badge.className = 'bell-count';
+        badge.setAttribute('aria-hidden', 'true');
+        bell.appendChild(badge);
+      }
+      badge.textContent = n > 99 ? '99+' : String(n);
+    });
+  }
+  var source = null;
+  function connect() {
+    source = new EventSource('/events');
+    source.addEventListener('unread', function (e) {
+      var n = Number(e.data);
+      if (n >= 0) show(n);
+    });
+  }
+  connect();
+  // Leaving the page closes the stream at once; coming back to it (Back) opens a new one.
+  window.addEventListener('pagehide', function () { if (source) source.close(); });
+  window.addEventListener('pageshow', function (e) { if (e.persisted) connect(); });
+})();

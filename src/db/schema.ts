@@ -398,6 +398,8 @@ export interface TasksTable {
   entity_type: 'lead' | 'deal' | 'company' | 'contact' | 'customer' | null;
   entity_id: number | null;
   created_by: number | null;
+  /** The overdue job told the assignee (once per overdue episode); cleared when the due time moves or it reopens. */
+  overdue_notified_at: ColumnType<string | null, string | null | undefined, string | null>;
   version: ColumnType<number, number | undefined, number>;
   created_at: string;
   updated_at: string;

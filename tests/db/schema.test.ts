@@ -56,7 +56,7 @@ const COLUMNS: { [T in Tables]: { [C in keyof Database[T]]-?: true } } = {
   notifications: { id: true, user_id: true, kind: true, entity_type: true, entity_id: true, title: true, actor_id: true, read_at: true, created_at: true },
   tasks: {
     id: true, title: true, type: true, description: true, due_at: true, priority: true, status: true, completed_at: true, assigned_to: true,
-    entity_type: true, entity_id: true, created_by: true, version: true, created_at: true, updated_at: true,
+    entity_type: true, entity_id: true, created_by: true, overdue_notified_at: true, version: true, created_at: true, updated_at: true,
   },
   lead_status_history: { id: true, lead_id: true, from_status_id: true, to_status_id: true, user_id: true, created_at: true },
 };

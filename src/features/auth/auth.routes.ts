@@ -130,6 +130,8 @@ const authRoutes: FastifyPluginAsync<{ limiter?: LoginLimiter }> = async (app, o
         if (request.viewer) await recordSecurityEvent(trx, { kind: 'sign_out', userId: request.viewer.id, email: request.viewer.email, ip: request.ip });
       });
     }
+    // This session's open tabs lose their live bell now (other processes notice at the heartbeat).
+    if (request.viewer) app.events.closeSession(request.viewer.sessionId);
     reply.clearCookie(SESSION_COOKIE, { path: '/' });
     return reply.redirect('/login', 303);
   });

@@ -24,6 +24,14 @@ const notificationsRoutes: FastifyPluginAsync = async (app) => {
     return reply.redirect(targetOf(n), 303);
   });
 
+  // The live bell: one event stream per signed-in tab; the page's count comes first.
+  app.get('/events', async (request, reply) => {
+    const scope = scopeOf(request);
+    const unread = await q.unreadCount(app.db, scope.viewer.id);
+    reply.hijack();
+    app.events.open(reply.raw, { userId: scope.viewer.id, sessionId: scope.viewer.sessionId }, unread);
+  });
+
   app.post('/notifications/read-all', async (request, reply) => {
     const scope = scopeOf(request);
     await q.markRead(app.db, scope.viewer.id);

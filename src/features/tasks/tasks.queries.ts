@@ -26,7 +26,7 @@ export function findTask(db: Executor, id: number): Promise<Task | undefined> {
   return db.selectFrom('tasks').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-export async function insertTask(db: Executor, values: Omit<Task, 'id' | 'version'>): Promise<number> {
+export async function insertTask(db: Executor, values: Omit<Task, 'id' | 'version' | 'overdue_notified_at'>): Promise<number> {
   return (await db.insertInto('tasks').values(values).returning('id').executeTakeFirstOrThrow()).id;
 }
 

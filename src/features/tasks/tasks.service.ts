@@ -76,7 +76,8 @@ export async function setTaskDone(trx: Trx, scope: Scope, task: Task, done: bool
   if ((task.status === 'completed') === done) return;
   const now = nowIso();
   const status = done ? 'completed' : 'pending';
-  await q.updateTask(trx, task.id, { status, completed_at: done ? now : null, updated_at: now });
+  // Reopened, it can go overdue again: a new episode for the overdue job.
+  await q.updateTask(trx, task.id, { status, completed_at: done ? now : null, updated_at: now, ...(done ? {} : { overdue_notified_at: null }) });
   await record(trx, { entityType: 'task', entityId: task.id, action: done ? 'completed' : 'reopened', userId: scope.viewer.id, changes: { status: [task.status, status] } });
   const parent = parentOf(task);
   if (parent) await record(trx, { entityType: parent.type, entityId: parent.id, action: done ? 'task_completed' : 'task_reopened', userId: scope.viewer.id, changes: { task: [null, task.title] } });
@@ -98,8 +99,11 @@ export async function updateTask(trx: Trx, scope: Scope, task: Task, input: Task
     assigned_to: input.assigned_to, status: input.status,
     completed_at: input.status === 'completed' ? (task.completed_at ?? now) : null,
   };
+  const isOpen = (st: string) => st === 'pending' || st === 'in_progress';
+  // A moved due time, or a closed task opened again, starts a new overdue episode.
+  const newEpisode = next.due_at !== task.due_at || (isOpen(input.status) && !isOpen(task.status));
   const changes = changedFields<Task>(task, next, ['title', 'type', 'priority', 'description', 'due_at', 'assigned_to', 'status']);
-  let q = trx.updateTable('tasks').set({ ...next, updated_at: now, version: sql<number>`version + 1` }).where('id', '=', task.id);
+  let q = trx.updateTable('tasks').set({ ...next, ...(newEpisode ? { overdue_notified_at: null } : {}), updated_at: now, version: sql<number>`version + 1` }).where('id', '=', task.id);
   if (input.version !== undefined) q = q.where('version', '=', input.version);
   if (Number((await q.executeTakeFirst()).numUpdatedRows) !== 1) throw new ConflictError(staleMessage(task.title));
   if (!Object.keys(changes).length) return;

@@ -1,6 +1,12 @@
 import t from 'tap';
 import { buildTestApp, loginAs } from '../../helpers/app.js';
-import { makeUser, stagesOf } from '../../helpers/factories.js';
+import http from 'node:http';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { sql } from 'kysely';
+import { makeDeal, makeTask, makeUser, stagesOf } from '../../helpers/factories.js';
+import { openDatabase } from '../../../src/db/database.js';
+import { runOverduePass, startOverdueJob } from '../../../src/features/tasks/tasks.overdue.js';
 
 type App = Awaited<ReturnType<typeof buildTestApp>>['app'];
 const notes = (app: App, userId: number) => app.db.selectFrom('notifications').selectAll().where('user_id', '=', userId).orderBy('id').execute();
@@ -64,4 +70,174 @@ t.test('assigning someone else notifies them, for each of the six kinds, on crea
   t.ok((await notes(app, rep.id)).every((n) => n.read_at), 'mark all read');
   t.equal((await notes(app, manager.id))[0].read_at, null, 'touches only the viewer\'s own');
   t.match((await r.get('/notifications')).body, /You are all caught up/);
+});
+
+const passInAnotherProcess = (dbFile: string, now: string) =>
+  new Promise<number>((resolve, reject) =>
+    execFile(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../../helpers/overdue-pass.ts', import.meta.url)), dbFile, now], (err, out) => (err ? reject(err) : resolve(Number(out)))),
+  );
+
+t.test('the overdue job: one notification per task per overdue episode, across restarts and two processes; indexed', async (t) => {
+  const { app, dbFile } = await buildTestApp(t);
+  const rep = await makeUser(app, { name: 'Rita Rep' });
+  const other = await makeUser(app);
+  const deal = await makeDeal(app, rep);
+  const past = await makeTask(app, rep, { title: 'Call back Acme', due_date: '2026-01-05', due_time: '09:00' }, { type: 'deal', id: deal });
+  const unassigned = await makeTask(app, rep, { title: 'Nobody\'s', due_date: '2026-01-05', assigned_to: null });
+  const done = await makeTask(app, rep, { title: 'Already done', due_date: '2026-01-05' });
+  await app.db.updateTable('tasks').set({ status: 'completed', completed_at: '2026-01-04T00:00:00.000Z' }).where('id', '=', done).execute();
+  await makeTask(app, rep, { title: 'Not yet', due_date: '2099-01-05' });
+  await makeTask(app, rep, { title: 'No date' });
+  const theirs = await makeTask(app, rep, { title: 'For Otto', due_date: '2026-01-06', assigned_to: other.id });
+
+  const now = '2026-06-01T12:00:00.000Z';
+  t.equal(await runOverduePass(app.db, now), 2, 'the two assigned, open, overdue tasks');
+  const overdue = await app.db.selectFrom('notifications').selectAll().where('kind', '=', 'task_overdue').orderBy('id').execute();
+  t.same(overdue.map((n) => [n.user_id, n.entity_type, n.entity_id, n.title, n.actor_id]), [[rep.id, 'task', past, 'Call back Acme', null], [other.id, 'task', theirs, 'For Otto', null]]);
+  t.ok((await app.db.selectFrom('tasks').select('overdue_notified_at').where('id', '=', unassigned).executeTakeFirstOrThrow()).overdue_notified_at, 'an unassigned task is marked, no one to tell');
+  t.equal(await runOverduePass(app.db, now), 0, 'the next minute: nothing new');
+
+  // A restart: another connection to the same file, as a new process would open.
+  const second = openDatabase(dbFile);
+  t.teardown(() => second.db.destroy());
+  t.equal(await runOverduePass(second.db, '2026-06-01T12:01:00.000Z'), 0, 'after a restart: no duplicate');
+
+  // Two processes on one file, racing on a newly overdue task: exactly one tells.
+  const race = await makeTask(app, rep, { title: 'Racing', due_date: '2026-05-30' });
+  const results = await Promise.all([passInAnotherProcess(dbFile, now), passInAnotherProcess(dbFile, now)]);
+  t.equal(results[0] + results[1], 1, `one notification between two processes (${results.join(' + ')})`);
+  t.equal((await app.db.selectFrom('notifications').select(sql<number>`count(*)`.as('n')).where('entity_id', '=', race).where('kind', '=', 'task_overdue').executeTakeFirstOrThrow()).n, 1);
+
+  // Moving the due time is a new episode; so is reopening.
+  const c = await loginAs(app, rep);
+  const row = await app.db.selectFrom('tasks').selectAll().where('id', '=', past).executeTakeFirstOrThrow();
+  t.equal((await c.post(`/tasks/${past}`, { title: row.title, type: row.type, priority: row.priority, status: 'pending', due_date: '2026-05-20', due_time: '', assigned_to: rep.id, version: row.version })).statusCode, 303);
+  t.equal(await runOverduePass(app.db, now), 1, 'rescheduled and overdue again: told again');
+  t.equal(await runOverduePass(app.db, now), 0);
+  await c.post(`/tasks/${past}/complete`);
+  t.equal(await runOverduePass(app.db, now), 0, 'done: not overdue');
+  await c.post(`/tasks/${past}/reopen`);
+  t.equal(await runOverduePass(app.db, now), 1, 'reopened while past due: a new episode');
+  t.match((await c.get('/notifications')).body, /Call back Acme/, 'listed for the assignee');
+
+  // The pass reads the partial index of open, untold tasks, not the table.
+  const plan = (await sql<{ detail: string }>`explain query plan select id from tasks where status in ('pending', 'in_progress') and overdue_notified_at is null and due_at < ${now} order by due_at limit 500`.execute(app.db)).rows.map((r) => r.detail).join(' | ');
+  t.match(plan, /USING INDEX tasks_overdue_watch/, plan);
+  t.notMatch(plan, /SCAN tasks(?! USING)/, 'no table scan');
+
+  // The job runs in the process and stops cleanly: a pass in flight finishes first.
+  const late = await makeTask(app, rep, { title: 'Due a second ago', due_date: '2026-01-01' });
+  let told = 0;
+  const job = startOverdueJob(app, { intervalMs: 20, onTold: (n) => (told += n) });
+  for (let i = 0; i < 100 && !told; i++) await new Promise((r) => setTimeout(r, 30));
+  await job.stop();
+  t.equal(told, 1, 'the job told the assignee of the task that went overdue');
+  t.ok((await app.db.selectFrom('tasks').select('overdue_notified_at').where('id', '=', late).executeTakeFirstOrThrow()).overdue_notified_at);
+});
+
+/** Reads a server-sent event stream over real HTTP. */
+function openStream(port: number, cookie: string) {
+  const events: string[] = [];
+  let ended = false;
+  let waiters: (() => void)[] = [];
+  const wake = () => { for (const w of waiters) w(); waiters = []; };
+  return new Promise<{ status: number; type: string; events: string[]; next: (n: number) => Promise<void>; ended: () => Promise<void>; close: () => void }>((resolve, reject) => {
+    const req = http.get({ port, path: '/events', headers: { cookie } }, (res) => {
+      let buf = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        buf += chunk;
+        let i;
+        while ((i = buf.indexOf('\n\n')) >= 0) {
+          events.push(buf.slice(0, i));
+          buf = buf.slice(i + 2);
+        }
+        wake();
+      });
+      res.on('end', () => { ended = true; wake(); });
+      const until = (ok: () => boolean) => new Promise<void>((done, fail) => {
+        const timer = setTimeout(() => fail(new Error(`timed out; events: ${JSON.stringify(events)}`)), 8_000);
+        const check = () => (ok() ? (clearTimeout(timer), done()) : waiters.push(check));
+        check();
+      });
+      resolve({
+        status: res.statusCode ?? 0,
+        type: String(res.headers['content-type']),
+        events,
+        next: (n) => until(() => events.length >= n),
+        ended: () => until(() => ended),
+        close: () => req.destroy(),
+      });
+    });
+    req.on('error', reject);
+  });
+}
+
+t.test('the live bell: /events streams the unread count as it changes, checks the session, closes on logout and on shutdown', async (t) => {
+  const { app } = await buildTestApp(t);
+  const manager = await makeUser(app, { role: 'manager' });
+  const rep = await makeUser(app, { name: 'Rita Rep' });
+  const deal = await makeDeal(app, manager, { title: 'Streamed deal', assigned_to: manager.id });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const port = (app.server.address() as { port: number }).port;
+  const r = await loginAs(app, rep);
+  const cookie = [...r.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+
+  const anonymous = await openStream(port, '');
+  t.not(anonymous.status, 200, 'no session, no stream');
+  anonymous.close();
+
+  const tab = await openStream(port, cookie);
+  t.equal(tab.status, 200);
+  t.match(tab.type, /^text\/event-stream/);
+  await tab.next(1);
+  t.match(tab.events[0], /event: unread\ndata: 0$/, 'starts with the count');
+
+  // The manager hands Rita the deal: her stream hears of it without a reload.
+  const m = await loginAs(app, manager);
+  const form = await m.get(`/deals/${deal}/edit`);
+  const version = /name="version" value="(\d+)"/.exec(form.body)![1];
+  const stage = (await stagesOf(app)).by('Lead');
+  const saved = await m.post(`/deals/${deal}`, { title: 'Streamed deal', pipeline_id: stage.pipeline_id, stage_id: stage.id, value: '100', assigned_to: rep.id, version });
+  t.equal(saved.statusCode, 303);
+  await tab.next(2);
+  t.match(tab.events[1], /event: unread\ndata: 1$/, 'the count rose');
+
+  // Another process's write (here: straight into the file) arrives by the poll.
+  await app.db.insertInto('notifications').values({ user_id: rep.id, kind: 'assigned', entity_type: 'deal', entity_id: deal, title: 'Written elsewhere', actor_id: manager.id, read_at: null, created_at: new Date().toISOString() }).execute();
+  await app.events.tick();
+  await tab.next(3);
+  t.match(tab.events[2], /data: 2$/);
+  await r.post('/notifications/read-all');
+  await tab.next(4);
+  t.match(tab.events[3], /data: 0$/, 'mark all read: back to none');
+
+  // The heartbeat keeps it open while the session lives.
+  await app.events.beat();
+  await tab.next(5);
+  t.equal(tab.events[4], ': ping');
+  const mTab = await openStream(port, [...m.cookies].map(([k, v]) => `${k}=${v}`).join('; '));
+  await mTab.next(1);
+  t.equal(app.events.size, 2);
+
+  // Signing out ends this session's streams, not the manager's.
+  await r.post('/logout');
+  await tab.ended();
+  t.pass('logout closed the stream');
+  t.equal(app.events.size, 1);
+  // A session ended elsewhere (another process, a deactivation) is found at the heartbeat.
+  await app.db.updateTable('users').set({ is_active: 0 }).where('id', '=', manager.id).execute();
+  await app.events.beat();
+  await mTab.ended();
+  t.equal(app.events.size, 0, 'the heartbeat closed the stream of a deactivated user');
+
+  // Shutdown: open streams are ended first, so closing does not wait on them.
+  await app.db.updateTable('users').set({ is_active: 1 }).where('id', '=', manager.id).execute();
+  const m2 = await loginAs(app, manager);
+  const last = await openStream(port, [...m2.cookies].map(([k, v]) => `${k}=${v}`).join('; '));
+  await last.next(1);
+  const started = Date.now();
+  await app.close();
+  await last.ended();
+  t.ok(Date.now() - started < 3_000, 'the app closed promptly with a stream open');
 });
