@@ -13,6 +13,7 @@ import autocannon from 'autocannon';
 import SQLite from 'better-sqlite3';
 import { prepareDb } from './prepare.js';
 import { pages, type BenchPage } from './pages.js';
+import { measureStreams } from './sse.js';
 
 const dbFile = path.resolve(process.env.BENCH_DB ?? 'bench/out/large.db');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -198,8 +199,12 @@ async function main(): Promise<void> {
     { name: 'own: leads list (rep)', url: '/leads', cookie: rep },
     { name: 'own: lead board (rep)', url: '/leads/board', cookie: rep },
     { name: 'own: search "hooli" (rep)', url: '/search?q=hooli', cookie: rep },
+    { name: 'own: tasks (rep)', url: '/tasks', cookie: rep },
+    { name: 'own: my tasks (rep)', url: '/tasks/mine', cookie: rep },
     ...(await writeTargets(base, admin, sqlite)),
   ].filter((p) => !ONLY || p.name.includes(ONLY));
+  const adminId = (sqlite.prepare("select id from users where email = 'admin@orchard.test'").get() as { id: number }).id;
+  const sseDeal = (sqlite.prepare('select id from deals order by id desc limit 1').get() as { id: number }).id;
   sqlite.close();
 
   console.log(`\nHTTP bench: ${CONNECTIONS} connections, ${SECONDS} s per URL, floor alternating; server up in ${startMs} ms\n`);
@@ -236,6 +241,21 @@ async function main(): Promise<void> {
   const out = path.resolve(`bench/out/http-${summary.at.replace(/[:.]/g, '-')}.json`);
   fs.writeFileSync(out, JSON.stringify(summary, null, 2));
   console.log(`written to ${out}`);
+
+  // The live bell: 200 open streams, the RSS they cost, and how fast one write reaches them all.
+  if (!ONLY || ONLY === 'sse') {
+    const danaToken = await csrfToken(base, rep);
+    const sse = await measureStreams({
+      base, cookie: admin, pid: app.pid!, n: Number(process.env.BENCH_STREAMS ?? 200),
+      // Dana hands the admin a task: every one of the admin's tabs hears of it.
+      poke: async () => {
+        const res = await fetch(`${base}/deals/${sseDeal}/tasks`, { method: 'POST', redirect: 'manual', headers: { cookie: rep, 'content-type': 'application/x-www-form-urlencoded', 'x-csrf-token': danaToken }, body: new URLSearchParams({ _csrf: danaToken, title: 'Bench: a task for the admin', assigned_to: String(adminId) }) });
+        if (res.status >= 400) throw new Error(`poke answered ${res.status}`);
+      },
+    });
+    console.log(`\nSSE: ${sse.streams} open streams, server RSS ${sse.rssBeforeMb} → ${sse.rssAfterMb} MB (+${sse.growthMb} MB); one write reached every stream in ${sse.fanOutMs} ms`);
+    fs.writeFileSync(out, JSON.stringify({ ...summary, sse }, null, 2));
+  }
   stopAll();
 }
 

@@ -51,7 +51,24 @@ export function extraPages(sqlite: SQLite.Database): BenchPage[] {
   ];
   if (page2) pages.splice(2, 0, { name: 'board: column load more', url: `/deals/board/column/${stage.id}?after=${encodeURIComponent(`${page2.stage_entered_at}|${page2.id}`)}` });
   if (deal) pages.push({ name: 'deals: detail', url: `/deals/${deal.id}` });
-  return [...pages, ...leadPages(sqlite), ...busyPages(sqlite)];
+  return [...pages, ...leadPages(sqlite), ...taskPages(sqlite), ...busyPages(sqlite)];
+}
+
+/** The tasks pages at 500,000 tasks: All tasks with filters, a task's page, the record panel with the most tasks. */
+export function taskPages(sqlite: SQLite.Database): BenchPage[] {
+  const rep = sqlite.prepare("select id from users where role = 'rep' and is_active = 1 order by id limit 1").get() as { id: number } | undefined;
+  const task = sqlite.prepare('select id from tasks order by id limit 1 offset (select count(*) / 2 from tasks)').get() as { id: number } | undefined;
+  const busy = sqlite.prepare("select entity_id as id from tasks where entity_type = 'deal' group by entity_id order by count(*) desc limit 1").get() as { id: number } | undefined;
+  if (!task) return [];
+  const month = new Date().toISOString().slice(0, 7);
+  const pages: BenchPage[] = [
+    { name: 'tasks: all', url: '/tasks' },
+    { name: 'tasks: open calls of a rep', url: `/tasks?status=open&type=call${rep ? `&assigned_to=${rep.id}` : ''}` },
+    { name: 'tasks: due this month, by priority', url: `/tasks?due_from=${month}-01&due_to=${month}-28&sort=priority` },
+    { name: 'tasks: detail', url: `/tasks/${task.id}` },
+  ];
+  if (busy) pages.push({ name: 'deals: detail, the most tasks', url: `/deals/${busy.id}` });
+  return pages;
 }
 
 /** The leads pages at 100,000 leads: list, search, filters, board, load more, detail, conversion form. */

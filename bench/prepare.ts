@@ -4,10 +4,10 @@ import SQLite from 'better-sqlite3';
 import { openDatabase } from '../src/db/database.js';
 import { migrateToLatest } from '../src/db/migrate.js';
 import { seedDemo } from '../src/seed/demo.js';
-import { scaled, seedVolume } from '../src/seed/volume.js';
+import { scaled, seedTaskVolume, seedVolume, volumeHelpers } from '../src/seed/volume.js';
 
-/** Bumped when the seed changes shape (4: 100,000 leads): an older file is made again. */
-const SEED_VERSION = '4';
+/** Bumped when the seed changes shape (4: 100,000 leads; 5: 500,000 tasks): an older file is made again, or topped up. */
+const SEED_VERSION = '5';
 
 function seededVersion(dbFile: string): string | null {
   try {
@@ -25,7 +25,17 @@ function seededVersion(dbFile: string): string | null {
 /** The bench database: demo team and records plus SPEC §15 volume × size, made once. */
 export async function prepareDb(dbFile: string, size: number): Promise<void> {
   if (fs.existsSync(dbFile)) {
-    if (seededVersion(dbFile) === SEED_VERSION) return;
+    const version = seededVersion(dbFile);
+    if (version === SEED_VERSION) return;
+    if (version === '4') {
+      // Version 4 lacks only the tasks: add them rather than seeding 20 minutes again.
+      const { db, sqlite } = openDatabase(dbFile);
+      await migrateToLatest(db, sqlite);
+      seedTaskVolume(sqlite, scaled(size), volumeHelpers(sqlite, (label, done, total) => done === total && console.log(`  seeded ${total} ${label}`)));
+      sqlite.prepare("update settings set value = ? where key = 'bench_seed'").run(SEED_VERSION);
+      await db.destroy();
+      return;
+    }
     console.log(`  ${dbFile} was seeded by an older bench: seeding it again`);
     for (const suffix of ['', '-wal', '-shm']) fs.rmSync(dbFile + suffix, { force: true });
   }

@@ -37,6 +37,7 @@ import { ensureFirstAdmin } from './features/users/bootstrap.js';
 import type { LoginLimiter } from './features/auth/login-limiter.js';
 import { EventHub } from './features/notifications/notifications.events.js';
 import { startOverdueJob } from './features/tasks/tasks.overdue.js';
+import calendarRoutes from './features/tasks/tasks.calendar.js';
 
 export interface BuildOptions {
   config: Config;
@@ -123,6 +124,7 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   await app.register(leadsRoutes);
   await app.register(tasksRoutes);
   await app.register(notificationsRoutes);
+  await app.register(calendarRoutes);
   await app.register(searchRoutes);
   await app.register(securityRoutes);
   await app.register(twoFactorRoutes);

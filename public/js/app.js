@@ -591,3 +591,9 @@ document.addEventListener('change', function (e) {
   window.addEventListener('pagehide', function () { if (source) source.close(); });
   window.addEventListener('pageshow', function (e) { if (e.persisted) connect(); });
 })();
+
+// Read-only fields meant for copying (the calendar feed's address): focus selects it all.
+document.addEventListener('focusin', function (e) {
+  var el = e.target;
+  if (el && el.matches && el.matches('input[data-select-on-focus]')) el.select();
+});

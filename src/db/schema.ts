@@ -16,6 +16,8 @@ export interface UsersTable {
   totp_secret: ColumnType<string | null, string | null | undefined, string | null>;
   totp_enabled_at: ColumnType<string | null, string | null | undefined, string | null>;
   totp_last_step: ColumnType<number | null, number | null | undefined, number | null>;
+  /** SHA-256 of the private calendar feed's secret; null while the feed is off. */
+  calendar_token_hash: ColumnType<string | null, string | null | undefined, string | null>;
   version: ColumnType<number, number | undefined, number>;
   created_at: string;
   updated_at: string;

@@ -44,5 +44,45 @@ async function seedTasksIn(db: Trx, ctx: DemoContext): Promise<string> {
     if (kind === 4) await setTaskDone(db, scope, (await findTask(db, id))!, true);
     n++;
   }
-  return `Tasks: ${n} tasks across records and reps.`;
+  const told = await seedNotifications(db, ctx);
+  return `Tasks: ${n} tasks across records and reps; ${told} notifications.`;
+}
+
+/**
+ * A few notifications per demo user, as a team that has been working would have: a deal and a
+ * task handed over by a colleague, a task gone overdue (unread), and two older ones already read.
+ * Tasks overdue now count as told, so the overdue job's first pass does not bury the bell.
+ */
+async function seedNotifications(db: Trx, ctx: DemoContext): Promise<number> {
+  const now = Date.now();
+  const ago = (hours: number) => new Date(now - hours * 3_600_000).toISOString();
+  await db.updateTable('tasks').set({ overdue_notified_at: ago(1) }).where('status', 'in', ['pending', 'in_progress']).where('due_at', '<', new Date(now).toISOString()).execute();
+  // Seeding the demo assigned hundreds of records "just now": that is not news to anyone.
+  await db.deleteFrom('notifications').execute();
+  const ids = Object.values(ctx.userIds);
+  let n = 0;
+  for (const [i, userId] of ids.entries()) {
+    const actor = ids[(i + 1) % ids.length];
+    // The admin and the manager plan their day too: a few of the reps' tasks are theirs.
+    const own = await db.selectFrom('tasks').select(sql<number>`count(*)`.as('n')).where('assigned_to', '=', userId).executeTakeFirstOrThrow();
+    if (!Number(own.n)) {
+      const handed = await db.selectFrom('tasks').select('id').where('status', '!=', 'completed').orderBy('id').offset(i * 4).limit(4).execute();
+      if (handed.length) await db.updateTable('tasks').set({ assigned_to: userId }).where('id', 'in', handed.map((h) => h.id)).execute();
+    }
+    const deals = await db.selectFrom('deals').select(['id', 'title']).where('assigned_to', '=', userId).orderBy('id', 'desc').limit(3).execute();
+    const tasks = await db.selectFrom('tasks').select(['id', 'title', 'due_at', 'status']).where('assigned_to', '=', userId).orderBy('id').execute();
+    const overdue = tasks.find((x) => x.status !== 'completed' && x.due_at && x.due_at < new Date(now).toISOString());
+    const open = tasks.find((x) => x.status === 'pending' && x !== overdue);
+    const rows = [
+      deals[0] && { kind: 'assigned' as const, entity_type: 'deal', entity_id: deals[0].id, title: deals[0].title, actor_id: actor, read_at: null, created_at: ago(3 + i) },
+      open && { kind: 'assigned' as const, entity_type: 'task', entity_id: open.id, title: open.title, actor_id: actor, read_at: null, created_at: ago(20 + i) },
+      overdue && { kind: 'task_overdue' as const, entity_type: 'task', entity_id: overdue.id, title: overdue.title, actor_id: null, read_at: null, created_at: ago(30 + i) },
+      deals[1] && { kind: 'assigned' as const, entity_type: 'deal', entity_id: deals[1].id, title: deals[1].title, actor_id: actor, read_at: ago(40), created_at: ago(50 + i) },
+      deals[2] && { kind: 'assigned' as const, entity_type: 'deal', entity_id: deals[2].id, title: deals[2].title, actor_id: actor, read_at: ago(70), created_at: ago(80 + i) },
+    ].filter((r) => Boolean(r)) as { kind: 'assigned' | 'task_overdue'; entity_type: string; entity_id: number; title: string; actor_id: number | null; read_at: string | null; created_at: string }[];
+    if (!rows.length) continue;
+    await db.insertInto('notifications').values(rows.map((r) => ({ ...r, user_id: userId }))).execute();
+    n += rows.length;
+  }
+  return n;
 }

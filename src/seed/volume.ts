@@ -10,9 +10,10 @@ export interface VolumeCounts {
   customers: number;
   deals: number;
   leads: number;
+  tasks: number;
 }
 
-export const LARGE: VolumeCounts = { companies: 20_000, contacts: 100_000, customers: 50_000, deals: 200_000, leads: 100_000 };
+export const LARGE: VolumeCounts = { companies: 20_000, contacts: 100_000, customers: 50_000, deals: 200_000, leads: 100_000, tasks: 500_000 };
 
 export function scaled(factor: number): VolumeCounts {
   return {
@@ -21,6 +22,7 @@ export function scaled(factor: number): VolumeCounts {
     customers: Math.round(LARGE.customers * factor),
     deals: Math.round(LARGE.deals * factor),
     leads: Math.round(LARGE.leads * factor),
+    tasks: Math.round(LARGE.tasks * factor),
   };
 }
 
@@ -43,13 +45,7 @@ function batch(sqlite: SQLite.Database, label: string, total: number, progress: 
 
 export function seedVolume(sqlite: SQLite.Database, counts: VolumeCounts, progress: Progress = () => {}, opts: { timeline?: boolean } = {}): void {
   const now = new Date().toISOString();
-  const users = (sqlite.prepare('select id from users where is_active = 1 order by id').all() as { id: number }[]).map((u) => u.id);
-  // Owners (a fifth of rows unassigned) are spread as in real data, not in step with names:
-  // i % users would give one rep every "Acme …" company, and i % 5 would leave them all unassigned.
-  const owner = (i: number) => {
-    const h = Math.imul(i + 1, 2654435761) >>> 0;
-    return users.length && h % 5 !== 0 ? users[(h >>> 3) % users.length] : null;
-  };
+  const owner = ownerOf(sqlite);
   const industries = (sqlite.prepare('select id from industries').all() as { id: number }[]).map((r) => r.id);
   const groupIds: number[] = [];
   const insGroup = sqlite.prepare('insert into customer_groups (name, code, priority, discount_percent, is_active, created_at, updated_at) values (?, ?, ?, ?, 1, ?, ?)');
@@ -81,6 +77,23 @@ export function seedVolume(sqlite: SQLite.Database, counts: VolumeCounts, progre
 
   volumeSteps.filter((step) => opts.timeline !== false || step !== seedTimelineVolume).forEach((step) => step(sqlite, counts, { now, owner, companyId, batch: (label, total, fn) => batch(sqlite, label, total, progress, fn) }));
   sqlite.pragma('optimize');
+}
+
+/**
+ * Owners (a fifth of rows unassigned) are spread as in real data, not in step with names:
+ * i % users would give one rep every "Acme …" company, and i % 5 would leave them all unassigned.
+ */
+function ownerOf(sqlite: SQLite.Database): (i: number) => number | null {
+  const users = (sqlite.prepare('select id from users where is_active = 1 order by id').all() as { id: number }[]).map((u) => u.id);
+  return (i: number) => {
+    const h = Math.imul(i + 1, 2654435761) >>> 0;
+    return users.length && h % 5 !== 0 ? users[(h >>> 3) % users.length] : null;
+  };
+}
+
+/** Helpers for one volume step on its own (the bench topping up an older file). */
+export function volumeHelpers(sqlite: SQLite.Database, progress: Progress = () => {}): VolumeHelpers {
+  return { now: new Date().toISOString(), owner: ownerOf(sqlite), companyId: () => null, batch: (label, total, fn) => batch(sqlite, label, total, progress, fn) };
 }
 
 export interface VolumeHelpers {
@@ -145,6 +158,48 @@ function seedLeadVolume(sqlite: SQLite.Database, counts: VolumeCounts, h: Volume
   });
 }
 
+/**
+ * SPEC §15's tasks: 500,000 at Large, on deals, leads, companies, contacts and customers (a tenth
+ * on nothing), due from 200 days ago to 200 days ahead (a tenth undated); about 40 % done, a few
+ * cancelled, the rest open. Open tasks already past due count as already told, as they would be
+ * on a server that had been running: the overdue job's first pass is not a flood.
+ */
+export function seedTaskVolume(sqlite: SQLite.Database, counts: VolumeCounts, h: VolumeHelpers): void {
+  if (!counts.tasks) return;
+  const parents: { type: string; table: string }[] = [
+    { type: 'deal', table: 'deals' }, { type: 'lead', table: 'leads' }, { type: 'company', table: 'companies' },
+    { type: 'contact', table: 'contacts' }, { type: 'customer', table: 'customers' },
+  ];
+  const ranges = parents.map((p) => ({ ...p, ...(sqlite.prepare(`select coalesce(min(id), 0) as lo, coalesce(max(id), 0) as hi from ${p.table}`).get() as { lo: number; hi: number }) })).filter((r) => r.hi > 0);
+  const ins = sqlite.prepare(
+    `insert into tasks (title, type, description, due_at, priority, status, completed_at, assigned_to, entity_type, entity_id, created_by, overdue_notified_at, created_at, updated_at)
+     values (?, ?, null, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const types = ['todo', 'call', 'meeting', 'email'];
+  const verbs = ['Call', 'Email', 'Meet', 'Follow up with', 'Send proposal to', 'Check in with'];
+  const priorities = ['normal', 'normal', 'high', 'low'];
+  const day = 86_400_000;
+  const nowMs = Date.now();
+  h.batch('tasks', counts.tasks, (i) => {
+    const mix = Math.imul(i + 7, 2246822519) >>> 0;
+    const parent = ranges.length && mix % 10 ? ranges[mix % ranges.length] : null;
+    const entityId = parent ? parent.lo + ((mix >>> 4) % (parent.hi - parent.lo + 1)) : null;
+    const dueMs = nowMs + (((mix >>> 8) % 400) - 200) * day + ((mix >>> 3) % 24) * 3_600_000;
+    const due = mix % 10 === 3 ? null : new Date(dueMs).toISOString();
+    const roll = (mix >>> 12) % 100;
+    const status = roll < 40 ? 'completed' : roll < 44 ? 'cancelled' : roll < 52 ? 'in_progress' : 'pending';
+    const created = new Date(Math.min(nowMs, dueMs) - 5 * day).toISOString();
+    const open = status === 'pending' || status === 'in_progress';
+    const owner = h.owner(i);
+    ins.run(
+      `${verbs[i % verbs.length]} ${WORDS[(i * 3) % WORDS.length]} ${SUFFIX[(i * 11) % SUFFIX.length]} #${i + 1}`,
+      types[i % types.length], due, priorities[i % priorities.length], status,
+      status === 'completed' ? new Date(Math.min(nowMs, dueMs)).toISOString() : null,
+      owner, parent?.type ?? null, entityId, owner, open && due && due < h.now ? h.now : null, created, created,
+    );
+  });
+}
+
 /** How many records in each kind carry a busy timeline (thousands of entries). */
 export const BUSY_RECORDS = 20;
 
@@ -186,4 +241,4 @@ export function seedTimelineVolume(sqlite: SQLite.Database, counts: VolumeCounts
   }
 }
 
-export const volumeSteps: ((sqlite: SQLite.Database, counts: VolumeCounts, h: VolumeHelpers) => void)[] = [seedDealVolume, seedLeadVolume, seedTimelineVolume];
+export const volumeSteps: ((sqlite: SQLite.Database, counts: VolumeCounts, h: VolumeHelpers) => void)[] = [seedDealVolume, seedLeadVolume, seedTaskVolume, seedTimelineVolume];

@@ -14,6 +14,8 @@ import { companyEmailTaken, companyList, findCompany } from '../../src/features/
 import { contactList, contactsOfCompany } from '../../src/features/contacts/contacts.queries.js';
 import { customerEmailTaken, customerList } from '../../src/features/customers/customers.queries.js';
 import { boardSums, columnCards, dealList, dealsLinkedTo, findDeal } from '../../src/features/deals/deals.queries.js';
+import { myTasks, taskList, tasksOf } from '../../src/features/tasks/tasks.queries.js';
+import { listNotifications, unreadCount } from '../../src/features/notifications/notifications.queries.js';
 import { convertedFrom, findLead, leadBoardSums, leadColumnCards, leadEmailTaken, leadList } from '../../src/features/leads/leads.queries.js';
 
 /**
@@ -21,7 +23,7 @@ import { convertedFrom, findLead, leadBoardSums, leadColumnCards, leadEmailTaken
  * database has them): none may SCAN a large table — a filtered page must not grow with it.
  * The queries are the app's own, captured as they run.
  */
-const LARGE = /\bSCAN (companies|contacts|customers|deals|deal_contacts|leads|c|p|k|d|dc|l)\b/;
+const LARGE = /\bSCAN (companies|contacts|customers|deals|deal_contacts|leads|tasks|notifications|c|p|k|d|dc|l|t|n)\b/;
 
 t.test('hot list, board, detail and search queries search indexes, never scan a large table', async (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orchard-plans-'));
@@ -35,6 +37,11 @@ t.test('hot list, board, detail and search queries search indexes, never scan a 
   // The demo's timeline is dated like its records: nothing says "created just now".
   const fresh = sqlite.prepare("select count(*) n from audit_entries where action = 'created' and entity_type in ('company', 'contact', 'customer', 'customer_group', 'deal') and created_at > ?").get(new Date(Date.now() - 86_400_000).toISOString()) as { n: number };
   t.equal(fresh.n, 0, 'demo records and their timeline entries are backdated');
+  // The demo team's day: ~150 tasks, and a few unread notifications for every demo user.
+  t.equal((sqlite.prepare('select count(*) n from tasks').get() as { n: number }).n, 150, 'demo tasks');
+  const unread = sqlite.prepare('select u.email, (select count(*) from notifications n where n.user_id = u.id and n.read_at is null) as n from users u').all() as { email: string; n: number }[];
+  t.ok(unread.length > 1 && unread.every((u) => u.n >= 2 && u.n <= 5), `a few unread notifications each: ${JSON.stringify(unread)}`);
+  t.equal((sqlite.prepare("select count(*) n from tasks where status in ('pending', 'in_progress') and due_at < ? and overdue_notified_at is null").get(new Date().toISOString()) as { n: number }).n, 0, 'overdue demo tasks count as told');
   seedVolume(sqlite, scaled(0.02), () => {});
   sqlite.exec('ANALYZE');
 
@@ -96,6 +103,15 @@ t.test('hot list, board, detail and search queries search indexes, never scan a 
     ['customer email taken', () => customerEmailTaken(logged, 'billing12@customers.example')],
     ['company email taken', () => companyEmailTaken(logged, 'info@acme.example')],
     ['lead email taken', () => leadEmailTaken(logged, 'lead12@prospects.example')],
+    ['tasks: open', () => taskList.page(logged, admin, { ...page, sort: 'due_at', status: 'open' } as never, 25)],
+    ['tasks: open, a type, an assignee', () => taskList.page(logged, admin, { ...page, sort: 'due_at', status: 'open', type: 'call', assigned_to: rep } as never, 25)],
+    ['tasks: due range', () => taskList.page(logged, admin, { ...page, sort: 'due_at', due_from_at: '2026-01-01T00:00:00Z', due_before_at: '2026-02-01T00:00:00Z' } as never, 25)],
+    ['tasks: due range by priority', () => taskList.page(logged, admin, { ...page, sort: 'priority', due_from_at: '2026-01-01T00:00:00Z', due_before_at: '2026-02-01T00:00:00Z' } as never, 25)],
+    ['tasks: own visibility', () => taskList.page(logged, own, { ...page, sort: 'due_at' } as never, 25)],
+    ['tasks: my tasks', () => myTasks(logged, rep, { now: new Date().toISOString(), tomorrowStart: new Date(Date.now() + 86_400_000).toISOString(), weekAgo: new Date(Date.now() - 7 * 86_400_000).toISOString() })],
+    ['tasks: a record\'s panel', () => tasksOf(logged, 'deal', deal)],
+    ['notifications: bell', () => unreadCount(logged, rep)],
+    ['notifications: list', () => listNotifications(logged, rep)],
   ];
   for (const [name, run] of cases) {
     captured.length = 0;

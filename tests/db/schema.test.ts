@@ -13,7 +13,7 @@ type Tables = Exclude<keyof Database, `${string}_fts`>;
  * interface exactly (no column missing, none extra); the test checks the migrated file matches it.
  */
 const COLUMNS: { [T in Tables]: { [C in keyof Database[T]]-?: true } } = {
-  users: { id: true, name: true, email: true, password_hash: true, role: true, is_active: true, time_zone: true, list_page_size: true, totp_secret: true, totp_enabled_at: true, totp_last_step: true, version: true, created_at: true, updated_at: true },
+  users: { id: true, name: true, email: true, password_hash: true, role: true, is_active: true, time_zone: true, list_page_size: true, totp_secret: true, totp_enabled_at: true, totp_last_step: true, calendar_token_hash: true, version: true, created_at: true, updated_at: true },
   sessions: { id: true, user_id: true, created_at: true, last_seen_at: true, expires_at: true, ip: true, user_agent: true },
   audit_entries: { id: true, entity_type: true, entity_id: true, action: true, changes: true, user_id: true, created_at: true },
   settings: { key: true, value: true, updated_at: true },

@@ -49,7 +49,7 @@ export async function findSessionViewer(
   };
 }
 
-async function defaultTimeZone(db: DB): Promise<string> {
+export async function defaultTimeZone(db: DB): Promise<string> {
   const row = await db.selectFrom('settings').select('value').where('key', '=', 'default_time_zone').executeTakeFirst();
   return row ? (JSON.parse(row.value) as string) : 'UTC';
 }

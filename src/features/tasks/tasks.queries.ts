@@ -58,13 +58,17 @@ export const taskList = defineList({
       .$if(typeof f.assigned_to === 'number', (w) => w.where('t.assigned_to', '=', Number(f.assigned_to)))
       .$if(f.related === 'none', (w) => w.where('t.entity_type', 'is', null))
       .$if(Boolean(f.related) && f.related !== 'none', (w) => w.where('t.entity_type', '=', f.related as TaskEntity))
-      .$if(Boolean(f.due_from_at), (w) => w.where('t.due_at', '>=', String(f.due_from_at)))
-      .$if(Boolean(f.due_before_at), (w) => w.where('t.due_at', '<', String(f.due_before_at))),
+      // Ranges on the sort key of the order indexes: a due range sorted by due walks tasks_due_order
+      // between its bounds, sorted by priority it skip-scans tasks_priority_order's three priorities.
+      .$if(Boolean(f.due_from_at || f.due_before_at), (w) => w.where('t.due_at', 'is not', null))
+      .$if(Boolean(f.due_from_at), (w) => w.where(sql`coalesce(t.due_at, '9999')`, '>=', String(f.due_from_at)))
+      .$if(Boolean(f.due_before_at), (w) => w.where(sql`coalesce(t.due_at, '9999')`, '<', String(f.due_before_at))),
   sorts: {
-    // Undated tasks after dated ones, whichever way.
-    due_at: { order: 't.due_at is null, t.due_at {dir}' },
+    // Undated tasks sort as '9999', after every date; the expressions are those of the
+    // tasks_*_order indexes (migration 2000), so a page walks an index instead of sorting.
+    due_at: { order: "coalesce(t.due_at, '9999') {dir}" },
     title: { order: 't.title collate nocase' },
-    priority: { order: `${PRIORITY_ORDER} {dir}, t.due_at` },
+    priority: { order: `${PRIORITY_ORDER} {dir}, coalesce(t.due_at, '9999')` },
     created_at: { order: 't.created_at' },
     assigned: { order: 't.assigned_to' },
   },
@@ -104,8 +108,20 @@ export async function myTasks(db: Executor, viewerId: number, bounds: { now: str
   const [overdue, today, upcoming, done] = await Promise.all([
     open(mine()).where('t.due_at', '<', bounds.now).orderBy('t.due_at').limit(limit).execute(),
     open(mine()).where('t.due_at', '>=', bounds.now).where('t.due_at', '<', bounds.tomorrowStart).orderBy('t.due_at').limit(limit).execute(),
-    open(mine()).where((eb) => eb.or([eb('t.due_at', '>=', bounds.tomorrowStart), eb('t.due_at', 'is', null)])).orderBy(sql`t.due_at is null`).orderBy('t.due_at').limit(limit).execute(),
+    // Later or undated, as one range on tasks_assigned_order's key (undated sorts as '9999').
+    open(mine()).where(sql`coalesce(t.due_at, '9999')`, '>=', bounds.tomorrowStart).orderBy(sql`coalesce(t.due_at, '9999')`).orderBy('t.id').limit(limit).execute(),
     mine().where('t.status', '=', 'completed').where('t.completed_at', 'is not', null).where('t.completed_at', '>=', bounds.weekAgo).orderBy('t.completed_at', 'desc').limit(limit).execute(),
   ]);
   return { overdue, today, upcoming, done };
+}
+
+/** A user's calendar feed: their open tasks that have a due time, soonest first (the assigned/status/due index). */
+export function openDatedTasksOf(db: Executor, userId: number) {
+  return rowsOf(db)
+    .select('t.description')
+    .where('t.assigned_to', '=', userId)
+    .where('t.status', 'in', ['pending', 'in_progress'])
+    .where('t.due_at', 'is not', null)
+    .orderBy('t.due_at')
+    .execute();
 }

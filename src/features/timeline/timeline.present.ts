@@ -42,6 +42,8 @@ const ACTION_SUMMARY: Record<string, string> = {
   note: 'added a note',
   note_deleted: 'deleted a note',
   related_deleted: 'removed a related record',
+  calendar_feed_on: 'made a new calendar feed address',
+  calendar_feed_off: 'turned off the calendar feed',
 };
 
 function kindOf(action: string): TimelineItem['kind'] {

@@ -8,13 +8,14 @@ import * as q from './users.queries.js';
 import * as service from './users.service.js';
 import { recordSecurityEvent } from '../security/security.queries.js';
 import { passwordChangeSchema, profileSchema } from './users.schemas.js';
+import { setCalendarFeed } from '../tasks/tasks.calendar.js';
 
 const TIME_ZONES = Intl.supportedValuesOf('timeZone');
 
 const profileRoutes: FastifyPluginAsync = async (app) => {
-  const render = async (reply: FastifyReply, userId: number, values: FormBody | null, errors: FieldErrors, status = 200) => {
+  const render = async (reply: FastifyReply, userId: number, values: FormBody | null, errors: FieldErrors, status = 200, extra: Record<string, unknown> = {}) => {
     const user = await q.findUserById(app.db, userId);
-    return reply.render('users/profile', { title: 'Your profile', user, values: values ?? user, errors, timeZones: TIME_ZONES }, status);
+    return reply.render('users/profile', { title: 'Your profile', user, values: values ?? user, errors, timeZones: TIME_ZONES, calendarOn: Boolean(user?.calendar_token_hash), ...extra }, status);
   };
 
   app.get('/profile', async (request, reply) => render(reply, viewerOf(request).id, null, {}));
@@ -43,6 +44,20 @@ const profileRoutes: FastifyPluginAsync = async (app) => {
     const back = new URL(safeRedirectPath(body.return_to), 'http://orchard.invalid');
     back.searchParams.delete('page');
     return reply.redirect(back.pathname + back.search, 303);
+  });
+
+  // The private calendar feed: on (a new secret URL, shown this once), a new URL, or off.
+  app.post('/profile/calendar', async (request, reply) => {
+    const viewer = viewerOf(request);
+    const action = asFormBody(request.body).action;
+    if (action !== 'on' && action !== 'off') throw new ValidationError({ action: 'Choose to turn the feed on or off.' }, {});
+    const secret = await app.db.transaction().execute((trx) => setCalendarFeed(trx, viewer.id, action === 'on'));
+    if (!secret) {
+      reply.flash('success', 'Calendar feed turned off. Its URL no longer works.');
+      return reply.redirect('/profile', 303);
+    }
+    const base = (app.config.baseUrl ?? `${request.protocol}://${request.host}`).replace(/\/$/, '');
+    return render(reply, viewer.id, null, {}, 200, { calendarUrl: `${base}/calendar/${secret}.ics` });
   });
 
   app.post('/profile/password', async (request, reply) => {
