@@ -16,7 +16,7 @@ export const DEMO_REP = { email: 'dana@orchard.test', password: 'orchard-demo-20
 /** Every page a signed-in admin can open, with real ids from the demo data. */
 export async function everyPage(dbFile: string): Promise<string[]> {
   const { db } = openDatabase(dbFile);
-  const first = async (table: 'companies' | 'contacts' | 'customers' | 'customer_groups' | 'deals' | 'pipelines' | 'users') =>
+  const first = async (table: 'companies' | 'contacts' | 'customers' | 'customer_groups' | 'deals' | 'pipelines' | 'users' | 'tasks') =>
     (await db.selectFrom(table).select('id').orderBy('id').executeTakeFirstOrThrow()).id;
   const company = await first('companies');
   const contact = await first('contacts');
@@ -25,6 +25,7 @@ export async function everyPage(dbFile: string): Promise<string[]> {
   const deal = await first('deals');
   const pipeline = await first('pipelines');
   const user = await first('users');
+  const task = await first('tasks');
   const stage = (await db.selectFrom('deal_stages').select('id').where('pipeline_id', '=', pipeline).orderBy('id').executeTakeFirstOrThrow()).id;
   const industry = (await db.selectFrom('industries').select('id').orderBy('id').executeTakeFirstOrThrow()).id;
   const converted = (await db.selectFrom('leads').select('id').where('converted_at', 'is not', null).orderBy('id').executeTakeFirstOrThrow()).id;
@@ -50,6 +51,8 @@ export async function everyPage(dbFile: string): Promise<string[]> {
     '/notifications',
     '/tasks',
     '/tasks?status=open&type=call',
+    `/tasks/${task}`,
+    `/tasks/${task}/edit`,
     '/companies',
     '/companies/new',
     `/companies/${company}`,
