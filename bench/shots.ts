@@ -22,6 +22,9 @@ const all: [string, string][] = [
   ['customers', '/customers'],
   ['company', '/companies/1'],
   ['deal', '/deals/1'],
+  ['task', '/tasks/1'],
+  ['task-edit', '/tasks/1/edit'],
+  ['profile', '/profile'],
 ];
 // ONLY=leads,lead-board takes just those.
 const only = process.env.ONLY?.split(',');
@@ -39,6 +42,12 @@ for (const [label, width, height] of [['desktop', 1280, 800], ['phone', 390, 844
     await page.goto(base + url);
     await page.waitForTimeout(300);
     await page.screenshot({ path: `${out}/${name}-${label}.png`, fullPage: !name.endsWith('board') });
+    // A record's task panel with one task being edited in place.
+    if (name === 'deal' && (await page.locator('.task-edit').count())) {
+      await page.locator('.task-edit').first().click();
+      await page.locator('.task-editing').waitFor();
+      await page.locator('#tasks-panel').screenshot({ path: `${out}/task-panel-edit-${label}.png` });
+    }
   }
   await context.close();
 }

@@ -21,6 +21,7 @@ async function seedTasksIn(db: Trx, ctx: DemoContext): Promise<string> {
   const existing = await db.selectFrom('tasks').select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow();
   if (Number(existing.n) > 0) return 'Tasks: already seeded.';
   const settings = await getSettings(db);
+  const started = new Date().toISOString();
   const parents: { type: TaskEntity; id: number; owner: number | null }[] = [];
   for (const [type, table] of [['deal', 'deals'], ['lead', 'leads'], ['company', 'companies'], ['contact', 'contacts'], ['customer', 'customers']] as const) {
     const rows = await db.selectFrom(table).select(['id', 'assigned_to']).orderBy('id').limit(type === 'deal' ? 40 : 15).execute();
@@ -44,6 +45,10 @@ async function seedTasksIn(db: Trx, ctx: DemoContext): Promise<string> {
     if (kind === 4) await setTaskDone(db, scope, (await findTask(db, id))!, true);
     n++;
   }
+  // Planned over the last week, not all "just now": the tasks and the entries they wrote are backdated.
+  const back = sql`strftime('%Y-%m-%dT%H:%M:%fZ', created_at, '-' || (2 + id % 5) || ' days', '-' || (id % 7) || ' hours')`;
+  await db.updateTable('tasks').set({ created_at: back as never, updated_at: back as never }).execute();
+  await db.updateTable('audit_entries').set({ created_at: back as never }).where('created_at', '>=', started).where((eb) => eb.or([eb('entity_type', '=', 'task'), eb('action', 'in', ['task_added', 'task_completed'])])).execute();
   const told = await seedNotifications(db, ctx);
   return `Tasks: ${n} tasks across records and reps; ${told} notifications.`;
 }
@@ -81,6 +86,8 @@ async function seedNotifications(db: Trx, ctx: DemoContext): Promise<number> {
       deals[2] && { kind: 'assigned' as const, entity_type: 'deal', entity_id: deals[2].id, title: deals[2].title, actor_id: actor, read_at: ago(70), created_at: ago(80 + i) },
     ].filter((r) => Boolean(r)) as { kind: 'assigned' | 'task_overdue'; entity_type: string; entity_id: number; title: string; actor_id: number | null; read_at: string | null; created_at: string }[];
     if (!rows.length) continue;
+    // Oldest first, so the newest has the highest id, as they arrive.
+    rows.sort((a, b) => a.created_at.localeCompare(b.created_at));
     await db.insertInto('notifications').values(rows.map((r) => ({ ...r, user_id: userId }))).execute();
     n += rows.length;
   }

@@ -118,7 +118,7 @@ t.test('the overdue job: one notification per task per overdue episode, across r
   t.equal(await runOverduePass(app.db, now), 0, 'done: not overdue');
   await c.post(`/tasks/${past}/reopen`);
   t.equal(await runOverduePass(app.db, now), 1, 'reopened while past due: a new episode');
-  t.match((await c.get('/notifications')).body, /Call back Acme/, 'listed for the assignee');
+  t.match((await c.get('/notifications')).body, /Your task <strong>Call back Acme<\/strong> is past due/, 'listed for the assignee, as overdue');
 
   // The pass reads the partial index of open, untold tasks, not the table.
   const plan = (await sql<{ detail: string }>`explain query plan select id from tasks where status in ('pending', 'in_progress') and overdue_notified_at is null and due_at < ${now} order by due_at limit 500`.execute(app.db)).rows.map((r) => r.detail).join(' | ');
