@@ -204,7 +204,8 @@ async function main(): Promise<void> {
     ...(await writeTargets(base, admin, sqlite)),
   ].filter((p) => !ONLY || p.name.includes(ONLY));
   const adminId = (sqlite.prepare("select id from users where email = 'admin@orchard.test'").get() as { id: number }).id;
-  const sseDeal = (sqlite.prepare('select id from deals order by id desc limit 1').get() as { id: number }).id;
+  // A deal Dana can see whatever the visibility setting: her own.
+  const sseDeal = (sqlite.prepare("select id from deals where assigned_to = (select id from users where email = 'dana@orchard.test') order by id desc limit 1").get() as { id: number }).id;
   sqlite.close();
 
   console.log(`\nHTTP bench: ${CONNECTIONS} connections, ${SECONDS} s per URL, floor alternating; server up in ${startMs} ms\n`);

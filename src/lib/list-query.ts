@@ -53,6 +53,8 @@ export interface ListSpec<DB, TB extends keyof DB, F extends Partial<ListBase>, 
   value?: string;
   /** Exact figures from kept counters when the filters allow it (deals: deal_stage_totals); null otherwise. */
   exact?: (db: Executor, scope: Scope, f: Partial<F>) => Promise<{ n: number; totalValue: number | null }> | null;
+  /** false: never count the whole table, show "1,000+" (tasks: counting 500,000 rows costs 10 ms a page). */
+  countWhole?: boolean;
 }
 
 /** How a search narrows the list: the few matching ids, or (a broad term) a probe per row. */
@@ -101,7 +103,7 @@ export function defineList<DB, TB extends keyof DB, F extends Partial<ListBase>,
   async function summary(db: Executor, scope: Scope, f: Partial<F>, m?: Matches): Promise<ListSummary> {
     const exact = spec.exact?.(db, scope, f);
     if (exact) return { ...(await exact), capped: false };
-    const narrowed = scope.ownOnly || isFiltered(f);
+    const narrowed = scope.ownOnly || isFiltered(f) || spec.countWhole === false;
     const value = spec.value ? sql.raw(spec.value) : sql`0`;
     if (!narrowed) {
       // A bare count(*) is answered from the smallest index; anything beside it would read every row.

@@ -43,6 +43,9 @@ export async function deleteTasksOf(db: Executor, entityType: string, entityId: 
 /** The list's filters as the query reads them: due days already turned into UTC instants. */
 export type TaskListFilters = Partial<import('./tasks.schemas.js').TaskFilters> & { due_from_at?: string; due_before_at?: string };
 
+/** Open tasks, as a filter on rows being walked in due order (see the list's status filter). */
+const OPEN = sql<boolean>`+t.status in ('pending', 'in_progress')`;
+
 const PRIORITY_ORDER = "case t.priority when 'high' then 0 when 'normal' then 1 else 2 end";
 
 export const taskList = defineList({
@@ -50,8 +53,10 @@ export const taskList = defineList({
   id: 't.id',
   filter: (q, f: TaskListFilters) =>
     q
-      .$if(f.status === 'open', (w) => w.where('t.status', 'in', ['pending', 'in_progress']))
-      .$if(Boolean(f.status) && f.status !== 'open', (w) => w.where('t.status', '=', f.status as Task['status']))
+      // `+t.status`: status is read off the rows of an order walk, never through an index of its
+      // own — SQLite would otherwise gather every open task of the 500,000 and sort them.
+      .$if(f.status === 'open', (w) => w.where(OPEN))
+      .$if(Boolean(f.status) && f.status !== 'open', (w) => w.where(sql`+t.status`, '=', f.status as Task['status']))
       .$if(Boolean(f.type), (w) => w.where('t.type', '=', f.type as Task['type']))
       .$if(Boolean(f.priority), (w) => w.where('t.priority', '=', f.priority as Task['priority']))
       .$if(f.assigned_to === 'none', (w) => w.where('t.assigned_to', 'is', null))
@@ -74,6 +79,7 @@ export const taskList = defineList({
   },
   defaultSort: 'due_at',
   defaultDir: 'asc',
+  countWhole: false,
   rows: (db) => rowsOf(db),
 });
 
@@ -97,20 +103,23 @@ function rowsOf(db: Executor) {
 
 export type TaskRow = Awaited<ReturnType<typeof taskList.page>>['rows'][number];
 
+/** How many tasks each My tasks section shows; one more is read to know there are more. */
+export const MY_TASKS_SHOWN = 40;
+
 /**
  * My tasks (SPEC §6), "today" being the viewer's own day: overdue, due today, upcoming (later or
- * undated), and done in the last seven days. Each section reads the (assigned_to, status, due_at)
- * index and stops at its limit.
+ * undated), and done in the last seven days, each stopping at its limit.
  */
-export async function myTasks(db: Executor, viewerId: number, bounds: { now: string; tomorrowStart: string; weekAgo: string }, limit = 100) {
-  const mine = () => rowsOf(db).where('t.assigned_to', '=', viewerId);
-  const open = (q: ReturnType<typeof mine>) => q.where('t.status', 'in', ['pending', 'in_progress']);
+export async function myTasks(db: Executor, viewerId: number, bounds: { now: string; tomorrowStart: string; weekAgo: string }, limit = MY_TASKS_SHOWN + 1) {
+  // Each open section is a range of tasks_assigned_order (assignee, due with undated as '9999'),
+  // walked in order and read until its limit; done ones come from the partial index of done tasks.
+  const due = sql<string>`coalesce(t.due_at, '9999')`;
+  const open = () => rowsOf(db).where('t.assigned_to', '=', viewerId).where(OPEN).orderBy(due).orderBy('t.id').limit(limit);
   const [overdue, today, upcoming, done] = await Promise.all([
-    open(mine()).where('t.due_at', '<', bounds.now).orderBy('t.due_at').limit(limit).execute(),
-    open(mine()).where('t.due_at', '>=', bounds.now).where('t.due_at', '<', bounds.tomorrowStart).orderBy('t.due_at').limit(limit).execute(),
-    // Later or undated, as one range on tasks_assigned_order's key (undated sorts as '9999').
-    open(mine()).where(sql`coalesce(t.due_at, '9999')`, '>=', bounds.tomorrowStart).orderBy(sql`coalesce(t.due_at, '9999')`).orderBy('t.id').limit(limit).execute(),
-    mine().where('t.status', '=', 'completed').where('t.completed_at', 'is not', null).where('t.completed_at', '>=', bounds.weekAgo).orderBy('t.completed_at', 'desc').limit(limit).execute(),
+    open().where(due, '<', bounds.now).execute(),
+    open().where(due, '>=', bounds.now).where(due, '<', bounds.tomorrowStart).execute(),
+    open().where(due, '>=', bounds.tomorrowStart).execute(),
+    rowsOf(db).where('t.assigned_to', '=', viewerId).where(sql<boolean>`t.status = 'completed'`).where('t.completed_at', '>=', bounds.weekAgo).orderBy('t.completed_at', 'desc').limit(limit).execute(),
   ]);
   return { overdue, today, upcoming, done };
 }

@@ -110,7 +110,7 @@ const tasksRoutes: FastifyPluginAsync = async (app) => {
     const today = todayIso(tz);
     const now = new Date().toISOString();
     const sections = await q.myTasks(app.db, scope.viewer.id, { now, tomorrowStart: dayStartUtc(nextDay(today), tz), weekAgo: dayStartUtc(nextDay(today, -7), tz) });
-    return { sections, now };
+    return { sections, now, shown: q.MY_TASKS_SHOWN };
   };
 
   app.get('/tasks/mine', async (request, reply) => {
