@@ -104,7 +104,7 @@ function rowsOf(db: Executor) {
 export type TaskRow = Awaited<ReturnType<typeof taskList.page>>['rows'][number];
 
 /** How many tasks each My tasks section shows; one more is read to know there are more. */
-export const MY_TASKS_SHOWN = 40;
+export const MY_TASKS_SHOWN = 25;
 
 /**
  * My tasks (SPEC §6), "today" being the viewer's own day: overdue, due today, upcoming (later or

@@ -263,15 +263,15 @@ t.test('a task\'s own page and its edits: inline on the panel and full page, 422
   t.equal((await s.get(`/tasks/${task.id}/edit`)).statusCode, 403, 'visible but someone else\'s: the form is refused as its post would be');
 });
 
-t.test('My tasks shows 40 per section, says there are more and links to All tasks', async (t) => {
+t.test('My tasks shows 25 per section, says there are more and links to All tasks', async (t) => {
   const { app } = await buildTestApp(t);
   const rep = await makeUser(app);
-  for (let i = 0; i < 41; i++) await makeTask(app, rep, { title: `Overdue ${i}`, due_date: '2026-01-01' });
+  for (let i = 0; i < 26; i++) await makeTask(app, rep, { title: `Overdue ${i}`, due_date: '2026-01-01' });
   await makeTask(app, rep, { title: 'Later', due_date: '2099-01-01' });
   const c = await loginAs(app, rep);
   const body = (await c.get('/tasks/mine')).body;
-  t.match(body, /id="mine-overdue">Overdue <span class="count">40\+<\/span>/);
-  t.equal((body.match(/Overdue \d+</g) ?? []).length, 40, '40 shown');
+  t.match(body, /id="mine-overdue">Overdue <span class="count">25\+<\/span>/);
+  t.equal((body.match(/Overdue \d+</g) ?? []).length, 25, '25 shown');
   t.match(body, new RegExp(`href="/tasks\\?status=open&(amp;)?assigned_to=${rep.id}">See them all`));
   t.match(body, /id="mine-upcoming">Upcoming <span class="count">1<\/span>/, 'a short section is counted exactly');
 });
