@@ -141,7 +141,7 @@ function openStream(port: number, cookie: string) {
   let ended = false;
   let waiters: (() => void)[] = [];
   const wake = () => { for (const w of waiters) w(); waiters = []; };
-  return new Promise<{ status: number; type: string; events: string[]; next: (n: number) => Promise<void>; ended: () => Promise<void>; close: () => void }>((resolve, reject) => {
+  return new Promise<{ status: number; type: string; events: string[]; next: (n: number) => Promise<void>; ended: () => Promise<void>; isEnded: () => boolean; close: () => void }>((resolve, reject) => {
     const req = http.get({ port, path: '/events', headers: { cookie } }, (res) => {
       let buf = '';
       res.setEncoding('utf8');
@@ -166,6 +166,7 @@ function openStream(port: number, cookie: string) {
         events,
         next: (n) => until(() => events.length >= n),
         ended: () => until(() => ended),
+        isEnded: () => ended,
         close: () => req.destroy(),
       });
     });
@@ -223,7 +224,7 @@ t.test('the live bell: /events streams the unread count as it changes, checks th
   // Signing out ends this session's streams, not the manager's.
   await r.post('/logout');
   await tab.ended();
-  t.pass('logout closed the stream');
+  t.ok(tab.isEnded(), 'logout closed the stream');
   t.equal(app.events.size, 1);
   // A session ended elsewhere (another process, a deactivation) is found at the heartbeat.
   await app.db.updateTable('users').set({ is_active: 0 }).where('id', '=', manager.id).execute();
