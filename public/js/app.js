@@ -597,3 +597,59 @@ document.addEventListener('focusin', function (e) {
   var el = e.target;
   if (el && el.matches && el.matches('input[data-select-on-focus]')) el.select();
 });
+
+// Charts (SPEC §10): a canvas carries its data as JSON in data-chart; Chart.js (served by the app) is loaded
+// the first time a page has one — also when a boosted navigation brings the page in. Colours
+// are the Okabe–Ito set, told apart by colour-blind readers; money reads in the CRM currency.
+(function () {
+  'use strict';
+  var PALETTE = ['#0072B2', '#E69F00', '#009E73', '#D55E00', '#CC79A7', '#56B4E9', '#F0E442', '#000000'];
+  var loading = null;
+  function loadChartJs() {
+    if (window.Chart) return Promise.resolve(window.Chart);
+    if (!loading) {
+      loading = new Promise(function (resolve, reject) {
+        var s = document.createElement('script');
+        s.src = '/vendor/chart.umd.min.js';
+        s.onload = function () { resolve(window.Chart); };
+        s.onerror = reject;
+        document.head.appendChild(s);
+      });
+    }
+    return loading;
+  }
+  function draw(canvas, Chart) {
+    if (canvas.getAttribute('data-drawn')) return;
+    var spec = JSON.parse(canvas.getAttribute('data-chart'));
+    var money = new Intl.NumberFormat(undefined, { style: 'currency', currency: spec.currency || 'USD', maximumFractionDigits: 0 });
+    var round = spec.type === 'doughnut';
+    var datasets = spec.series.map(function (s, i) {
+      var colour = round ? spec.labels.map(function (_l, j) { return PALETTE[j % PALETTE.length]; }) : (s.color || PALETTE[i % PALETTE.length]);
+      var d = { label: s.label, data: s.data, backgroundColor: colour, borderColor: round ? '#fff' : colour, borderWidth: s.line ? 2 : 1 };
+      if (s.line) { d.type = 'line'; d.yAxisID = 'money'; d.tension = 0.25; d.pointRadius = 3; }
+      return d;
+    });
+    var hasMoney = spec.series.some(function (s) { return s.money; });
+    var options = {
+      responsive: true, maintainAspectRatio: false, animation: false,
+      indexAxis: spec.horizontal ? 'y' : 'x',
+      plugins: {
+        legend: { position: 'bottom', labels: { boxWidth: 12 } },
+        tooltip: { callbacks: { label: function (ctx) { var s = spec.series[ctx.datasetIndex] || {}; var v = ctx.raw; return (ctx.dataset.label || '') + ': ' + (s.money ? money.format(v) : Number(v).toLocaleString()); } } },
+      },
+    };
+    if (!round) {
+      options.scales = { x: { beginAtZero: true, ticks: { precision: 0 } }, y: { beginAtZero: true, ticks: { precision: 0 } } };
+      if (hasMoney) options.scales.money = { position: 'right', beginAtZero: true, grid: { drawOnChartArea: false }, ticks: { callback: function (v) { return money.format(v); } } };
+      if (spec.series.length === 1) options.plugins.legend.display = false;
+    }
+    canvas.setAttribute('data-drawn', '1');
+    new Chart(canvas, { type: round ? 'doughnut' : 'bar', data: { labels: spec.labels, datasets: datasets }, options: options });
+  }
+  window.Orchard.initializers.push(function (root) {
+    if (!root.querySelectorAll) return;
+    var canvases = root.querySelectorAll('canvas[data-chart]');
+    if (!canvases.length) return;
+    loadChartJs().then(function (Chart) { canvases.forEach(function (c) { draw(c, Chart); }); });
+  });
+})();

@@ -356,6 +356,20 @@ export interface LeadsTable {
 }
 
 /** Board headers per status and assignee, kept exact by triggers (migration 2026_11_24_1400). */
+/** Tasks per status and assignee (0: unassigned), kept by triggers (migration 2200) for the dashboard. */
+export interface TaskStatusTotalsTable {
+  status: TaskStatus;
+  assigned_to: number;
+  tasks: number;
+}
+
+/** Leads per source (0: none) and assignee (0: unassigned), kept by triggers (migration 2200). */
+export interface LeadSourceTotalsTable {
+  lead_source_id: number;
+  assigned_to: number;
+  leads: number;
+}
+
 export interface LeadStatusTotalsTable {
   lead_status_id: number;
   assigned_to: number;
@@ -377,6 +391,8 @@ export interface LeadsDatabase {
   leads: LeadsTable;
   lead_status_history: LeadStatusHistoryTable;
   lead_status_totals: LeadStatusTotalsTable;
+  task_status_totals: TaskStatusTotalsTable;
+  lead_source_totals: LeadSourceTotalsTable;
   tasks: TasksTable;
   notifications: NotificationsTable;
 }

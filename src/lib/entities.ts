@@ -102,6 +102,9 @@ export const visible = {
   leads: (db: Executor, scope: Scope, _walk = false) => ownOnly(db.selectFrom('leads as l'), 'l', scope),
   /** The lead board's kept per-status, per-assignee counters follow the leads they count. */
   leadStatusTotals: (db: Executor, scope: Scope) => ownOnly(db.selectFrom('lead_status_totals as t'), 't', scope),
+  /** The dashboard's kept counters (migration 2200) follow the tasks and leads they count. */
+  taskStatusTotals: (db: Executor, scope: Scope) => ownOnly(db.selectFrom('task_status_totals as t'), 't', scope),
+  leadSourceTotals: (db: Executor, scope: Scope) => ownOnly(db.selectFrom('lead_source_totals as t'), 't', scope),
   /**
    * Task lists (My tasks, All tasks): with `own`, a rep's list holds the tasks assigned to them or
    * that they created. A record's task panel reads by its record, which is checked visible first.

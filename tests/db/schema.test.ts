@@ -53,6 +53,8 @@ const COLUMNS: { [T in Tables]: { [C in keyof Database[T]]-?: true } } = {
     status_sort: true, source_sort: true, assigned_sort: true,
   },
   lead_status_totals: { lead_status_id: true, assigned_to: true, leads: true, value_cents: true },
+  task_status_totals: { status: true, assigned_to: true, tasks: true },
+  lead_source_totals: { lead_source_id: true, assigned_to: true, leads: true },
   notifications: { id: true, user_id: true, kind: true, entity_type: true, entity_id: true, title: true, actor_id: true, read_at: true, created_at: true },
   tasks: {
     id: true, title: true, type: true, description: true, due_at: true, priority: true, status: true, completed_at: true, assigned_to: true,

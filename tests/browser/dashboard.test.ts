@@ -1,0 +1,53 @@
+import t from 'tap';
+import type { Page } from 'playwright-core';
+import { jsErrors, openBrowser, shot, signIn, startServer } from './helpers.js';
+import { DEMO_ADMIN, prepareDemo } from './pages.js';
+
+/** How many pixels of a canvas carry paint. */
+const painted = (page: Page, id: string) =>
+  page.evaluate((canvasId) => {
+    const c = document.getElementById(canvasId) as HTMLCanvasElement;
+    const data = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+    let n = 0;
+    for (let i = 3; i < data.length; i += 4) if (data[i] > 0) n++;
+    return n;
+  }, id);
+
+const CHARTS = ['deals-by-month', 'leads-by-source', 'tasks-by-status', 'open-deals-by-stage'];
+
+t.test('the dashboard draws its four charts in Chromium, and a filter redraws them with the new numbers', async (t) => {
+  const server = await startServer({}, prepareDemo);
+  t.teardown(server.stop);
+  const { page, close } = await openBrowser({ width: 1280, height: 900 });
+  t.teardown(close);
+  await signIn(page, server.base, DEMO_ADMIN.email, DEMO_ADMIN.password);
+  await page.goto(`${server.base}/`);
+  for (const id of CHARTS) {
+    await page.locator(`#${id}[data-drawn]`).waitFor();
+    t.ok((await painted(page, id)) > 2_000, `${id}: pixels drawn`);
+  }
+  const before = await page.locator('#tasks-by-status').getAttribute('data-chart');
+  const teamDeals = await page.locator('.stat-card:has(.stat-label:text-is("Deals")) .stat-value').textContent();
+  await shot(page, 'dashboard');
+  // Filter to one rep: a new page (boosted), new numbers, the charts drawn again.
+  await page.selectOption('select[name=assigned_to]', { label: 'Dana Whitfield' });
+  await Promise.all([page.waitForURL(/assigned_to=\d+/), page.click('.dashboard-filters button[type=submit]')]);
+  for (const id of CHARTS) {
+    await page.locator(`#${id}[data-drawn]`).waitFor();
+    t.ok((await painted(page, id)) > 2_000, `${id}: drawn again after filtering`);
+  }
+  t.not(await page.locator('#tasks-by-status').getAttribute('data-chart'), before, 'the tasks chart has Dana\'s numbers');
+  t.not(await page.locator('.stat-card:has(.stat-label:text-is("Deals")) .stat-value').textContent(), teamDeals, 'the deals card too');
+  t.same(jsErrors(page), [], 'no console errors');
+
+  // A phone: the charts still draw, nothing spills sideways.
+  const phone = await openBrowser({ width: 390, height: 844 });
+  t.teardown(phone.close);
+  await signIn(phone.page, server.base, DEMO_ADMIN.email, DEMO_ADMIN.password);
+  await phone.page.goto(`${server.base}/`);
+  await phone.page.locator('#deals-by-month[data-drawn]').waitFor();
+  t.ok((await painted(phone.page, 'deals-by-month')) > 1_000, 'drawn on a phone');
+  t.ok(await phone.page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1), 'no sideways scroll on a phone');
+  await shot(phone.page, 'dashboard-phone');
+  t.same(jsErrors(phone.page), [], 'no console errors on a phone');
+});
