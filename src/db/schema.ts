@@ -356,6 +356,23 @@ export interface LeadsTable {
 }
 
 /** Board headers per status and assignee, kept exact by triggers (migration 2026_11_24_1400). */
+/** Deals created per UTC day, pipeline and assignee (0: unassigned), kept by triggers (migration 2300). */
+export interface DealCreatedDaysTable {
+  day: string;
+  pipeline_id: number;
+  assigned_to: number;
+  deals: number;
+}
+
+/** Deals per close date, stage and assignee with their value, kept by triggers (migration 2300). */
+export interface DealClosedDaysTable {
+  day: string;
+  stage_id: number;
+  assigned_to: number;
+  deals: number;
+  value_cents: number;
+}
+
 /** Tasks per status and assignee (0: unassigned), kept by triggers (migration 2200) for the dashboard. */
 export interface TaskStatusTotalsTable {
   status: TaskStatus;
@@ -392,6 +409,8 @@ export interface LeadsDatabase {
   lead_status_history: LeadStatusHistoryTable;
   lead_status_totals: LeadStatusTotalsTable;
   task_status_totals: TaskStatusTotalsTable;
+  deal_created_days: DealCreatedDaysTable;
+  deal_closed_days: DealClosedDaysTable;
   lead_source_totals: LeadSourceTotalsTable;
   tasks: TasksTable;
   notifications: NotificationsTable;

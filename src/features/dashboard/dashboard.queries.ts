@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { visible, type Executor } from '../../lib/entities.js';
 import type { Scope } from '../../lib/access.js';
-import type { MonthBucket, StageSums } from './dashboard.rules.js';
+import { monthsFromDays, utcDay, utcDayStart, type MonthBucket, type StageSums } from './dashboard.rules.js';
 
 /**
  * The dashboard's figures (SPEC §10): sums and counts only — the maths is in dashboard.rules.
@@ -82,34 +82,52 @@ export function taskStatusCounts(db: Executor, scope: Scope, who: number | null)
 }
 
 /**
- * Deals created per month bucket: counted in (created_at) / (assignee, created_at) /
- * (pipeline, created_at, assignee) indexes, each bucket a range of the UTC instants its month
- * spans in the CRM's zone.
+ * Deals created per month: the per-UTC-day counters over the window, and for each month
+ * boundary the deals created on its UTC day before it (a few hours of one day, from the
+ * (created_at) / (assignee, created_at) / (pipeline, created_at, assignee) indexes). See
+ * dashboard.rules monthsFromDays.
  */
 export async function createdPerMonth(db: Executor, scope: Scope, f: DashboardFilter, months: MonthBucket[], endUtc: string): Promise<Map<string, number>> {
-  const bucket = sql.join(months.slice(1).map((m, i) => sql`when d.created_at < ${m.startUtc} then ${months[i].key}`), sql` `);
+  const boundaries = [...months.map((m) => m.startUtc), endUtc];
   const rows = await visible
-    .deals(db, scope)
-    .select([sql<string>`case ${bucket} else ${months.at(-1)!.key} end`.as('month'), sql<number>`count(*)`.as('n')])
-    .where('d.created_at', '>=', months[0].startUtc)
-    .where('d.created_at', '<', endUtc)
-    .$if(f.pipelineId !== null, (q) => q.where('d.pipeline_id', '=', f.pipelineId!))
-    .$if(f.who !== null, (q) => q.where('d.assigned_to', '=', f.who!))
-    .groupBy('month')
+    .dealCreatedDays(db, scope)
+    .select(['t.day', sql<number>`total(t.deals)`.as('n')])
+    .where('t.day', '>=', utcDay(boundaries[0]))
+    .where('t.day', '<', utcDay(endUtc))
+    .$if(f.pipelineId !== null, (q) => q.where('t.pipeline_id', '=', f.pipelineId!))
+    .$if(f.who !== null, (q) => q.where('t.assigned_to', '=', f.who!))
+    .groupBy('t.day')
     .execute();
-  return new Map(rows.map((r) => [r.month, Number(r.n)]));
+  const partial = new Map<string, number>();
+  await Promise.all(
+    boundaries
+      .filter((b) => b !== utcDayStart(b))
+      .map(async (b) => {
+        const r = await visible
+          .deals(db, scope)
+          .select(sql<number>`count(*)`.as('n'))
+          .where('d.created_at', '>=', utcDayStart(b))
+          .where('d.created_at', '<', b)
+          .$if(f.pipelineId !== null, (q) => q.where('d.pipeline_id', '=', f.pipelineId!))
+          .$if(f.who !== null, (q) => q.where('d.assigned_to', '=', f.who!))
+          .executeTakeFirstOrThrow();
+        partial.set(b, Number(r.n));
+      }),
+  );
+  const counts = monthsFromDays(boundaries, new Map(rows.map((r) => [r.day, Number(r.n)])), partial);
+  return new Map(months.map((m, i) => [m.key, counts[i]]));
 }
 
-/** Won and lost per close month with their value, from the covering deals_closed_month index. */
+/** Won and lost per close month with their value: the per-day, per-stage counters (deal_closed_days). */
 export function closedPerMonth(db: Executor, scope: Scope, f: DashboardFilter, firstDay: string, endDay: string) {
   return visible
-    .deals(db, scope)
-    .innerJoin('deal_stages as s', 's.id', 'd.stage_id')
-    .select([sql<string>`substr(d.actual_close_date, 1, 7)`.as('month'), 's.is_won', 's.is_lost', sql<number>`count(*)`.as('count'), sql<number>`total(d.value_cents)`.as('value')])
-    .where('d.actual_close_date', '>=', firstDay)
-    .where('d.actual_close_date', '<', endDay)
-    .$if(f.pipelineId !== null, (q) => q.where('d.pipeline_id', '=', f.pipelineId!))
-    .$if(f.who !== null, (q) => q.where('d.assigned_to', '=', f.who!))
+    .dealClosedDays(db, scope)
+    .innerJoin('deal_stages as s', 's.id', 't.stage_id')
+    .select([sql<string>`substr(t.day, 1, 7)`.as('month'), 's.is_won', 's.is_lost', sql<number>`total(t.deals)`.as('count'), sql<number>`total(t.value_cents)`.as('value')])
+    .where('t.day', '>=', firstDay)
+    .where('t.day', '<', endDay)
+    .$if(f.pipelineId !== null, (q) => q.where('s.pipeline_id', '=', f.pipelineId!))
+    .$if(f.who !== null, (q) => q.where('t.assigned_to', '=', f.who!))
     .groupBy(['month', 's.is_won', 's.is_lost'])
     .execute()
     .then((rows) => rows.map((r) => ({ month: r.month, is_won: r.is_won, is_lost: r.is_lost, count: Number(r.count), value: Number(r.value) })));

@@ -86,6 +86,27 @@ export function monthBuckets(today: string, timeZone: string, n = 6): { months: 
   return { months, endUtc: next.startUtc, endDay: next.firstDay };
 }
 
+/** The UTC day (YYYY-MM-DD) an instant falls on, and that day's first instant. */
+export const utcDay = (instant: string) => instant.slice(0, 10);
+export const utcDayStart = (instant: string) => `${utcDay(instant)}T00:00:00.000Z`;
+
+/**
+ * Deals created per month in the CRM's zone from per-UTC-day counters (deal_created_days): the
+ * number created before a boundary b, counting from the first boundary's UTC day, is the days
+ * wholly before b's UTC day plus `partial(b)`, those created on b's UTC day before b (counted
+ * from the index). A month is the difference between its two boundaries.
+ */
+export function monthsFromDays(boundaries: string[], days: Map<string, number>, partial: Map<string, number>): number[] {
+  const sortedDays = [...days.entries()].sort(([a], [b]) => a.localeCompare(b));
+  const before = (b: string) => {
+    let n = partial.get(b) ?? 0;
+    for (const [day, count] of sortedDays) if (day < utcDay(b)) n += count;
+    return n;
+  };
+  const cumulative = boundaries.map(before);
+  return boundaries.slice(1).map((_, i) => cumulative[i + 1] - cumulative[i]);
+}
+
 export interface MonthRow {
   month: string;
   created: number;

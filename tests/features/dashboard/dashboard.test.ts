@@ -3,7 +3,7 @@ import { buildTestApp, loginAs } from '../../helpers/app.js';
 import { makeCompany, makeCustomer, makeDeal, makeLead, makeTask, makeUser, stagesOf } from '../../helpers/factories.js';
 import { setSetting } from '../../../src/features/settings/settings.queries.js';
 import { todayIso } from '../../../src/lib/time.js';
-import { average, dealFigures, monthBuckets, winRate } from '../../../src/features/dashboard/dashboard.rules.js';
+import { average, dealFigures, monthBuckets, monthsFromDays, winRate } from '../../../src/features/dashboard/dashboard.rules.js';
 
 t.test('rules: win rate, averages, weighted forecast and month buckets in the CRM zone', async (t) => {
   t.equal(winRate(2, 1), 2 / 3);
@@ -22,6 +22,12 @@ t.test('rules: win rate, averages, weighted forecast and month buckets in the CR
   t.equal(b.months[0].startUtc, '2025-09-30T22:00:00.000Z', 'October starts at midnight summer time');
   t.equal(b.endUtc, '2026-03-31T22:00:00.000Z', 'April starts after the DST change');
   t.equal(b.months[0].label, 'Oct 2025');
+  // Months in Berlin from UTC-day counters: Feb starts Jan 31 23:00Z, Mar starts Feb 28 23:00Z, Apr starts Mar 31 22:00Z.
+  const bounds = ['2026-01-31T23:00:00.000Z', '2026-02-28T23:00:00.000Z', '2026-03-31T22:00:00.000Z'];
+  const days = new Map([['2026-01-31', 5], ['2026-02-10', 3], ['2026-02-28', 2], ['2026-03-15', 4], ['2026-03-31', 3]]);
+  // On each boundary's UTC day, created before it: 4 of Jan 31's 5, 1 of Feb 28's 2, 2 of Mar 31's 3.
+  const partial = new Map([[bounds[0], 4], [bounds[1], 1], [bounds[2], 2]]);
+  t.same(monthsFromDays(bounds, days, partial), [1 + 3 + 1, 1 + 4 + 2], 'February 5, March 7: the boundary days split at local midnight');
 });
 
 t.test('every card, revenue figure, chart series and link, against numbers worked out by hand; filters; own visibility', async (t) => {
@@ -115,6 +121,13 @@ t.test('every card, revenue figure, chart series and link, against numbers worke
   t.same([stages.labels, stages.series[0].data], [['Sales · Lead', 'Sales · Proposal', 'Sales · Negotiation'], [1, 1, 1]]);
   t.match(body, /Your next tasks/);
   t.notMatch(body, /Call A/, 'the manager has no tasks of their own');
+
+  // In a zone far from UTC, month boundaries fall inside UTC days (the partial-day counts): the
+  // five deals created in the window are all still counted, each in one month.
+  await setSetting(app.db, 'default_time_zone', 'Pacific/Auckland');
+  const far = chart((await m.get('/')).body, 'deals-by-month');
+  t.equal(far.series[0].data.reduce((a: number, b: number) => a + b, 0), 5, 'five created in the window, in Auckland months');
+  await setSetting(app.db, 'default_time_zone', 'UTC');
 
   // Filtered by Bob: his numbers, and every link carries the filter.
   const bobs = (await m.get(`/?assigned_to=${bob.id}`)).body;
