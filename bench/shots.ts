@@ -6,6 +6,7 @@ import { chromium } from 'playwright-core';
 const [base = 'http://127.0.0.1:3000', out = 'screenshots/pages', email = 'admin@orchard.test', password = 'orchard-demo-2026'] = process.argv.slice(2);
 const all: [string, string][] = [
   ['dashboard', '/'],
+  ['forecast', '/reports/forecast'],
   ['board', '/deals/board'],
   ['leads', '/leads'],
   ['lead-board', '/leads/board'],

@@ -38,6 +38,7 @@ import type { LoginLimiter } from './features/auth/login-limiter.js';
 import { EventHub } from './features/notifications/notifications.events.js';
 import { startOverdueJob } from './features/tasks/tasks.overdue.js';
 import calendarRoutes from './features/tasks/tasks.calendar.js';
+import reportsRoutes from './features/reports/reports.routes.js';
 
 export interface BuildOptions {
   config: Config;
@@ -125,6 +126,7 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   await app.register(tasksRoutes);
   await app.register(notificationsRoutes);
   await app.register(calendarRoutes);
+  await app.register(reportsRoutes);
   await app.register(searchRoutes);
   await app.register(securityRoutes);
   await app.register(twoFactorRoutes);

@@ -629,7 +629,9 @@ document.addEventListener('focusin', function (e) {
       if (s.line) { d.type = 'line'; d.yAxisID = 'money'; d.tension = 0.25; d.pointRadius = 3; }
       return d;
     });
-    var hasMoney = spec.series.some(function (s) { return s.money; });
+    // A money line beside counted bars gets its own axis; bars that are all money use the main one.
+    var moneyLine = spec.series.some(function (s) { return s.money && s.line; });
+    var allMoney = spec.series.every(function (s) { return s.money; });
     var options = {
       responsive: true, maintainAspectRatio: false, animation: false,
       indexAxis: spec.horizontal ? 'y' : 'x',
@@ -640,7 +642,8 @@ document.addEventListener('focusin', function (e) {
     };
     if (!round) {
       options.scales = { x: { beginAtZero: true, ticks: { precision: 0 } }, y: { beginAtZero: true, ticks: { precision: 0 } } };
-      if (hasMoney) options.scales.money = { position: 'right', beginAtZero: true, grid: { drawOnChartArea: false }, ticks: { callback: function (v) { return money.format(v); } } };
+      if (moneyLine) options.scales.money = { position: 'right', beginAtZero: true, grid: { drawOnChartArea: false }, ticks: { callback: function (v) { return money.format(v); } } };
+      if (allMoney) options.scales[spec.horizontal ? 'x' : 'y'].ticks = { callback: function (v) { return money.format(v); } };
       if (spec.series.length === 1) options.plugins.legend.display = false;
     }
     canvas.setAttribute('data-drawn', '1');

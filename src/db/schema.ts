@@ -373,6 +373,16 @@ export interface DealClosedDaysTable {
   value_cents: number;
 }
 
+/** Deals per expected close date ('' when none), stage and assignee: value and Σ value × probability (migration 2400). */
+export interface DealExpectedDaysTable {
+  day: string;
+  stage_id: number;
+  assigned_to: number;
+  deals: number;
+  value_cents: number;
+  weighted: number;
+}
+
 /** Tasks per status and assignee (0: unassigned), kept by triggers (migration 2200) for the dashboard. */
 export interface TaskStatusTotalsTable {
   status: TaskStatus;
@@ -411,6 +421,7 @@ export interface LeadsDatabase {
   task_status_totals: TaskStatusTotalsTable;
   deal_created_days: DealCreatedDaysTable;
   deal_closed_days: DealClosedDaysTable;
+  deal_expected_days: DealExpectedDaysTable;
   lead_source_totals: LeadSourceTotalsTable;
   tasks: TasksTable;
   notifications: NotificationsTable;

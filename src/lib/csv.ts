@@ -69,3 +69,16 @@ export async function sendCsv<R>(reply: FastifyReply, filename: string, dbFile: 
     .header('cache-control', 'no-store');
   return reply.send(source.pipe(csv));
 }
+
+/** A small table already in memory (a report's numbers) as CSV, cells neutralized like every export. */
+export async function sendTableCsv(reply: FastifyReply, filename: string, head: string[], rows: unknown[][]): Promise<FastifyReply> {
+  const { stringify } = await import('csv-stringify');
+  const csv = stringify({ bom: true, record_delimiter: '\r\n' });
+  reply
+    .header('content-type', 'text/csv; charset=utf-8')
+    .header('content-disposition', `attachment; filename="${filename}"`)
+    .header('cache-control', 'no-store');
+  for (const row of [head, ...rows]) csv.write(row.map((v) => neutralizeCell(v ?? '')));
+  csv.end();
+  return reply.send(csv);
+}

@@ -107,6 +107,7 @@ export const visible = {
   leadSourceTotals: (db: Executor, scope: Scope) => ownOnly(db.selectFrom('lead_source_totals as t'), 't', scope),
   dealCreatedDays: (db: Executor, scope: Scope) => ownOnly(db.selectFrom('deal_created_days as t'), 't', scope),
   dealClosedDays: (db: Executor, scope: Scope) => ownOnly(db.selectFrom('deal_closed_days as t'), 't', scope),
+  dealExpectedDays: (db: Executor, scope: Scope) => ownOnly(db.selectFrom('deal_expected_days as t'), 't', scope),
   /**
    * Task lists (My tasks, All tasks): with `own`, a rep's list holds the tasks assigned to them or
    * that they created. A record's task panel reads by its record, which is checked visible first.

@@ -17,6 +17,7 @@ const MAIN: NavEntry[] = [
   { href: '/contacts', label: 'Contacts', icon: 'user' },
   { href: '/customers', label: 'Customers', icon: 'wallet', also: ['/customer-groups'] },
   { href: '/tasks/mine', label: 'Tasks', icon: 'check', also: ['/tasks'] },
+  { href: '/reports/forecast', label: 'Reports', icon: 'chart', also: ['/reports'] },
 ];
 
 export interface SettingsTab {

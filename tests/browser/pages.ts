@@ -48,6 +48,7 @@ export async function everyPage(dbFile: string): Promise<string[]> {
     `/leads/${open}/convert`,
     `/leads/${converted}`,
     '/tasks/mine',
+    '/reports/forecast',
     '/notifications',
     '/tasks',
     '/tasks?status=open&type=call',

@@ -56,6 +56,7 @@ const COLUMNS: { [T in Tables]: { [C in keyof Database[T]]-?: true } } = {
   task_status_totals: { status: true, assigned_to: true, tasks: true },
   deal_created_days: { day: true, pipeline_id: true, assigned_to: true, deals: true },
   deal_closed_days: { day: true, stage_id: true, assigned_to: true, deals: true, value_cents: true },
+  deal_expected_days: { day: true, stage_id: true, assigned_to: true, deals: true, value_cents: true, weighted: true },
   lead_source_totals: { lead_source_id: true, assigned_to: true, leads: true },
   notifications: { id: true, user_id: true, kind: true, entity_type: true, entity_id: true, title: true, actor_id: true, read_at: true, created_at: true },
   tasks: {
