@@ -180,6 +180,10 @@ async function main(): Promise<void> {
   const rep = await signIn(base, 'dana@orchard.test');
   const targets: Target[] = [
     { name: 'dashboard', url: '/', cookie: admin },
+    { name: 'dashboard: one rep', url: '/?assigned_to=3', cookie: admin },
+    { name: 'own: dashboard (rep)', url: '/', cookie: rep },
+    { name: 'report: revenue forecast', url: '/reports/forecast', cookie: admin },
+    { name: 'report: revenue forecast CSV', url: '/reports/forecast.csv', cookie: admin },
     ...list.map((p) => ({ ...p, cookie: admin })),
     { name: 'search: selective "hooli labs 12"', url: '/search?q=hooli+labs+12', cookie: admin },
     { name: 'search: broad "hooli"', url: '/search?q=hooli', cookie: admin },
