@@ -9,10 +9,8 @@ import { monthsFromDays, utcDay, utcDayStart, type MonthBucket, type StageSums }
  * records. `who` narrows to one assignee (the filter, or the rep themself); `pipelineId` narrows
  * deal figures. Each read is a kept counter or a covering index (see migration 2200).
  */
-export interface DashboardFilter {
-  pipelineId: number | null;
-  who: number | null;
-}
+export type { FigureFilter as DashboardFilter } from '../reports/report-filters.js';
+import type { FigureFilter as DashboardFilter } from '../reports/report-filters.js';
 
 /** Per stage: count, value and Σ value × probability, from deal_stage_totals (a few dozen rows). */
 export async function stageSums(db: Executor, scope: Scope, f: DashboardFilter): Promise<StageSums[]> {

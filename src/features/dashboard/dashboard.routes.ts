@@ -1,16 +1,10 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { z } from 'zod';
-import { scopeOf } from '../../plugins/session.js';
-import { parseQuery } from '../../lib/forms.js';
 import { todayIso } from '../../lib/time.js';
-import { assigneeOptions } from '../users/users.queries.js';
-import { listPipelines } from '../pipelines/pipelines.queries.js';
 import { TASK_STATUS_LABELS } from '../tasks/tasks.schemas.js';
 import * as q from './dashboard.queries.js';
+import { readFigureFilters } from '../reports/report-filters.js';
 import { dealFigures, dealsByMonth, monthBuckets, qualifiedStatusId } from './dashboard.rules.js';
 
-const id = z.preprocess((v) => (typeof v === 'string' && /^\d{1,9}$/.test(v) ? Number(v) : undefined), z.number().int().positive().optional());
-const dashboardQuery = z.object({ pipeline_id: id, assigned_to: id });
 
 /** A list URL with the dashboard's filters carried over, so a number opens the rows that make it. */
 function linkTo(path: string, params: Record<string, string | number | null | undefined>): string {
@@ -23,17 +17,12 @@ function linkTo(path: string, params: Record<string, string | number | null | un
 /** The home page (SPEC §10): cards, revenue, recent records and four charts, filtered by pipeline and rep. */
 const dashboardRoutes: FastifyPluginAsync = async (app) => {
   app.get('/', async (request, reply) => {
-    const scope = scopeOf(request);
-    const params = parseQuery(dashboardQuery, request.query);
-    const pipelines = await listPipelines(app.db);
-    const pipelineId = pipelines.some((p) => p.id === params.pipeline_id) ? params.pipeline_id! : null;
-    // A rep who sees only their own records sees only their own numbers, whatever the URL says.
-    const who = scope.ownOnly ? scope.viewer.id : (params.assigned_to ?? null);
-    const f = { pipelineId, who };
+    const { scope, f, view } = await readFigureFilters(app, request);
+    const { pipelineId, who } = f;
     const tz = scope.settings.default_time_zone;
     const { months, endUtc, endDay } = monthBuckets(todayIso(tz), tz);
     const now = new Date().toISOString();
-    const [stages, records, leadStatuses, leadSources, taskStatuses, created, closed, latest, assignees] = await Promise.all([
+    const [stages, records, leadStatuses, leadSources, taskStatuses, created, closed, latest] = await Promise.all([
       q.stageSums(app.db, scope, f),
       q.recordCounts(app.db, scope, who),
       q.leadStatusCounts(app.db, scope, who),
@@ -42,7 +31,6 @@ const dashboardRoutes: FastifyPluginAsync = async (app) => {
       q.createdPerMonth(app.db, scope, f, months, endUtc),
       q.closedPerMonth(app.db, scope, f, months[0].firstDay, endDay),
       q.recent(app.db, scope, f, now),
-      scope.ownOnly ? Promise.resolve([]) : assigneeOptions(app.db),
     ]);
     const deals = dealFigures(stages);
     const qualifiedId = qualifiedStatusId(leadStatuses);
@@ -63,10 +51,7 @@ const dashboardRoutes: FastifyPluginAsync = async (app) => {
 
     return reply.render('dashboard/index', {
       title: 'Dashboard',
-      filters: { pipeline_id: pipelineId ?? '', assigned_to: scope.ownOnly ? '' : (who ?? '') },
-      pipelines: pipelines.map((p) => ({ value: p.id, label: p.name })),
-      assignees,
-      ownOnly: scope.ownOnly,
+      ...view,
       filtered: pipelineId !== null || (!scope.ownOnly && who !== null),
       cards: [
         { label: 'Companies', value: records.companies, href: linkTo('/companies', base), sub: { label: 'active', value: records.activeCompanies, href: linkTo('/companies', { ...base, status: 'active' }) } },
@@ -84,7 +69,6 @@ const dashboardRoutes: FastifyPluginAsync = async (app) => {
         stages: openStages.map((s) => ({ label: pipelineId ? s.name : `${s.pipeline} · ${s.name}`, value: s.count, amount: s.value, href: linkTo('/deals', { pipeline_id: s.pipeline_id, ...base, stage_id: s.stage_id }) })),
       },
       needsCharts: true,
-      currency: scope.settings.currency,
     });
   });
 };

@@ -3,10 +3,8 @@ import { visible, type Executor } from '../../lib/entities.js';
 import type { Scope } from '../../lib/access.js';
 import type { ForecastDay } from './reports.rules.js';
 
-export interface ReportFilter {
-  pipelineId: number | null;
-  who: number | null;
-}
+export type { FigureFilter as ReportFilter } from './report-filters.js';
+import type { FigureFilter as ReportFilter } from './report-filters.js';
 
 /** Open deals per expected close date: the kept deal_expected_days counters joined to open stages. */
 export async function openDealsByExpectedDay(db: Executor, scope: Scope, f: ReportFilter): Promise<ForecastDay[]> {

@@ -275,3 +275,15 @@ t.test('My tasks shows 25 per section, says there are more and links to All task
   t.match(body, new RegExp(`href="/tasks\\?status=open&(amp;)?assigned_to=${rep.id}">See them all`));
   t.match(body, /id="mine-upcoming">Upcoming <span class="count">1<\/span>/, 'a short section is counted exactly');
 });
+
+t.test('All tasks never counts the whole table: past 1,000 it says "more than 1,000" and pages on', async (t) => {
+  const { app } = await buildTestApp(t);
+  const rep = await makeUser(app, { role: 'admin' });
+  const now = new Date().toISOString();
+  await app.db.insertInto('tasks').values(Array.from({ length: 1_001 }, (_, i) => ({ title: `Bulk ${i}`, type: 'todo' as const, description: null, due_at: null, priority: 'normal' as const, status: 'pending' as const, completed_at: null, assigned_to: rep.id, entity_type: null, entity_id: null, created_by: rep.id, created_at: now, updated_at: now }))).execute();
+  const c = await loginAs(app, rep);
+  const body = (await c.get('/tasks')).body;
+  t.match(body, /more than 1,000/, 'unfiltered, the count is capped');
+  t.notMatch(body, /1,001/, 'the exact total is not counted');
+  t.match(body, /href="[^"]*page=2/, 'a next page is offered');
+});
