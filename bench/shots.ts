@@ -7,6 +7,9 @@ const [base = 'http://127.0.0.1:3000', out = 'screenshots/pages', email = 'admin
 const all: [string, string][] = [
   ['dashboard', '/'],
   ['forecast', '/reports/forecast'],
+  ['dynamics', '/reports/dynamics'],
+  ['conversion', '/reports/conversion'],
+  ['performance', '/reports/performance'],
   ['board', '/deals/board'],
   ['leads', '/leads'],
   ['lead-board', '/leads/board'],

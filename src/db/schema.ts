@@ -289,6 +289,10 @@ export interface DealStageHistoryTable {
   to_stage_id: number;
   user_id: number | null;
   created_at: string;
+  /** Set by trigger (migration 2600): seconds the deal sat in from_stage; null for its first row. */
+  stay_seconds: Generated<number | null>;
+  /** Set by trigger: 1 when the deal had never been in to_stage before. */
+  first_entry: Generated<number>;
 }
 
 export interface DealsDatabase {
@@ -371,6 +375,8 @@ export interface DealClosedDaysTable {
   assigned_to: number;
   deals: number;
   value_cents: number;
+  /** Σ days from creation (UTC date) to the close date (migration 2600). */
+  close_days: number;
 }
 
 /** Deals per expected close date ('' when none), stage and assignee: value and Σ value × probability (migration 2400). */
@@ -411,6 +417,42 @@ export interface LeadStatusHistoryTable {
   to_status_id: number;
   user_id: number | null;
   created_at: string;
+  /** Set by trigger (migration 2600): 1 when the lead had never had to_status before. */
+  first_entry: Generated<number>;
+}
+
+/** Moves per UTC day, from → to (0: created there) and the record's current assignee (migration 2600). */
+export interface DealMoveDaysTable {
+  day: string;
+  from_stage_id: number;
+  to_stage_id: number;
+  assigned_to: number;
+  moves: number;
+  /** Moves that were the deal's first time in to_stage. */
+  firsts: number;
+  /** Moves with a known stay in from_stage, and those stays summed in seconds. */
+  stays: number;
+  stay_seconds: number;
+}
+
+/** The move counters rolled up per UTC month ("2026-03"), kept by triggers on the day counters (migration 2800). */
+export type DealMoveMonthsTable = Omit<DealMoveDaysTable, 'day'> & { month: string };
+export type LeadMoveMonthsTable = Omit<LeadMoveDaysTable, 'day'> & { month: string };
+
+/** Tasks completed per UTC day and assignee (0: unassigned), kept by triggers (migration 2700). */
+export interface TaskDoneDaysTable {
+  day: string;
+  assigned_to: number;
+  tasks: number;
+}
+
+export interface LeadMoveDaysTable {
+  day: string;
+  from_status_id: number;
+  to_status_id: number;
+  assigned_to: number;
+  moves: number;
+  firsts: number;
 }
 
 export interface LeadsDatabase {
@@ -422,6 +464,11 @@ export interface LeadsDatabase {
   deal_created_days: DealCreatedDaysTable;
   deal_closed_days: DealClosedDaysTable;
   deal_expected_days: DealExpectedDaysTable;
+  deal_move_days: DealMoveDaysTable;
+  lead_move_days: LeadMoveDaysTable;
+  task_done_days: TaskDoneDaysTable;
+  deal_move_months: DealMoveMonthsTable;
+  lead_move_months: LeadMoveMonthsTable;
   lead_source_totals: LeadSourceTotalsTable;
   tasks: TasksTable;
   notifications: NotificationsTable;

@@ -108,6 +108,11 @@ export const visible = {
   dealCreatedDays: (db: Executor, scope: Scope) => ownOnly(db.selectFrom('deal_created_days as t'), 't', scope),
   dealClosedDays: (db: Executor, scope: Scope) => ownOnly(db.selectFrom('deal_closed_days as t'), 't', scope),
   dealExpectedDays: (db: Executor, scope: Scope) => ownOnly(db.selectFrom('deal_expected_days as t'), 't', scope),
+  dealMoveDays: (db: Executor, scope: Scope) => ownOnly(db.selectFrom('deal_move_days as t'), 't', scope),
+  leadMoveDays: (db: Executor, scope: Scope) => ownOnly(db.selectFrom('lead_move_days as t'), 't', scope),
+  dealMoveMonths: (db: Executor, scope: Scope) => ownOnly(db.selectFrom('deal_move_months as t'), 't', scope),
+  leadMoveMonths: (db: Executor, scope: Scope) => ownOnly(db.selectFrom('lead_move_months as t'), 't', scope),
+  taskDoneDays: (db: Executor, scope: Scope) => ownOnly(db.selectFrom('task_done_days as t'), 't', scope),
   /**
    * Task lists (My tasks, All tasks): with `own`, a rep's list holds the tasks assigned to them or
    * that they created. A record's task panel reads by its record, which is checked visible first.

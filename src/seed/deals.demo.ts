@@ -65,7 +65,15 @@ async function seedDealsIn(db: Trx, ctx: DemoContext): Promise<string> {
         stage_entered_at: enteredAt, last_activity_at: enteredAt,
         actual_close_date: closed ? daysAgo(age) : null,
       }).where('id', '=', id).execute();
-      await db.updateTable('deal_stage_history').set({ created_at: enteredAt }).where('deal_id', '=', id).execute();
+      // Its way through the pipeline (reports: moves, velocity, funnel): the open stages up to
+      // where it is — a lost deal dropped out somewhere along them — spread from its creation.
+      const open = stages.filter((st) => !st.is_won && !st.is_lost);
+      const path = stage.is_won ? [...open, stage] : stage.is_lost ? [...open.slice(0, 1 + (i % open.length)), stage] : open.slice(0, open.findIndex((st) => st.id === stage.id) + 1);
+      const from = Date.now() - (age + 20) * 86_400_000;
+      const step = (Date.parse(enteredAt) - from) / Math.max(1, path.length - 1);
+      await db.deleteFrom('deal_stage_history').where('deal_id', '=', id).execute();
+      for (const [k, st] of path.entries())
+        await db.insertInto('deal_stage_history').values({ deal_id: id, from_stage_id: k ? path[k - 1].id : null, to_stage_id: st.id, user_id: admin.id, created_at: new Date(k === path.length - 1 ? Date.parse(enteredAt) : from + k * step).toISOString() }).execute();
       count++;
     }
   }

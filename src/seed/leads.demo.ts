@@ -64,7 +64,12 @@ async function seedLeadsIn(db: Trx, ctx: DemoContext): Promise<string> {
     const createdAt = new Date(Date.now() - age * day - ((i * 7919) % day)).toISOString();
     const movedAt = new Date(Date.parse(createdAt) + Math.min(age - 1, 2 + (i % 9)) * day).toISOString();
     await db.updateTable('leads').set({ created_at: createdAt, updated_at: movedAt, status_entered_at: movedAt }).where('id', '=', id).execute();
-    await db.updateTable('lead_status_history').set({ created_at: createdAt }).where('lead_id', '=', id).execute();
+    // Its way through the statuses (conversion funnel): the open ones up to where it is, between creation and its last move.
+    const path = status === lost ? [...open.slice(0, 1 + (i % open.length)), status] : open.slice(0, open.findIndex((st) => st.id === status.id) + 1);
+    const step = (Date.parse(movedAt) - Date.parse(createdAt)) / Math.max(1, path.length - 1);
+    await db.deleteFrom('lead_status_history').where('lead_id', '=', id).execute();
+    for (const [k, st] of path.entries())
+      await db.insertInto('lead_status_history').values({ lead_id: id, from_status_id: k ? path[k - 1].id : null, to_status_id: st.id, user_id: rep, created_at: new Date(Date.parse(createdAt) + k * step).toISOString() }).execute();
     await db.updateTable('audit_entries').set({ created_at: createdAt }).where('entity_type', '=', 'lead').where('entity_id', '=', id).execute();
     if (kind <= 1 && pipeline) {
       const started = new Date(Date.now() - 1000).toISOString();

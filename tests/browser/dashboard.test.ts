@@ -63,4 +63,27 @@ t.test('the dashboard draws its four charts in Chromium, and a filter redraws th
   t.not(await page.locator('#forecast-table tfoot td').first().textContent(), total, 'filtered: new numbers, drawn again');
   await shot(page, 'forecast');
   t.same(jsErrors(page), [], 'no console errors on the report');
+
+  // The other three reports, through their tabs: each draws; a changed filter redraws with new numbers.
+  const reports: [string, string, string[], (p: Page) => Promise<void>][] = [
+    ['Deal dynamics', 'dynamics', ['dynamics'], async (p) => { await p.selectOption('select[name=assigned_to]', { label: 'Lee Okafor' }); }],
+    ['Conversion', 'conversion', ['lead-funnel', 'deal-funnel'], async (p) => { await p.selectOption('select[name=period]', 'this_month'); }],
+    ['Sales performance', 'performance', ['performance'], async (p) => { await p.fill('input[name=from]', '2026-01-01'); await p.fill('input[name=to]', '2026-03-31'); }],
+  ];
+  for (const [tab, path, charts, change] of reports) {
+    await page.click(`.report-tabs a:has-text("${tab}")`);
+    await page.waitForURL(new RegExp(`/reports/${path}`));
+    for (const id of charts) {
+      await page.locator(`#${id}[data-drawn]`).waitFor();
+      t.ok((await painted(page, id)) > 1_000, `${tab}: the ${id} chart is drawn`);
+    }
+    const before = await page.locator('.report-table table').first().textContent();
+    await change(page);
+    await Promise.all([page.waitForURL((u) => u.search.length > 1), page.click('.report-filters button[type=submit]')]);
+    for (const id of charts) await page.locator(`#${id}[data-drawn]`).waitFor();
+    t.ok((await painted(page, charts[0])) > 0, `${tab}: drawn again after filtering`);
+    t.not(await page.locator('.report-table table').first().textContent(), before, `${tab}: the filter changed the numbers`);
+    await shot(page, path);
+  }
+  t.same(jsErrors(page), [], 'no console errors on the reports');
 });

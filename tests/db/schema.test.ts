@@ -43,7 +43,12 @@ const COLUMNS: { [T in Tables]: { [C in keyof Database[T]]-?: true } } = {
     company_sort: true, customer_sort: true, assigned_sort: true, stage_sort: true,
   },
   deal_contacts: { deal_id: true, contact_id: true },
-  deal_stage_history: { id: true, deal_id: true, from_stage_id: true, to_stage_id: true, user_id: true, created_at: true },
+  deal_stage_history: { id: true, deal_id: true, from_stage_id: true, to_stage_id: true, user_id: true, created_at: true, stay_seconds: true, first_entry: true },
+  deal_move_days: { day: true, from_stage_id: true, to_stage_id: true, assigned_to: true, moves: true, firsts: true, stays: true, stay_seconds: true },
+  deal_move_months: { month: true, from_stage_id: true, to_stage_id: true, assigned_to: true, moves: true, firsts: true, stays: true, stay_seconds: true },
+  lead_move_months: { month: true, from_status_id: true, to_status_id: true, assigned_to: true, moves: true, firsts: true },
+  task_done_days: { day: true, assigned_to: true, tasks: true },
+  lead_move_days: { day: true, from_status_id: true, to_status_id: true, assigned_to: true, moves: true, firsts: true },
   deal_stage_totals: { stage_id: true, assigned_to: true, deals: true, value_cents: true, weighted: true },
   lead_statuses: { id: true, name: true, color: true, is_default: true, is_final: true, is_conversion_target: true, position: true, created_at: true, updated_at: true },
   leads: {
@@ -55,7 +60,7 @@ const COLUMNS: { [T in Tables]: { [C in keyof Database[T]]-?: true } } = {
   lead_status_totals: { lead_status_id: true, assigned_to: true, leads: true, value_cents: true },
   task_status_totals: { status: true, assigned_to: true, tasks: true },
   deal_created_days: { day: true, pipeline_id: true, assigned_to: true, deals: true },
-  deal_closed_days: { day: true, stage_id: true, assigned_to: true, deals: true, value_cents: true },
+  deal_closed_days: { day: true, stage_id: true, assigned_to: true, deals: true, value_cents: true, close_days: true },
   deal_expected_days: { day: true, stage_id: true, assigned_to: true, deals: true, value_cents: true, weighted: true },
   lead_source_totals: { lead_source_id: true, assigned_to: true, leads: true },
   notifications: { id: true, user_id: true, kind: true, entity_type: true, entity_id: true, title: true, actor_id: true, read_at: true, created_at: true },
@@ -63,7 +68,7 @@ const COLUMNS: { [T in Tables]: { [C in keyof Database[T]]-?: true } } = {
     id: true, title: true, type: true, description: true, due_at: true, priority: true, status: true, completed_at: true, assigned_to: true,
     entity_type: true, entity_id: true, created_by: true, overdue_notified_at: true, version: true, created_at: true, updated_at: true,
   },
-  lead_status_history: { id: true, lead_id: true, from_status_id: true, to_status_id: true, user_id: true, created_at: true },
+  lead_status_history: { id: true, lead_id: true, from_status_id: true, to_status_id: true, user_id: true, created_at: true, first_entry: true },
 };
 
 t.test('the migrated database matches schema.ts, table by table and column by column', async (t) => {

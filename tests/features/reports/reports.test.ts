@@ -1,9 +1,10 @@
 import t from 'tap';
 import { buildTestApp, loginAs } from '../../helpers/app.js';
-import { makeDeal, makeUser, stagesOf } from '../../helpers/factories.js';
+import { leadStatuses, makeDeal, makeLead, makeTask, makeUser, stagesOf } from '../../helpers/factories.js';
 import { setSetting } from '../../../src/features/settings/settings.queries.js';
 import { todayIso } from '../../../src/lib/time.js';
-import { forecastRows } from '../../../src/features/reports/reports.rules.js';
+import { averageDays, dealDynamics, forecastRows, funnelSteps, periodOf, periodSums, performanceRows, splitByMonths } from '../../../src/features/reports/reports.rules.js';
+import { dayStartUtc } from '../../../src/lib/time.js';
 
 t.test('rules: forecast buckets — overdue, twelve months from today\'s, later, no date; weighted rounded per bucket', async (t) => {
   const rows = forecastRows('2026-11-24', [
@@ -80,4 +81,287 @@ t.test('revenue forecast: rows, chart, table and CSV against numbers worked out 
   t.match((await a.get('/reports/forecast.csv')).body, /Overdue,1,10000.00,5000.00/);
   t.equal((await a.get('/reports/forecast?pipeline_id=zzz&assigned_to=%00')).statusCode, 200, 'junk filters are ignored');
   t.equal((await a.get('/reports')).headers.location, '/reports/forecast');
+});
+
+t.test('rules: periods on the CRM calendar, counters summed over a period with partial days, funnels, velocity, per-rep rows', async (t) => {
+  const berlin = (d: string) => dayStartUtc(d, 'Europe/Berlin');
+  const p = periodOf('last_12_months', '2026-11-24', berlin);
+  t.same([p.firstDay, p.endDay, p.startUtc, p.endUtc], ['2025-12-01', '2026-12-01', '2025-11-30T23:00:00.000Z', '2026-11-30T23:00:00.000Z']);
+  t.equal(p.label, 'Last 12 months · Dec 2025 – Nov 2026');
+  t.same([periodOf('this_quarter', '2026-11-24', berlin).firstDay, periodOf('last_quarter', '2026-02-10', berlin).firstDay, periodOf('last_quarter', '2026-02-10', berlin).endDay], ['2026-10-01', '2025-10-01', '2026-01-01']);
+  t.same([periodOf('last_month', '2026-01-15', berlin).firstDay, periodOf('last_year', '2026-01-15', berlin).endDay], ['2025-12-01', '2026-01-01']);
+  const c = periodOf('custom', '2026-11-24', berlin, '2026-03-31', '2026-02-01');
+  t.same([c.firstDay, c.endDay, c.label], ['2026-02-01', '2026-04-01', '1 Feb 2026 – 31 Mar 2026'], 'custom dates put in order, the last day inclusive');
+  t.equal(periodOf('custom', '2026-11-24', berlin).key, 'last_12_months', 'custom without dates falls back');
+
+  // Whole UTC days, less the start's UTC day before the start, plus the end's UTC day before the end.
+  const sums = periodSums(['k'], [{ k: 1, n: 10 }, { k: 2, n: 3 }], [{ k: 1, n: 4 }, { k: 2, n: 3 }], [{ k: 1, n: 1 }, { k: 3, n: 2 }]);
+  t.same(sums, [{ k: 1, n: 7 }, { k: 3, n: 2 }], 'a key that comes to nothing is dropped');
+
+  t.same(splitByMonths('2025-11-30', '2026-11-30'), { days: [['2025-11-30', '2025-12-01'], ['2026-11-01', '2026-11-30']], months: ['2025-12', '2026-11'] }, 'a Berlin year: a day, eleven months, 29 days');
+  t.same(splitByMonths('2026-01-01', '2026-04-01'), { days: [], months: ['2026-01', '2026-04'] }, 'whole months only');
+  t.same(splitByMonths('2026-01-31', '2026-02-28'), { days: [['2026-01-31', '2026-02-28']], months: null }, 'no whole month: days only');
+  t.same(splitByMonths('2026-02-10', '2026-02-10'), { days: [], months: null });
+  const f = funnelSteps([{ label: 'a', n: 4 }, { label: 'b', n: 6 }, { label: 'c', n: 0 }, { label: 'd', n: 1 }]);
+  t.same(f.map((s) => [s.fromPrevious, s.fromFirst]), [[null, 1], [1.5, 1.5], [0, 0], [null, 0.25]]);
+  t.same(funnelSteps([{ label: 'a', n: 0 }, { label: 'b', n: 0 }]).map((s) => s.fromFirst), [null, null], 'an empty funnel divides by nothing');
+  t.equal(averageDays(3 * 86_400 + 43_200, 2), 1.8, '3.5 days over 2 stays, one decimal');
+  t.equal(averageDays(0, 0), null);
+
+  const dyn = dealDynamics([{ id: 1, name: 'A', is_won: 0, is_lost: 0 }, { id: 2, name: 'B', is_won: 1, is_lost: 0 }], new Map([[1, { count: 2, value: 500 }]]), [
+    { from_stage_id: 0, to_stage_id: 1, moves: 3, firsts: 3, stays: 0, stay_seconds: 0 },
+    { from_stage_id: 1, to_stage_id: 2, moves: 2, firsts: 2, stays: 2, stay_seconds: 86_400 * 5 },
+    { from_stage_id: 99, to_stage_id: 1, moves: 1, firsts: 1, stays: 1, stay_seconds: 60 },
+  ]);
+  t.same(dyn.stages.map((s) => [s.label, s.dealsNow, s.entered, s.left, s.averageDays]), [['A', 2, 4, 2, 2.5], ['B', 0, 2, 0, null]]);
+  t.same(dyn.matrix.rows.map((r) => [r.label, r.cells, r.total]), [['New deal', [3, 0], 3], ['A', [0, 2], 2], ['Another pipeline', [1, 0], 1]], 'a won stage nothing left is no row');
+  t.equal(dyn.matrix.total, 6);
+
+  const reps = performanceRows([{ id: 1, name: 'Ann' }, { id: 2, name: 'Bob' }], [
+    { assigned_to: 2, won: true, lost: false, deals: 2, value: 900, closeDays: 21 },
+    { assigned_to: 2, won: false, lost: true, deals: 1, value: 50, closeDays: 3 },
+    { assigned_to: 7, won: true, lost: false, deals: 1, value: 100, closeDays: 4 },
+  ], new Map([[1, { deals: 1, value: 300 }]]), new Map([[1, 5]]), new Map([[7, 'Former (inactive)']]));
+  t.same(reps.map((r) => [r.name, r.won, r.wonValue, r.lost, r.winRate, r.averageDaysToClose, r.openValue, r.tasksCompleted]), [
+    ['Bob', 2, 900, 1, 2 / 3, 10.5, 0, 0],
+    ['Former (inactive)', 1, 100, 0, 1, 4, 0, 0],
+    ['Ann', 0, 0, 0, null, null, 300, 5],
+  ], 'busiest first; someone outside the team with figures still shows');
+});
+
+/**
+ * The data set of the three period reports, worked by hand (see the comments): Sales pipeline
+ * Lead → Qualified → Proposal → Negotiation → Won / Lost; the period is 1 Jan – 31 Mar 2026.
+ */
+async function periodData(t: { teardown: (fn: () => unknown) => void }) {
+  const { app } = await buildTestApp(t);
+  const manager = await makeUser(app, { role: 'manager', name: 'Mia Manager' });
+  const ann = await makeUser(app, { name: 'Ann Rep' });
+  const bob = await makeUser(app, { name: 'Bob Rep' });
+  const { by } = await stagesOf(app);
+  const deal = async (who: typeof ann, value: number, steps: [string, string][], close: string | null = null) => {
+    const id = await makeDeal(app, who);
+    await app.db.deleteFrom('deal_stage_history').where('deal_id', '=', id).execute();
+    for (const [k, [stage, at]] of steps.entries())
+      await app.db.insertInto('deal_stage_history').values({ deal_id: id, from_stage_id: k ? by(steps[k - 1][0]).id : null, to_stage_id: by(stage).id, user_id: null, created_at: at }).execute();
+    await app.db.updateTable('deals').set({ stage_id: by(steps.at(-1)![0]).id, value_cents: value, created_at: steps[0][1], actual_close_date: close }).where('id', '=', id).execute();
+    return id;
+  };
+  const z = (d: string) => `${d}T00:00:00.000Z`;
+  // D1 Ann 10,000: stays Lead 21 d, Qualified 10 d, Proposal 12 d; won 1 Feb, 43 days after creation.
+  await deal(ann, 1_000_000, [['Lead', z('2025-12-20')], ['Qualified', z('2026-01-10')], ['Proposal', z('2026-01-20')], ['Won', z('2026-02-01')]], '2026-02-01');
+  // D2 Ann 5,000: Lead 31 d, Qualified 33 d, lost 10 Mar.
+  await deal(ann, 500_000, [['Lead', z('2026-01-05')], ['Qualified', z('2026-02-05')], ['Lost', z('2026-03-10')]], '2026-03-10');
+  // D3 Bob 8,000: Lead 10 d, Qualified 4 d, back to Lead 14 d, Qualified again — open.
+  await deal(bob, 800_000, [['Lead', z('2026-02-01')], ['Qualified', z('2026-02-11')], ['Lead', z('2026-02-15')], ['Qualified', z('2026-03-01')]]);
+  // D4 Bob 20,000: created 20 Mar; its move to Proposal is in April, outside.
+  await deal(bob, 2_000_000, [['Lead', z('2026-03-20')], ['Proposal', z('2026-04-05')]]);
+  // D5 Bob 3,000: created in Qualified in November; won at 23:00 on 31 Mar (150 d 23 h in Qualified), 150 days after creation.
+  await deal(bob, 300_000, [['Qualified', z('2025-11-01')], ['Won', '2026-03-31T23:00:00.000Z']], '2026-03-31');
+  // D6 Mia 1,000: created 22:00 on 31 Jan, Qualified 90 minutes later — the Berlin month boundary falls between.
+  await deal(manager, 100_000, [['Lead', '2026-01-31T22:00:00.000Z'], ['Qualified', '2026-01-31T23:30:00.000Z']]);
+
+  const st = await leadStatuses(app);
+  const lead = async (who: typeof ann, steps: [string, string][]) => {
+    const id = await makeLead(app, who);
+    await app.db.deleteFrom('lead_status_history').where('lead_id', '=', id).execute();
+    for (const [k, [status, at]] of steps.entries())
+      await app.db.insertInto('lead_status_history').values({ lead_id: id, from_status_id: k ? st(steps[k - 1][0]).id : null, to_status_id: st(status).id, user_id: null, created_at: at }).execute();
+  };
+  await lead(ann, [['New', z('2026-01-02')], ['Contacted', z('2026-01-10')], ['Qualified', z('2026-01-20')], ['Converted', z('2026-02-01')]]);
+  await lead(ann, [['New', z('2026-02-01')], ['Contacted', z('2026-02-03')], ['Lost', z('2026-02-10')]]);
+  await lead(bob, [['New', z('2025-12-01')], ['Contacted', z('2026-03-05')]]);
+  await lead(bob, [['New', z('2026-04-02')]]);
+
+  const done = async (who: typeof ann, at: string) => {
+    const id = await makeTask(app, who);
+    await app.db.updateTable('tasks').set({ status: 'completed', completed_at: at }).where('id', '=', id).execute();
+  };
+  await done(ann, z('2026-02-10'));
+  await done(ann, z('2026-04-01')); // the day after the period
+  await done(bob, '2026-03-31T23:30:00.000Z');
+  await makeTask(app, bob); // pending
+  return { app, manager, ann, bob };
+}
+
+const Q1 = 'period=custom&from=2026-01-01&to=2026-03-31';
+const cells = (body: string, label: string, n: number) => new RegExp(`<th scope="row">${label}</th>${'<td[^>]*>([^<]*)</td>'.repeat(n)}`).exec(body)?.slice(1);
+const csvLines = (body: string) => body.replace(/^\uFEFF/, '').trim().split('\r\n');
+
+t.test('deal dynamics: stages now, moves in the period, the from → to matrix, won and lost, velocity; Berlin month ends; own visibility', async (t) => {
+  const { app, manager, ann } = await periodData(t);
+  const c = await loginAs(app, manager);
+  const page = await c.get(`/reports/dynamics?${Q1}`);
+  t.equal(page.statusCode, 200);
+  // Stage, deals now, value now, entered, left, average stay.
+  t.same(cells(page.body, 'Lead', 5), ['0', '$0', '5', '5', '15.2 d'], 'Lead: (21 + 31 + 10 + 14 + 1.5 h) / 5');
+  t.same(cells(page.body, 'Qualified', 5), ['2', '$9,000', '5', '4', '49.5 d'], 'Qualified: (10 + 33 + 4 + 150 d 23 h) / 4');
+  t.same(cells(page.body, 'Proposal', 5), ['1', '$20,000', '1', '1', '12.0 d']);
+  t.same(cells(page.body, 'Negotiation', 5), ['0', '$0', '0', '0', '—']);
+  t.same(cells(page.body, 'Won', 5), ['2', '$13,000', '2', '0', '—']);
+  t.same(cells(page.body, 'Lost', 5), ['1', '$5,000', '1', '0', '—']);
+  // The matrix: New deal → Lead 4; Lead → Qualified 5; Qualified → Lead, Proposal, Won, Lost 1 each; Proposal → Won 1.
+  const matrix = page.body.slice(page.body.indexOf('id="moves-table"'));
+  t.same(cells(matrix, 'New deal', 7), ['4', '·', '·', '·', '·', '·', '4']);
+  t.same(cells(matrix, 'Lead', 7), ['·', '5', '·', '·', '·', '·', '5']);
+  t.same(cells(matrix, 'Qualified', 7), ['1', '·', '1', '·', '1', '1', '4']);
+  t.same(cells(matrix, 'Proposal', 7), ['·', '·', '·', '·', '1', '·', '1']);
+  t.match(page.body, /Won in the period<\/span><span class="stat-value">2<\/span><span class="stat-sub">\$13,000/);
+  t.match(page.body, /Lost in the period<\/span><span class="stat-value">1<\/span><span class="stat-sub">\$5,000/);
+  t.match(page.body, /Stage moves in the period<\/span><span class="stat-value">14</);
+  t.match(page.body, /1 Jan 2026 – 31 Mar 2026/, 'the period is named');
+  const spec = JSON.parse(/<canvas id="dynamics" data-chart="([^"]*)"/.exec(page.body)![1].replace(/&quot;/g, '"').replace(/&amp;/g, '&'));
+  t.same(spec.series.map((s: { data: number[] }) => s.data), [[0, 2, 1, 0, 2, 1], [5, 5, 1, 0, 2, 1]], 'the chart draws the table');
+
+  const csv = csvLines((await c.get(`/reports/dynamics.csv?${Q1}`)).body);
+  t.equal(csv[0], 'Stage,Deals now,Value now (USD),Entered in period,Left in period,Average days in stage');
+  t.equal(csv[1], 'Lead,0,0.00,5,5,15.2');
+  t.equal(csv[2], 'Qualified,2,9000.00,5,4,49.5');
+  const moves = csvLines((await c.get(`/reports/dynamics.csv?${Q1}&table=moves`)).body);
+  t.equal(moves[0], 'From \\ To,Lead,Qualified,Proposal,Negotiation,Won,Lost,Total');
+  t.ok(moves.includes('Qualified,1,0,1,0,1,1,4'));
+
+  // February in Berlin: 31 Jan 23:00Z – 28 Feb 23:00Z. D6's creation (22:00Z) is January there,
+  // its move at 23:30Z is February; D3's return to Qualified at 00:00Z on 1 Mar is 01:00 in March.
+  await setSetting(app.db, 'default_time_zone', 'Europe/Berlin');
+  const feb = await c.get('/reports/dynamics?period=custom&from=2026-02-01&to=2026-02-28');
+  t.match(feb.body, /Stage moves in the period<\/span><span class="stat-value">6</);
+  const febMatrix = feb.body.slice(feb.body.indexOf('id="moves-table"'));
+  t.same(cells(febMatrix, 'New deal', 7), ['1', '·', '·', '·', '·', '·', '1']);
+  t.same(cells(febMatrix, 'Lead', 7), ['·', '3', '·', '·', '·', '·', '3']);
+  t.match(feb.body, /Won in the period<\/span><span class="stat-value">1</);
+  await setSetting(app.db, 'default_time_zone', 'UTC');
+
+  // Filtered by Ann; then Ann herself with own visibility, whatever the URL says.
+  const anns = await c.get(`/reports/dynamics?${Q1}&assigned_to=${ann.id}`);
+  t.match(anns.body, /Stage moves in the period<\/span><span class="stat-value">6</);
+  await setSetting(app.db, 'rep_visibility', 'own');
+  const a = await loginAs(app, ann);
+  const own = await a.get(`/reports/dynamics?${Q1}&assigned_to=${manager.id}`);
+  t.match(own.body, /Stage moves in the period<\/span><span class="stat-value">6</);
+  t.match(own.body, /Won in the period<\/span><span class="stat-value">1<\/span><span class="stat-sub">\$10,000/);
+  t.same(cells(own.body, 'Qualified', 5), ['0', '$0', '2', '2', '21.5 d'], 'only her deals: (10 + 33) / 2');
+  t.equal((await a.get('/reports/dynamics?period=nope&from=2026-02-31&to=x&pipeline_id=999')).statusCode, 200, 'junk is ignored');
+  // The form: a preset picked with the shown dates untouched takes the preset; edited dates make a custom period.
+  const form = (q: string) => a.get(`/reports/dynamics?${q}`).then((r) => /<p class="muted small report-period">([^<]*)</.exec(r.body)![1]);
+  t.match(await form('period=this_year&from=2025-12-01&to=2026-11-30&shown_from=2025-12-01&shown_to=2026-11-30'), /^This year · Jan \d{4} – Dec \d{4}$/);
+  t.equal(await form('period=last_12_months&from=2026-01-01&to=2026-03-31&shown_from=2025-12-01&shown_to=2026-11-30'), '1 Jan 2026 – 31 Mar 2026');
+  t.equal(await form('period=custom&from=2026-03-31&to=2026-01-01'), '1 Jan 2026 – 31 Mar 2026', 'ends swapped into order');
+});
+
+t.test('conversion: lead and deal funnels from the history, step to step; CSV; own visibility', async (t) => {
+  const { app, manager, ann } = await periodData(t);
+  const c = await loginAs(app, manager);
+  const page = await c.get(`/reports/conversion?${Q1}`);
+  t.equal(page.statusCode, 200);
+  const leads = page.body.slice(page.body.indexOf('id="lead-funnel-table"'), page.body.indexOf('id="deal-funnel-table"'));
+  const deals = page.body.slice(page.body.indexOf('id="deal-funnel-table"'));
+  // Leads reaching each status in Q1 (first time): New 2, Contacted 3, Qualified 1, Converted 1; Lost 1.
+  t.same(cells(leads, 'New', 3), ['2', '—', '100.0%']);
+  t.same(cells(leads, 'Contacted', 3), ['3', '150.0%', '150.0%'], 'a lead created before the period counts where it got to in it');
+  t.same(cells(leads, 'Qualified', 3), ['1', '33.3%', '50.0%']);
+  t.same(cells(leads, 'Converted', 3), ['1', '100.0%', '50.0%']);
+  t.same(cells(leads, 'Lost', 3), ['1', '', '']);
+  // Deals: Lead 4 (D3 back in Lead counts once), Qualified 4, Proposal 1, Negotiation 0, Won 2; Lost 1.
+  t.same(cells(deals, 'Lead', 3), ['4', '—', '100.0%']);
+  t.same(cells(deals, 'Qualified', 3), ['4', '100.0%', '100.0%']);
+  t.same(cells(deals, 'Proposal', 3), ['1', '25.0%', '25.0%']);
+  t.same(cells(deals, 'Negotiation', 3), ['0', '0.0%', '0.0%']);
+  t.same(cells(deals, 'Won', 3), ['2', '—', '50.0%'], 'after an empty step there is no step percentage');
+  t.same(cells(deals, 'Lost', 3), ['1', '', '']);
+  const csv = csvLines((await c.get(`/reports/conversion.csv?${Q1}`)).body);
+  t.equal(csv[0], 'Funnel,Step,Reached in period,% of previous step,% of first step');
+  t.same(csv.slice(1, 3), ['Leads,New,2,,100.0', 'Leads,Contacted,3,150.0,150.0']);
+  t.ok(csv.includes('Deals,Proposal,1,25.0,25.0'));
+  t.ok(csv.includes('Deals,Lost,1,,'));
+
+  await setSetting(app.db, 'rep_visibility', 'own');
+  const a = await loginAs(app, ann);
+  const own = await a.get(`/reports/conversion?${Q1}`);
+  const ownLeads = own.body.slice(own.body.indexOf('id="lead-funnel-table"'), own.body.indexOf('id="deal-funnel-table"'));
+  t.same(cells(ownLeads, 'Contacted', 3), ['2', '100.0%', '100.0%'], 'her two leads only');
+  t.same(cells(own.body.slice(own.body.indexOf('id="deal-funnel-table"')), 'Lead', 3), ['1', '—', '100.0%'], 'D2 — D1 entered Lead in December');
+});
+
+t.test('sales performance: per rep won, lost, win rate, days to close, open pipeline, tasks done; CSV; own visibility', async (t) => {
+  const { app, manager, ann, bob } = await periodData(t);
+  const c = await loginAs(app, manager);
+  const page = await c.get(`/reports/performance?${Q1}`);
+  t.equal(page.statusCode, 200);
+  // Rep: won, won value, lost, win rate, days to close, open deals, open value, tasks done.
+  t.same(cells(page.body, 'Ann Rep', 8), ['1', '$10,000', '1', '50%', '43.0 d', '0', '$0', '1']);
+  t.same(cells(page.body, 'Bob Rep', 8), ['1', '$3,000', '0', '100%', '150.0 d', '2', '$28,000', '1'], 'the task done at 23:30 on 31 Mar counts');
+  t.same(cells(page.body, 'Mia Manager', 8), ['0', '$0', '0', '—', '—', '1', '$1,000', '0']);
+  t.same(cells(page.body, 'Team', 8), ['2', '$13,000', '1', '67%', '', '3', '$29,000', '2']);
+  t.ok(page.body.indexOf('>Ann Rep<') < page.body.indexOf('>Bob Rep<'), 'the most won value first');
+  const csv = csvLines((await c.get(`/reports/performance.csv?${Q1}`)).body);
+  t.equal(csv[0], 'Rep,Won,Won value (USD),Lost,Win rate %,Average days to close,Open deals,Open value (USD),Tasks completed');
+  t.equal(csv[1], 'Ann Rep,1,10000.00,1,50.0,43,0,0.00,1');
+  t.equal(csv[2], 'Bob Rep,1,3000.00,0,100.0,150,2,28000.00,1');
+  const bobs = await c.get(`/reports/performance?${Q1}&assigned_to=${bob.id}`);
+  t.notOk(cells(bobs.body, 'Ann Rep', 8), 'filtered to Bob');
+  t.ok(cells(bobs.body, 'Bob Rep', 8));
+  t.match(bobs.body, new RegExp(`href="/reports/performance.csv\\?assigned_to=${bob.id}&amp;period=custom&amp;from=2026-01-01&amp;to=2026-03-31"`), 'the CSV keeps the filters');
+
+  // In Berlin the quarter ends at 22:00Z on 31 Mar (summer time): Bob's task done at 23:30Z is April there, and so is D5's won move.
+  await setSetting(app.db, 'default_time_zone', 'Europe/Berlin');
+  const berlin = await c.get(`/reports/performance?${Q1}`);
+  t.same(cells(berlin.body, 'Bob Rep', 8)?.at(-1), '0', 'the task done after midnight Berlin time is not in the quarter');
+  t.same(cells(berlin.body, 'Ann Rep', 8)?.at(-1), '1');
+  await setSetting(app.db, 'default_time_zone', 'UTC');
+
+  await setSetting(app.db, 'rep_visibility', 'own');
+  const a = await loginAs(app, ann);
+  const own = await a.get(`/reports/performance?${Q1}&assigned_to=${bob.id}`);
+  t.same(cells(own.body, 'Ann Rep', 8), ['1', '$10,000', '1', '50%', '43.0 d', '0', '$0', '1']);
+  t.notOk(cells(own.body, 'Bob Rep', 8), 'nobody else');
+  t.notOk(cells(own.body, 'Team', 8));
+});
+
+t.test('the report counters follow every write: moves, reassignment, deletion — always equal to a recount of the history', async (t) => {
+  const { app, manager, ann, bob } = await periodData(t);
+  const { by } = await stagesOf(app);
+  const c = await loginAs(app, manager);
+  const recount = (kind: 'deal' | 'lead') => {
+    const [h, owner, fk, from, to, extra] = kind === 'deal'
+      ? ['deal_stage_history', 'deals', 'deal_id', 'from_stage_id', 'to_stage_id', ', count(h.stay_seconds) as stays, total(h.stay_seconds) as stay_seconds']
+      : ['lead_status_history', 'leads', 'lead_id', 'from_status_id', 'to_status_id', ''];
+    const counted = app.sqlite.prepare(`select day, ${from} as f, ${to} as t, assigned_to as a, moves, firsts${kind === 'deal' ? ', stays, stay_seconds' : ''} from ${kind}_move_days where moves <> 0 or firsts <> 0 order by 1, 2, 3, 4`).all();
+    const truth = app.sqlite.prepare(`select substr(h.created_at, 1, 10) as day, coalesce(h.${from}, 0) as f, h.${to} as t, coalesce(o.assigned_to, 0) as a, count(*) as moves, total(h.first_entry) as firsts${extra} from ${h} h join ${owner} o on o.id = h.${fk} group by 1, 2, 3, 4 order by 1, 2, 3, 4`).all();
+    const months = app.sqlite.prepare(`select month, ${from} as f, ${to} as t, assigned_to as a, moves, firsts from ${kind}_move_months where moves <> 0 or firsts <> 0 order by 1, 2, 3, 4`).all();
+    const monthsTruth = app.sqlite.prepare(`select substr(day, 1, 7) as month, ${from} as f, ${to} as t, assigned_to as a, total(moves) as moves, total(firsts) as firsts from ${kind}_move_days group by 1, 2, 3, 4 having total(moves) <> 0 or total(firsts) <> 0 order by 1, 2, 3, 4`).all();
+    t.same(months, monthsTruth, `${kind}s: the monthly rollup adds up the days`);
+    return { counted, truth };
+  };
+  const same = (label: string) => {
+    for (const kind of ['deal', 'lead'] as const) {
+      const { counted, truth } = recount(kind);
+      t.same(counted, truth, `${kind}s: ${label}`);
+    }
+  };
+  same('as built');
+  const id = await makeDeal(app, ann);
+  const res = await c.post(`/deals/${id}/move`, { stage_id: by('Proposal').id });
+  t.ok(res.statusCode < 400, 'moved through the app');
+  await c.post(`/deals/${id}/move`, { stage_id: by('Qualified').id });
+  await c.post(`/deals/${id}/move`, { stage_id: by('Proposal').id });
+  const firsts = await app.db.selectFrom('deal_stage_history').select(['to_stage_id', 'first_entry']).where('deal_id', '=', id).orderBy('id').execute();
+  t.same(firsts.map((r) => r.first_entry), [1, 1, 1, 0], 'back in Proposal is not a first entry');
+  same('after moves');
+  await app.db.updateTable('deals').set({ assigned_to: bob.id }).where('assigned_to', '=', ann.id).execute();
+  await app.db.updateTable('leads').set({ assigned_to: null }).where('assigned_to', '=', ann.id).execute();
+  same('after reassigning');
+  await app.db.deleteFrom('deals').where('id', '=', id).execute();
+  await app.db.deleteFrom('leads').where('assigned_to', 'is', null).execute();
+  same('after deleting');
+  await app.db.updateTable('tasks').set({ assigned_to: ann.id }).where('assigned_to', '=', bob.id).execute();
+  await app.db.deleteFrom('tasks').where('completed_at', '<', '2026-03-01').execute();
+  t.same(
+    app.sqlite.prepare('select day, assigned_to, tasks from task_done_days where tasks <> 0 order by 1, 2').all(),
+    app.sqlite.prepare("select substr(completed_at, 1, 10) as day, coalesce(assigned_to, 0) as assigned_to, count(*) as tasks from tasks where completed_at is not null group by 1, 2 order by 1, 2").all(),
+    'tasks done per day follow reassignment and deletion',
+  );
+  const closed = app.sqlite.prepare(`select day, stage_id, assigned_to, deals, value_cents, close_days from deal_closed_days where deals <> 0 order by 1, 2, 3`).all();
+  const closedTruth = app.sqlite.prepare(`select actual_close_date as day, stage_id, coalesce(assigned_to, 0) as assigned_to, count(*) as deals, total(value_cents) as value_cents, total(max(0, cast(round(julianday(actual_close_date) - julianday(substr(created_at, 1, 10))) as integer))) as close_days from deals where actual_close_date is not null group by 1, 2, 3 order by 1, 2, 3`).all();
+  t.same(closed, closedTruth, 'days to close kept with the closed deals');
 });

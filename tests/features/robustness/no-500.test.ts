@@ -15,8 +15,8 @@ t.test('junk query strings and form bodies never produce a 500', async (t) => {
   const task = await makeTask(app, admin, { title: 'Junk-proof task' }, { type: 'deal', id: deal });
   const c = await loginAs(app, admin);
   const junk = ['', 'x', '-1', '0', '1e309', '99999999999999999999', "'; drop table deals; --", '"*(', '%00', 'a'.repeat(5000), 'NaN', '[]', 'me'];
-  const lists = ['/companies', '/contacts', '/customers', '/customer-groups', '/deals', '/deals/board', '/leads', '/leads/board', '/tasks', '/tasks/mine', '/tasks/export.csv', '/', '/reports/forecast', '/reports/forecast.csv', '/search', '/companies/options', '/settings/users', '/settings/directories/industries', '/settings/pipelines'];
-  const keys = ['q', 'page', 'sort', 'dir', 'status', 'industry_id', 'assigned_to', 'company_id', 'customer_group_id', 'pipeline_id', 'stage_id', 'close_from', 'close_to', 'after', 'before', 'lead_status_id', 'lead_source_id', 'campaign_id', 'product_id', 'type', 'priority', 'related', 'due_from', 'due_to'];
+  const lists = ['/companies', '/contacts', '/customers', '/customer-groups', '/deals', '/deals/board', '/leads', '/leads/board', '/tasks', '/tasks/mine', '/tasks/export.csv', '/', '/reports/forecast', '/reports/forecast.csv', '/reports/dynamics', '/reports/dynamics.csv', '/reports/conversion', '/reports/conversion.csv', '/reports/performance', '/reports/performance.csv', '/search', '/companies/options', '/settings/users', '/settings/directories/industries', '/settings/pipelines'];
+  const keys = ['q', 'page', 'sort', 'dir', 'status', 'industry_id', 'assigned_to', 'company_id', 'customer_group_id', 'pipeline_id', 'stage_id', 'close_from', 'close_to', 'after', 'before', 'lead_status_id', 'lead_source_id', 'campaign_id', 'product_id', 'type', 'priority', 'related', 'due_from', 'due_to', 'period', 'from', 'to', 'table'];
   let checked = 0;
   for (const path of lists) {
     for (const v of junk) {
