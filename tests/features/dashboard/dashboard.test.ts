@@ -1,4 +1,5 @@
 import t from 'tap';
+import SQLite from 'better-sqlite3';
 import { buildTestApp, loginAs } from '../../helpers/app.js';
 import { makeCompany, makeCustomer, makeDeal, makeLead, makeTask, makeUser, stagesOf } from '../../helpers/factories.js';
 import { setSetting } from '../../../src/features/settings/settings.queries.js';
@@ -155,4 +156,30 @@ t.test('every card, revenue figure, chart series and link, against numbers worke
   t.notMatch(mine, /Bob Rep|Cust B1|Bobco/, 'nothing of Bob\'s on the page');
   t.notMatch(mine, /name="assigned_to"/, 'no rep filter for a rep who sees only their own');
   t.match(mine, /Call B[\s\S]*Call A/, 'her next tasks, soonest first');
+});
+
+t.test('the figures are kept between views only while nothing changed: a write here, another process\'s commit, a rolled-back write', async (t) => {
+  const { app, dbFile } = await buildTestApp(t);
+  const admin = await makeUser(app, { role: 'admin' });
+  const c = await loginAs(app, admin);
+  const card = (body: string, label: string) => Number(new RegExp(`<span class="stat-label">${label}</span><span class="stat-value">([\\d,]+)</span>`).exec(body)?.[1].replace(/,/g, ''));
+  const deals = async () => card((await c.get('/')).body, 'Deals');
+  t.equal(await deals(), 0);
+  t.equal(await deals(), 0, 'served again (kept)');
+  await makeDeal(app, admin);
+  t.equal(await deals(), 1, 'a write through the app shows at once');
+  const other = new SQLite(dbFile);
+  t.teardown(() => other.close());
+  other.pragma('foreign_keys = on');
+  other.prepare('delete from deals').run();
+  t.equal(await deals(), 0, 'a commit by another connection (another process) shows at once');
+  await makeDeal(app, admin);
+  t.equal(await deals(), 1);
+  // A write rolled back after the page was read inside its transaction: what was read then is not kept.
+  // (The app's own writes hold kysely's connection for their whole transaction; a raw one does not.)
+  app.sqlite.exec('begin');
+  app.sqlite.exec("insert into deals (title, pipeline_id, stage_id, created_at, updated_at, stage_entered_at, last_activity_at) select 'Phantom', pipeline_id, stage_id, created_at, updated_at, stage_entered_at, last_activity_at from deals limit 1");
+  t.equal(await deals(), 2, 'the same connection sees its own open transaction');
+  app.sqlite.exec('rollback');
+  t.equal(await deals(), 1, 'the rolled-back deal is gone from the dashboard');
 });

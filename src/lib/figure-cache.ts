@@ -1,0 +1,41 @@
+import type SQLite from 'better-sqlite3';
+
+/**
+ * Figures worked out from the database (the dashboard's counts and sums), reused while the
+ * database has not changed since — so a page that many managers keep open costs its SQL once
+ * per change, not once per view, and stays exact: nothing is served after any write.
+ *
+ * "Not changed" is the connection's own writes (`total_changes()`, which every INSERT, UPDATE
+ * and DELETE on it raises, committed or rolled back) and every other connection's or process's
+ * commits (`PRAGMA data_version`). Figures read while a transaction is open on the connection,
+ * or while a write slipped in between the reads, are served but not kept.
+ */
+export class FigureCache<T> {
+  private readonly entries = new Map<string, { stamp: string; value: T }>();
+  private readonly changes: SQLite.Statement;
+
+  constructor(
+    private readonly sqlite: SQLite.Database,
+    private readonly max = 500,
+  ) {
+    this.changes = sqlite.prepare('select total_changes()').pluck();
+  }
+
+  private stamp(): string | null {
+    if (this.sqlite.inTransaction) return null;
+    return `${this.sqlite.pragma('data_version', { simple: true })}:${this.changes.get()}`;
+  }
+
+  async get(key: string, compute: () => Promise<T>): Promise<T> {
+    const before = this.stamp();
+    const hit = this.entries.get(key);
+    if (before !== null && hit?.stamp === before) return hit.value;
+    const value = await compute();
+    if (before !== null && this.stamp() === before) {
+      this.entries.delete(key);
+      this.entries.set(key, { stamp: before, value });
+      if (this.entries.size > this.max) this.entries.delete(this.entries.keys().next().value!);
+    }
+    return value;
+  }
+}
