@@ -11,6 +11,7 @@ import viewPlugin from './plugins/view.js';
 import flashPlugin from './plugins/flash.js';
 import sessionPlugin from './plugins/session.js';
 import csrfPlugin from './plugins/csrf.js';
+import importRoutes from './features/import/import.routes.js';
 import errorsPlugin from './plugins/errors.js';
 import healthRoutes from './features/health/health.routes.js';
 import authRoutes from './features/auth/auth.routes.js';
@@ -127,6 +128,7 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   await app.register(notificationsRoutes);
   await app.register(calendarRoutes);
   await app.register(reportsRoutes);
+  await app.register(importRoutes);
   await app.register(searchRoutes);
   await app.register(securityRoutes);
   await app.register(twoFactorRoutes);

@@ -16,6 +16,7 @@ export const configSchema = z
     LOG_LEVEL: z.preprocess(emptyAsUndefined, z.enum(LOG_LEVELS).default('info')),
     ORCHARD_TRUST_PROXY: z.preprocess(emptyAsUndefined, z.enum(['true', 'false', '1', '0'], { message: 'must be true or false' }).default('false')),
     NODE_ENV: z.preprocess(emptyAsUndefined, z.string().default('production')),
+    ORCHARD_IMPORT_MAX_MB: z.preprocess(emptyAsUndefined, z.coerce.number({ message: 'must be a number of megabytes' }).positive('must be more than 0').max(2048, 'must be at most 2048').default(50)),
   })
   .refine((c) => Boolean(c.ORCHARD_ADMIN_EMAIL) === Boolean(c.ORCHARD_ADMIN_PASSWORD), {
     message: 'set both ORCHARD_ADMIN_EMAIL and ORCHARD_ADMIN_PASSWORD, or neither',
@@ -34,6 +35,8 @@ export interface Config {
   trustProxy: boolean;
   secureCookies: boolean;
   isDev: boolean;
+  /** The largest CSV or vCard file an import accepts. */
+  importMaxBytes: number;
 }
 
 export class ConfigError extends Error {}
@@ -61,5 +64,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: c.ORCHARD_TRUST_PROXY === 'true' || c.ORCHARD_TRUST_PROXY === '1',
     secureCookies: (c.ORCHARD_BASE_URL ?? '').startsWith('https://'),
     isDev: c.NODE_ENV === 'development',
+    importMaxBytes: Math.round(c.ORCHARD_IMPORT_MAX_MB * 1024 * 1024),
   };
 }

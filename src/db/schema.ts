@@ -439,6 +439,51 @@ export interface DealMoveDaysTable {
 export type DealMoveMonthsTable = Omit<DealMoveDaysTable, 'day'> & { month: string };
 export type LeadMoveMonthsTable = Omit<LeadMoveDaysTable, 'day'> & { month: string };
 
+export type ImportStatus = 'mapping' | 'running' | 'stopped' | 'done';
+
+/** A CSV import (migration 2900): its file's shape, the mapping and options chosen, where it is. */
+export interface ImportsTable {
+  id: Generated<number>;
+  entity_type: string;
+  file_name: string;
+  encoding: string;
+  delimiter: string;
+  /** JSON: the header cells. */
+  headers: string;
+  /** JSON: field key per column ('' = ignored). */
+  mapping: Generated<string>;
+  /** JSON: { duplicates: 'skip' | 'update' | 'create', unknownCompanies: 'create' | 'empty' }. */
+  options: Generated<string>;
+  status: Generated<ImportStatus>;
+  total_rows: Generated<number>;
+  next_row: Generated<number>;
+  created: Generated<number>;
+  updated: Generated<number>;
+  skipped: Generated<number>;
+  user_id: number | null;
+  created_at: string;
+  updated_at: string;
+  finished_at: string | null;
+}
+
+export interface ImportRowsTable {
+  import_id: number;
+  /** 0-based position among the data rows. */
+  n: number;
+  /** Line number in the file (the header is line 1). */
+  line: number;
+  /** JSON: the row's cells. */
+  cells: string;
+}
+
+export interface ImportResultsTable {
+  import_id: number;
+  n: number;
+  outcome: 'created' | 'updated' | 'skipped';
+  entity_id: number | null;
+  reason: string | null;
+}
+
 /** Tasks completed per UTC day and assignee (0: unassigned), kept by triggers (migration 2700). */
 export interface TaskDoneDaysTable {
   day: string;
@@ -468,6 +513,9 @@ export interface LeadsDatabase {
   lead_move_days: LeadMoveDaysTable;
   task_done_days: TaskDoneDaysTable;
   deal_move_months: DealMoveMonthsTable;
+  imports: ImportsTable;
+  import_rows: ImportRowsTable;
+  import_results: ImportResultsTable;
   lead_move_months: LeadMoveMonthsTable;
   lead_source_totals: LeadSourceTotalsTable;
   tasks: TasksTable;

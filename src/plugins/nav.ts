@@ -18,6 +18,7 @@ const MAIN: NavEntry[] = [
   { href: '/customers', label: 'Customers', icon: 'wallet', also: ['/customer-groups'] },
   { href: '/tasks/mine', label: 'Tasks', icon: 'check', also: ['/tasks'] },
   { href: '/reports/forecast', label: 'Reports', icon: 'chart', also: ['/reports'] },
+  { href: '/import', label: 'Import', icon: 'upload' },
 ];
 
 export interface SettingsTab {

@@ -52,6 +52,7 @@ export async function everyPage(dbFile: string): Promise<string[]> {
     '/reports/dynamics',
     '/reports/conversion',
     '/reports/performance',
+    '/import',
     '/notifications',
     '/tasks',
     '/tasks?status=open&type=call',

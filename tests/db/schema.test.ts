@@ -47,6 +47,12 @@ const COLUMNS: { [T in Tables]: { [C in keyof Database[T]]-?: true } } = {
   deal_move_days: { day: true, from_stage_id: true, to_stage_id: true, assigned_to: true, moves: true, firsts: true, stays: true, stay_seconds: true },
   deal_move_months: { month: true, from_stage_id: true, to_stage_id: true, assigned_to: true, moves: true, firsts: true, stays: true, stay_seconds: true },
   lead_move_months: { month: true, from_status_id: true, to_status_id: true, assigned_to: true, moves: true, firsts: true },
+  imports: {
+    id: true, entity_type: true, file_name: true, encoding: true, delimiter: true, headers: true, mapping: true, options: true, status: true, total_rows: true,
+    next_row: true, created: true, updated: true, skipped: true, user_id: true, created_at: true, updated_at: true, finished_at: true,
+  },
+  import_rows: { import_id: true, n: true, line: true, cells: true },
+  import_results: { import_id: true, n: true, outcome: true, entity_id: true, reason: true },
   task_done_days: { day: true, assigned_to: true, tasks: true },
   lead_move_days: { day: true, from_status_id: true, to_status_id: true, assigned_to: true, moves: true, firsts: true },
   deal_stage_totals: { stage_id: true, assigned_to: true, deals: true, value_cents: true, weighted: true },

@@ -44,6 +44,10 @@ export class Client {
 
   constructor(public readonly app: FastifyInstance) {}
 
+  cookieHeaderForTests(): string {
+    return this.cookieHeader();
+  }
+
   private cookieHeader(): string {
     return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
   }
@@ -86,6 +90,29 @@ export class Client {
     this.absorb(res);
     return res;
   }
+}
+
+/** Posts a multipart form with one file (an upload), with the CSRF token like a browser form. */
+export async function postFile(
+  client: Client,
+  url: string,
+  fields: Record<string, string>,
+  file: { field?: string; name: string; content: Buffer | string; type?: string } | null,
+  opts: { csrf?: boolean } = {},
+): Promise<LightMyRequestResponse> {
+  if (opts.csrf !== false && !client.csrf) await client.get('/login');
+  const boundary = `----orchard${Math.random().toString(16).slice(2)}`;
+  const parts: Buffer[] = [];
+  const all = opts.csrf === false ? fields : { _csrf: client.csrf, ...fields };
+  for (const [k, v] of Object.entries(all)) parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`));
+  if (file) {
+    parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${file.field ?? 'file'}"; filename="${file.name}"\r\nContent-Type: ${file.type ?? 'text/csv'}\r\n\r\n`));
+    parts.push(Buffer.isBuffer(file.content) ? file.content : Buffer.from(file.content));
+    parts.push(Buffer.from('\r\n'));
+  }
+  parts.push(Buffer.from(`--${boundary}--\r\n`));
+  const res = await client.app.inject({ method: 'POST', url, payload: Buffer.concat(parts), headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, cookie: client.cookieHeaderForTests() } });
+  return res;
 }
 
 /** Signs in through the real login form and returns a client holding the session. */

@@ -34,6 +34,7 @@ const ACTION_SUMMARY: Record<string, string> = {
   status_changed: 'moved this {noun}',
   converted: 'converted this {noun}',
   lead_converted: 'converted a lead into this {noun}',
+  imported: 'imported this {noun} from a file',
   task_added: 'added a task',
   task_completed: 'completed a task',
   task_reopened: 'reopened a task',

@@ -53,6 +53,10 @@ t.test('every registered kind and every route taking a record id: another rep\'s
   const task = await makeTask(app, other, { title: 'Zyxtask call', assigned_to: other.id }, { type: 'deal', id: ids.deal });
   // Someone assigned `other` a record: their notification is theirs alone.
   const notification = Number((await app.db.insertInto('notifications').values({ user_id: other.id, kind: 'assigned', entity_type: 'deal', entity_id: ids.deal, title: 'Zyxdeal expansion', actor_id: null, read_at: null, created_at: new Date().toISOString() }).returning('id').executeTakeFirstOrThrow()).id);
+  // Another rep's import (its file names people): theirs alone.
+  const now = new Date().toISOString();
+  const imported = Number((await app.db.insertInto('imports').values({ entity_type: 'contact', file_name: 'zyx-people.csv', encoding: 'utf-8', delimiter: ',', headers: '["Name"]', total_rows: 1, user_id: other.id, created_at: now, updated_at: now }).returning('id').executeTakeFirstOrThrow()).id);
+  await app.db.insertInto('import_rows').values({ import_id: imported, n: 0, line: 2, cells: '["Zyxperson"]' }).execute();
   await setSetting(app.db, 'rep_visibility', 'own');
   const c = await loginAs(app, rep);
 
@@ -83,6 +87,7 @@ t.test('every registered kind and every route taking a record id: another rep\'s
     else if (route.url.startsWith('/notes/:id')) url = route.url.replace(':id', String(note));
     else if (route.url.startsWith('/tasks/:id')) url = route.url.replace(':id', String(task));
     else if (route.url.startsWith('/notifications/:id')) url = route.url.replace(':id', String(notification));
+    else if (route.url.startsWith('/import/:id')) url = route.url.replace(':id', String(imported));
     if (url) {
       const res = route.method === 'GET' ? await c.get(url) : await c.post(url, {});
       t.equal(res.statusCode, 404, `${route.method} ${route.url}`);

@@ -1,0 +1,167 @@
+import { sql } from 'kysely';
+import type { Scope } from '../../lib/access.js';
+import { ValidationError } from '../../lib/errors.js';
+import type { Trx } from '../../lib/writes.js';
+import { contactFormSchema } from '../contacts/contacts.schemas.js';
+import { createContact, updateContactFromForm } from '../contacts/contacts.service.js';
+import { companyFormSchema } from '../companies/companies.schemas.js';
+import { createCompany } from '../companies/companies.service.js';
+import { norm, splitName, type ImportField } from './import.mapping.js';
+
+/** What an import chose besides the mapping. */
+export interface ImportOptions {
+  /** A row whose email (or name) is already in Orchard: skip it, update that record, or create another. */
+  duplicates: 'skip' | 'update' | 'create';
+  /** A company name not in Orchard: create the company, or leave the record without one. */
+  unknownCompanies: 'create' | 'empty';
+}
+export const DEFAULT_OPTIONS: ImportOptions = { duplicates: 'skip', unknownCompanies: 'create' };
+
+/** Directory lookups for a batch of rows, made once per batch (no query per row). */
+export interface Lookups {
+  users: Map<string, number>;
+  companies: Map<string, number>;
+  duplicates: Map<string, { id: number; version: number }>;
+}
+
+export type Mapped = Record<string, string | null>;
+
+export interface Importer {
+  kind: 'contact';
+  label: string;
+  /** The plural for "Import contacts". */
+  plural: string;
+  fields: ImportField[];
+  /** The template CSV offered under /import: its header and example rows. */
+  template: { head: string[]; rows: string[][] };
+  /** What makes two records the same, for the duplicates choice. */
+  duplicateBy: string;
+  lookups(trx: Trx, rows: Mapped[]): Promise<Lookups>;
+  /** Names in the rows that no directory knows (listed in the preview with the choice). */
+  unknown(rows: Mapped[], l: Lookups): { companies: string[]; users: string[] };
+  /** Write one row through the entity's own schema and service; throws ValidationError. */
+  write(trx: Trx, scope: Scope, row: Mapped, l: Lookups, o: ImportOptions): Promise<{ outcome: 'created' | 'updated' | 'skipped'; id: number | null; reason?: string }>;
+  /** The row as it would be stored (the preview), or why not. */
+  preview(row: Mapped, l: Lookups, o: ImportOptions, scope: Scope): { values: Record<string, string>; reason: string | null; duplicate: boolean };
+}
+
+const f = (key: string, label: string, aliases: string[]): ImportField => ({ key, label, aliases: aliases.map(norm) });
+
+/** Active users by lowercased name and email. */
+async function userLookup(trx: Trx): Promise<Map<string, number>> {
+  const users = await trx.selectFrom('users').select(['id', 'name', 'email']).where('is_active', '=', 1).execute();
+  const m = new Map<string, number>();
+  for (const u of users) {
+    m.set(u.email.toLowerCase(), u.id);
+    m.set(u.name.trim().toLowerCase(), u.id);
+  }
+  return m;
+}
+
+/** Companies named in the rows, by lowercased name (the names index, collate nocase). */
+async function companyLookup(trx: Trx, names: string[]): Promise<Map<string, number>> {
+  const m = new Map<string, number>();
+  const unique = [...new Set(names.map((n) => n.trim()).filter(Boolean))];
+  for (let i = 0; i < unique.length; i += 500) {
+    const part = unique.slice(i, i + 500);
+    const rows = await trx.selectFrom('companies').select(['id', 'name']).where(sql<boolean>`name collate nocase in (${sql.join(part)})`).orderBy('id').execute();
+    for (const r of rows) if (!m.has(r.name.toLowerCase())) m.set(r.name.toLowerCase(), r.id);
+  }
+  return m;
+}
+
+const firstLast = (r: Mapped) => {
+  if (r.first_name || r.last_name || !r.full_name) return { first: r.first_name ?? null, last: r.last_name ?? null };
+  return splitName(r.full_name);
+};
+
+/** SPEC §9: contacts. */
+export const contactImporter: Importer = {
+  kind: 'contact',
+  label: 'Contacts',
+  plural: 'contacts',
+  duplicateBy: 'email',
+  template: {
+    head: ['First name', 'Last name', 'Email', 'Phone', 'Position', 'Company', 'Owner'],
+    rows: [
+      ['Ada', 'Lovelace', 'ada@example.com', '+44 20 7946 0958', 'Head of Engineering', 'Analytical Engines Ltd', ''],
+      ['Grace', 'Hopper', 'grace@example.com', '+1 555 0100', 'Rear Admiral', 'Navy Labs', ''],
+    ],
+  },
+  fields: [
+    f('first_name', 'First name', ['firstname', 'first', 'givenname', 'forename', 'contactfirstname']),
+    f('last_name', 'Last name', ['lastname', 'surname', 'familyname', 'last', 'contactlastname']),
+    f('full_name', 'Full name (split into first and last)', ['name', 'fullname', 'contactname', 'displayname', 'person', 'contact']),
+    f('email', 'Email', ['email', 'emailaddress', 'email1', 'e-mail', 'e-mailaddress', 'primaryemail', 'workemail', 'businessemail', 'email1value', 'emailaddress1', 'personemail']),
+    f('phone', 'Phone', ['phone', 'phonenumber', 'mobile', 'mobilephone', 'mobilenumber', 'cellphone', 'telephone', 'businessphone', 'workphone', 'phone1', 'phone1value', 'primaryphone', 'personphone']),
+    f('position', 'Position', ['position', 'title', 'jobtitle', 'role', 'job']),
+    f('company', 'Company (by name)', ['company', 'companyname', 'organization', 'organisation', 'organizationname', 'organisationname', 'accountname', 'account', 'employer', 'organization1name']),
+    f('assigned_to', 'Assigned to (name or email)', ['owner', 'ownername', 'assignedto', 'assignee', 'contactowner', 'salesrep', 'accountowner', 'owneremail', 'user']),
+  ],
+  async lookups(trx, rows) {
+    const emails = [...new Set(rows.map((r) => r.email?.trim()).filter((e): e is string => Boolean(e)))];
+    const duplicates = new Map<string, { id: number; version: number }>();
+    for (let i = 0; i < emails.length; i += 500) {
+      const found = await trx.selectFrom('contacts').select(['id', 'email', 'version']).where(sql<boolean>`email collate nocase in (${sql.join(emails.slice(i, i + 500))})`).orderBy('id').execute();
+      for (const c of found) if (c.email && !duplicates.has(c.email.toLowerCase())) duplicates.set(c.email.toLowerCase(), { id: c.id, version: c.version });
+    }
+    return { users: await userLookup(trx), companies: await companyLookup(trx, rows.map((r) => r.company ?? '')), duplicates };
+  },
+  unknown(rows, l) {
+    const companies = new Set<string>();
+    const users = new Set<string>();
+    for (const r of rows) {
+      if (r.company && !l.companies.has(r.company.trim().toLowerCase())) companies.add(r.company.trim());
+      if (r.assigned_to && !l.users.has(r.assigned_to.trim().toLowerCase())) users.add(r.assigned_to.trim());
+    }
+    return { companies: [...companies].sort(), users: [...users].sort() };
+  },
+  preview(row, l, o, scope) {
+    const { first, last } = firstLast(row);
+    const company = row.company?.trim() ?? '';
+    const companyKnown = !company || l.companies.has(company.toLowerCase());
+    const parsed = contactFormSchema.safeParse({ first_name: first ?? '', last_name: last ?? '', position: row.position ?? '', email: row.email ?? '', phone: row.phone ?? '' });
+    const duplicate = Boolean(row.email && l.duplicates.has(row.email.trim().toLowerCase()));
+    const assignee = row.assigned_to ? l.users.get(row.assigned_to.trim().toLowerCase()) : scope.viewer.id;
+    return {
+      values: {
+        name: [first, last].filter(Boolean).join(' '),
+        email: row.email ?? '',
+        phone: row.phone ?? '',
+        position: row.position ?? '',
+        company: company ? (companyKnown ? company : o.unknownCompanies === 'create' ? `${company} (new)` : '') : '',
+        assigned_to: assignee ? (row.assigned_to ?? 'you') : '',
+      },
+      reason: parsed.success ? (duplicate && o.duplicates === 'skip' ? `Already in Orchard (same email): skipped.` : null) : parsed.error.issues.map((i) => i.message).join(' '),
+      duplicate,
+    };
+  },
+  async write(trx, scope, row, l, o) {
+    const { first, last } = firstLast(row);
+    const companyName = row.company?.trim() ?? '';
+    let companyId: number | null = companyName ? (l.companies.get(companyName.toLowerCase()) ?? null) : null;
+    const email = row.email?.trim().toLowerCase() ?? '';
+    const dup = email ? l.duplicates.get(email) : undefined;
+    if (dup && o.duplicates === 'skip') return { outcome: 'skipped', id: dup.id, reason: 'Already in Orchard (same email).' };
+    const assignee = row.assigned_to ? (l.users.get(row.assigned_to.trim().toLowerCase()) ?? null) : scope.viewer.id;
+    const values = { first_name: first ?? '', last_name: last ?? '', position: row.position ?? '', email: row.email ?? '', phone: row.phone ?? '', company_id: '', assigned_to: assignee ? String(assignee) : '' };
+    const checked = contactFormSchema.safeParse(values);
+    if (!checked.success) throw new ValidationError(Object.fromEntries(checked.error.issues.map((i) => [String(i.path[0] ?? 'row'), i.message])), values);
+    if (companyName && companyId === null && o.unknownCompanies === 'create') {
+      const company = companyFormSchema.parse({ name: companyName, is_active: '1', assigned_to: values.assigned_to });
+      companyId = await createCompany(trx, scope, company, {});
+      l.companies.set(companyName.toLowerCase(), companyId);
+    }
+    const input = { ...checked.data, company_id: companyId };
+    if (dup && o.duplicates === 'update') {
+      await updateContactFromForm(trx, scope, dup.id, { ...input, version: dup.version }, values);
+      dup.version += 1;
+      return { outcome: 'updated', id: dup.id };
+    }
+    const id = await createContact(trx, scope, input, values);
+    if (email && !l.duplicates.has(email)) l.duplicates.set(email, { id, version: 1 });
+    return { outcome: 'created', id };
+  },
+};
+
+export const IMPORTERS: Record<string, Importer> = { contact: contactImporter };

@@ -1,0 +1,121 @@
+import { sql } from 'kysely';
+import type { FastifyInstance } from 'fastify';
+import { scopeFor } from '../../lib/access.js';
+import { ValidationError } from '../../lib/errors.js';
+import { nowIso } from '../../lib/time.js';
+import { IMPORTERS, DEFAULT_OPTIONS, type ImportOptions } from './import.importers.js';
+import { mapRow } from './import.mapping.js';
+import { record } from '../timeline/timeline.queries.js';
+
+/** Rows per batch: each batch is one transaction, and the server answers other requests between batches. */
+export const BATCH_SIZE = 500;
+
+export type BatchResult = 'more' | 'done' | 'gone';
+
+/**
+ * One batch of an import: its rows written through the entity's service, one import_results
+ * line each, and the import's counters and resume point — all in one transaction, so a crash
+ * leaves whole batches only. A row the entity's rules refuse is rolled back to its savepoint
+ * and skipped with the reason.
+ */
+export async function runBatch(app: FastifyInstance, importId: number, size = BATCH_SIZE): Promise<BatchResult> {
+  return app.db.transaction().execute(async (trx) => {
+    const imp = await trx.selectFrom('imports').selectAll().where('id', '=', importId).executeTakeFirst();
+    if (!imp || imp.status !== 'running') return 'gone';
+    const importer = IMPORTERS[imp.entity_type];
+    const user = imp.user_id ? await trx.selectFrom('users').select(['id', 'name', 'email', 'role', 'time_zone', 'is_active']).where('id', '=', imp.user_id).executeTakeFirst() : undefined;
+    if (!importer || !user || !user.is_active) {
+      await trx.updateTable('imports').set({ status: 'stopped', updated_at: nowIso() }).where('id', '=', importId).execute();
+      return 'gone';
+    }
+    const scope = await scopeFor(trx, { id: user.id, name: user.name, email: user.email, role: user.role, timeZone: user.time_zone ?? 'UTC', sessionId: '' });
+    const mapping = JSON.parse(imp.mapping) as string[];
+    const options: ImportOptions = { ...DEFAULT_OPTIONS, ...(JSON.parse(imp.options) as Partial<ImportOptions>) };
+    const rows = await trx.selectFrom('import_rows').select(['n', 'line', 'cells']).where('import_id', '=', importId).where('n', '>=', imp.next_row).orderBy('n').limit(size).execute();
+    const mapped = rows.map((r) => mapRow(JSON.parse(r.cells) as string[], mapping));
+    const lookups = await importer.lookups(trx, mapped);
+    const results: { import_id: number; n: number; outcome: 'created' | 'updated' | 'skipped'; entity_id: number | null; reason: string | null }[] = [];
+    const counts = { created: 0, updated: 0, skipped: 0 };
+    for (const [i, row] of rows.entries()) {
+      await sql`savepoint import_row`.execute(trx);
+      try {
+        const r = await importer.write(trx, scope, mapped[i], lookups, options);
+        // "Imported from contacts.csv" on the record's timeline, beside the service's own entry.
+        if (r.id !== null && r.outcome !== 'skipped') await record(trx, { entityType: importer.kind, entityId: r.id, action: 'imported', userId: scope.viewer.id, changes: { file: [null, imp.file_name] } });
+        await sql`release import_row`.execute(trx);
+        counts[r.outcome]++;
+        results.push({ import_id: importId, n: row.n, outcome: r.outcome, entity_id: r.id, reason: r.reason ?? null });
+      } catch (e) {
+        await sql`rollback to import_row`.execute(trx);
+        await sql`release import_row`.execute(trx);
+        if (!(e instanceof ValidationError)) throw e;
+        counts.skipped++;
+        results.push({ import_id: importId, n: row.n, outcome: 'skipped', entity_id: null, reason: Object.values(e.fieldErrors).join(' ') });
+      }
+    }
+    for (let i = 0; i < results.length; i += 100) await trx.insertInto('import_results').values(results.slice(i, i + 100)).execute();
+    const next = rows.length ? rows[rows.length - 1].n + 1 : imp.next_row;
+    const done = rows.length < size || next >= imp.total_rows;
+    const now = nowIso();
+    await trx
+      .updateTable('imports')
+      .set({
+        next_row: next,
+        created: sql`created + ${counts.created}`,
+        updated: sql`updated + ${counts.updated}`,
+        skipped: sql`skipped + ${counts.skipped}`,
+        status: done ? 'done' : 'running',
+        finished_at: done ? now : null,
+        updated_at: now,
+      })
+      .where('id', '=', importId)
+      .execute();
+    return done ? 'done' : 'more';
+  });
+}
+
+/**
+ * Imports running in this process: one batch at a time, the event loop free between batches
+ * (setImmediate). `stop()` (app close) lets the batch in flight finish; an import left
+ * 'running' by a crash is marked 'stopped' at start, and its page offers to resume.
+ */
+export class ImportRunner {
+  private running = new Map<number, Promise<void>>();
+  private closing = false;
+
+  constructor(private readonly app: FastifyInstance) {}
+
+  start(importId: number): void {
+    if (this.running.has(importId) || this.closing) return;
+    const loop = async () => {
+      try {
+        while (!this.closing) {
+          const r = await runBatch(this.app, importId);
+          if (r !== 'more') break;
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+      } catch (e) {
+        this.app.log.error({ err: e, importId }, 'import batch failed');
+        await this.app.db.updateTable('imports').set({ status: 'stopped', updated_at: nowIso() }).where('id', '=', importId).execute().catch(() => {});
+      } finally {
+        this.running.delete(importId);
+      }
+    };
+    this.running.set(importId, loop());
+  }
+
+  /** Wait for a running import (tests, shutdown). */
+  async settle(importId?: number): Promise<void> {
+    await Promise.all(importId === undefined ? [...this.running.values()] : [this.running.get(importId)]);
+  }
+
+  async stop(): Promise<void> {
+    this.closing = true;
+    await Promise.all(this.running.values());
+  }
+}
+
+/** At start: an import a crash left running says where it stopped. */
+export async function markInterrupted(app: FastifyInstance): Promise<void> {
+  await app.db.updateTable('imports').set({ status: 'stopped', updated_at: nowIso() }).where('status', '=', 'running').execute();
+}

@@ -1,0 +1,246 @@
+import multipart from '@fastify/multipart';
+import fp from 'fastify-plugin';
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { scopeOf } from '../../plugins/session.js';
+import { NotFoundError } from '../../lib/errors.js';
+import { asFormBody, parseForm } from '../../lib/forms.js';
+import { sendTableCsv } from '../../lib/csv.js';
+import { nowIso } from '../../lib/time.js';
+import { ENCODINGS, NotCsvError, readCsv, type Encoding } from './import.csv.js';
+import { DEFAULT_OPTIONS, IMPORTERS, type ImportOptions, type Mapped } from './import.importers.js';
+import { autoMap, mapRow } from './import.mapping.js';
+import { ImportRunner, markInterrupted } from './import.job.js';
+
+const PREVIEW_ROWS = 20;
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    imports: ImportRunner;
+  }
+}
+
+interface UploadedFile {
+  filename: string;
+  toBuffer: () => Promise<Buffer>;
+  /** busboy's stream: `truncated` once the size limit cut it. */
+  file?: { truncated?: boolean };
+}
+
+const optionsSchema = z.object({
+  duplicates: z.enum(['skip', 'update', 'create']).default('skip'),
+  unknownCompanies: z.enum(['create', 'empty']).default('create'),
+});
+
+/** CSV import (SPEC §9): upload → map columns → preview → import in batches with progress → summary. */
+const importRoutes: FastifyPluginAsync = async (app) => {
+  app.decorate('imports', new ImportRunner(app));
+  app.addHook('onReady', async () => markInterrupted(app));
+  app.addHook('preClose', async () => app.imports.stop());
+
+  await app.register(async (upload) => {
+    // The size limit cuts the file (truncated) rather than throwing while parsing, so the handler —
+    // after the session and CSRF checks — answers with the form and a message by the field.
+    await upload.register(multipart, { attachFieldsToBody: true, throwFileSizeLimit: false, limits: { fileSize: app.config.importMaxBytes, files: 1, fields: 10 } });
+    // Fields arrive as { value } objects; the CSRF check (preHandler) reads a plain _csrf.
+    upload.addHook('preValidation', async (request) => {
+      const body = request.body as Record<string, { value?: unknown }> | undefined;
+      if (body && typeof body === 'object') for (const k of Object.keys(body)) if (k !== 'file' && body[k] && typeof body[k] === 'object' && 'value' in body[k]) (body as Record<string, unknown>)[k] = body[k].value;
+    });
+    upload.setErrorHandler(async (error: { code?: string; statusCode?: number }, request, reply) => {
+      if (error.code === 'FST_REQ_FILE_TOO_LARGE') return renderUpload(app, request, reply, { file: tooLarge(app) }, 413);
+      if (error.code === 'FST_INVALID_MULTIPART_CONTENT_TYPE') return renderUpload(app, request, reply, { file: 'Choose a CSV file to upload.' }, 422);
+      throw error;
+    });
+    upload.post('/import', async (request, reply) => {
+      const scope = scopeOf(request);
+      const body = (request.body ?? {}) as { entity?: unknown; encoding?: unknown; file?: UploadedFile };
+      const importer = IMPORTERS[String(body.entity ?? 'contact')];
+      if (!importer) return renderUpload(app, request, reply, { entity: 'Choose what to import.' }, 422);
+      const file = body.file && typeof body.file === 'object' && 'toBuffer' in body.file ? body.file : null;
+      if (!file || !file.filename) return renderUpload(app, request, reply, { file: 'Choose a CSV file to upload.' }, 422);
+      const encoding = ENCODINGS.includes(body.encoding as Encoding) ? (body.encoding as Encoding) : undefined;
+      let parsed;
+      try {
+        const buf = await file.toBuffer();
+        if (file.file?.truncated) return renderUpload(app, request, reply, { file: tooLarge(app) }, 413);
+        parsed = readCsv(buf, encoding);
+      } catch (e) {
+        if (e instanceof NotCsvError) return renderUpload(app, request, reply, { file: e.message }, 422);
+        throw e;
+      }
+      const now = nowIso();
+      const id = await app.db.transaction().execute(async (trx) => {
+        const row = await trx
+          .insertInto('imports')
+          .values({
+            entity_type: importer.kind,
+            file_name: file.filename.slice(0, 200),
+            encoding: parsed.encoding,
+            delimiter: parsed.delimiter,
+            headers: JSON.stringify(parsed.headers),
+            mapping: JSON.stringify(autoMap(parsed.headers, importer.fields)),
+            options: JSON.stringify(DEFAULT_OPTIONS),
+            total_rows: parsed.rows.length,
+            user_id: scope.viewer.id,
+            created_at: now,
+            updated_at: now,
+          })
+          .returning('id')
+          .executeTakeFirstOrThrow();
+        const rows = parsed.rows.map((r, n) => ({ import_id: row.id, n, line: r.line, cells: JSON.stringify(r.cells) }));
+        for (let i = 0; i < rows.length; i += 200) await trx.insertInto('import_rows').values(rows.slice(i, i + 200)).execute();
+        return row.id;
+      });
+      return reply.redirect(`/import/${id}`, 303);
+    });
+  });
+
+  app.get('/import', async (request, reply) => renderUpload(app, request, reply, {}, 200));
+
+  // A file to start from: the columns an import of that kind reads, with two example rows.
+  app.get('/import/template/:entity', async (request, reply) => {
+    const kind = String((request.params as { entity: string }).entity).replace(/\.csv$/, '');
+    const importer = IMPORTERS[kind];
+    if (!importer) throw new NotFoundError();
+    return sendTableCsv(reply, `${importer.plural}-template.csv`, importer.template.head, importer.template.rows);
+  });
+
+  app.get('/import/:id', async (request, reply) => {
+    const imp = await findImport(app, request);
+    const view = await importView(app, request, imp);
+    return reply.render('import/show', view);
+  });
+
+  app.get('/import/:id/progress', async (request, reply) => {
+    const imp = await findImport(app, request);
+    // Finished while the bar was showing: the whole page becomes the summary.
+    if (imp.status !== 'running' && request.headers['hx-request']) return reply.header('HX-Refresh', 'true').send('');
+    return reply.render('import/_progress', { imp });
+  });
+
+  app.post('/import/:id/mapping', async (request, reply) => {
+    const imp = await findImport(app, request);
+    if (imp.status !== 'mapping') return reply.redirect(`/import/${imp.id}`, 303);
+    const body = asFormBody(request.body);
+    const importer = IMPORTERS[imp.entity_type]!;
+    const headers = JSON.parse(imp.headers) as string[];
+    const keys = new Set(importer.fields.map((f) => f.key));
+    const mapping = headers.map((_h, i) => {
+      const v = body[`col_${i}`];
+      return typeof v === 'string' && keys.has(v) ? v : '';
+    });
+    const options = parseForm(optionsSchema, body);
+    await app.db.updateTable('imports').set({ mapping: JSON.stringify(mapping), options: JSON.stringify(options), updated_at: nowIso() }).where('id', '=', imp.id).execute();
+    if (body.start === '1') return start(app, imp.id, reply);
+    return reply.redirect(`/import/${imp.id}`, 303);
+  });
+
+  app.post('/import/:id/start', async (request, reply) => {
+    const imp = await findImport(app, request);
+    if (imp.status === 'done') return reply.redirect(`/import/${imp.id}`, 303);
+    return start(app, imp.id, reply);
+  });
+
+  app.get('/import/:id/skipped.csv', async (request, reply) => {
+    const imp = await findImport(app, request);
+    const rows = await app.db
+      .selectFrom('import_results as r')
+      .innerJoin('import_rows as w', (j) => j.onRef('w.import_id', '=', 'r.import_id').onRef('w.n', '=', 'r.n'))
+      .select(['w.line', 'w.cells', 'r.reason'])
+      .where('r.import_id', '=', imp.id)
+      .where('r.outcome', '=', 'skipped')
+      .orderBy('r.n')
+      .execute();
+    const headers = JSON.parse(imp.headers) as string[];
+    return sendTableCsv(reply, `skipped-${imp.file_name.replace(/\.[^.]*$/, '')}.csv`.replace(/[^\w.-]+/g, '-'), [...headers, 'Line', 'Why it was skipped'], rows.map((r) => [...headers.map((_h, i) => (JSON.parse(r.cells) as string[])[i] ?? ''), r.line, r.reason ?? '']));
+  });
+};
+
+const tooLarge = (app: FastifyInstance) => {
+  const mb = app.config.importMaxBytes / 1024 / 1024;
+  return `The file is larger than ${mb >= 1 ? Math.round(mb) : mb.toFixed(2)} MB, the most an import takes. Split it into smaller files and import each.`;
+};
+
+async function start(app: FastifyInstance, id: number, reply: FastifyReply) {
+  await app.db.updateTable('imports').set({ status: 'running', updated_at: nowIso() }).where('id', '=', id).where('status', 'in', ['mapping', 'stopped']).execute();
+  app.imports.start(id);
+  return reply.redirect(`/import/${id}`, 303);
+}
+
+/** An import: its owner's, or any for a manager or admin; others' are 404. */
+async function findImport(app: FastifyInstance, request: FastifyRequest) {
+  const id = Number((request.params as { id: string }).id);
+  if (!Number.isInteger(id) || id <= 0) throw new NotFoundError();
+  const scope = scopeOf(request);
+  const imp = await app.db.selectFrom('imports').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!imp || (scope.viewer.role === 'rep' && imp.user_id !== scope.viewer.id)) throw new NotFoundError();
+  return imp;
+}
+
+async function renderUpload(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply, errors: Record<string, string>, status: number) {
+  const scope = scopeOf(request);
+  const recent = await app.db
+    .selectFrom('imports')
+    .select(['id', 'entity_type', 'file_name', 'status', 'total_rows', 'created', 'updated', 'skipped', 'created_at'])
+    .$if(scope.viewer.role === 'rep', (q) => q.where('user_id', '=', scope.viewer.id))
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(10)
+    .execute();
+  return reply.render('import/index', {
+    title: 'Import',
+    errors,
+    importers: Object.values(IMPORTERS).map((i) => ({ value: i.kind, label: i.label, plural: i.plural })),
+    encodings: ENCODINGS,
+    maxMb: Math.round(app.config.importMaxBytes / 1024 / 1024),
+    recent,
+  }, status);
+}
+
+/** The import's page: mapping and preview, progress, or the summary. */
+async function importView(app: FastifyInstance, request: FastifyRequest, imp: Awaited<ReturnType<typeof findImport>>) {
+  const scope = scopeOf(request);
+  const importer = IMPORTERS[imp.entity_type]!;
+  const headers = JSON.parse(imp.headers) as string[];
+  const mapping = JSON.parse(imp.mapping) as string[];
+  const options: ImportOptions = { ...DEFAULT_OPTIONS, ...(JSON.parse(imp.options) as Partial<ImportOptions>) };
+  const base = { title: `Import ${importer.plural}`, imp, importer, headers, mapping, options };
+  if (imp.status === 'mapping') {
+    // The preview: every row checked against the entity's rules (counts), the first rows shown as they will be stored.
+    const rows = await app.db.selectFrom('import_rows').select(['n', 'line', 'cells']).where('import_id', '=', imp.id).orderBy('n').execute();
+    const mapped: Mapped[] = rows.map((r) => mapRow(JSON.parse(r.cells) as string[], mapping));
+    const lookups = await app.db.transaction().execute((trx) => importer.lookups(trx, mapped));
+    const counts = { create: 0, update: 0, skip: 0 };
+    const seen = new Set<string>();
+    const preview = mapped.map((m, i) => {
+      const p = importer.preview(m, lookups, options, scope);
+      const key = m.email?.trim().toLowerCase();
+      // A second row with the same email in the file is a duplicate of the first.
+      const dupInFile = Boolean(key && seen.has(key) && !p.duplicate);
+      if (key) seen.add(key);
+      const duplicate = p.duplicate || dupInFile;
+      const reason = p.reason ?? (duplicate && options.duplicates === 'skip' ? 'Already in Orchard (same email): skipped.' : null);
+      if (reason) counts.skip++;
+      else if (duplicate && options.duplicates === 'update') counts.update++;
+      else counts.create++;
+      return { line: rows[i].line, values: p.values, reason, duplicate };
+    });
+    return { ...base, preview: preview.slice(0, PREVIEW_ROWS), problems: preview.filter((p) => p.reason).slice(0, PREVIEW_ROWS), counts, unknown: importer.unknown(mapped, lookups) };
+  }
+  const skippedRows = imp.status === 'done' || imp.status === 'stopped'
+    ? await app.db
+        .selectFrom('import_results as r')
+        .innerJoin('import_rows as w', (j) => j.onRef('w.import_id', '=', 'r.import_id').onRef('w.n', '=', 'r.n'))
+        .select(['w.line', 'r.reason'])
+        .where('r.import_id', '=', imp.id)
+        .where('r.outcome', '=', 'skipped')
+        .orderBy('r.n')
+        .limit(50)
+        .execute()
+    : [];
+  return { ...base, skippedRows };
+}
+
+/** Wrapped so `app.imports` (the runner) is on the app itself: tests and shutdown reach it. */
+export default fp(importRoutes, { name: 'import-routes' });

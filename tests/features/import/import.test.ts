@@ -1,0 +1,189 @@
+import t from 'tap';
+import iconv from 'iconv-lite';
+import { sql } from 'kysely';
+import { buildTestApp, loginAs, postFile, type Client } from '../../helpers/app.js';
+import { makeCompany, makeContact, makeUser } from '../../helpers/factories.js';
+import { autoMap, splitName } from '../../../src/features/import/import.mapping.js';
+import { contactImporter } from '../../../src/features/import/import.importers.js';
+import { detectDelimiter, readCsv } from '../../../src/features/import/import.csv.js';
+import { runBatch } from '../../../src/features/import/import.job.js';
+
+t.test('reading real exports: BOM, semicolons, tabs, Windows-1252, quoted newlines, blank lines, ragged rows; what is not CSV', async (t) => {
+  const bom = readCsv(Buffer.from('\uFEFFFirst Name,Last Name\r\nAda,Lovelace\r\n'));
+  t.same([bom.encoding, bom.headers, bom.rows[0].cells], ['utf-8', ['First Name', 'Last Name'], ['Ada', 'Lovelace']], 'the BOM is not part of the first header');
+  const semi = readCsv(Buffer.from('Name;E-mail Address;Phone\nJosé Núñez;jose@example.com;+34 600\n\n"Quote; Inc";q@example.com\n'));
+  t.equal(semi.delimiter, ';');
+  t.same(semi.rows.map((r) => r.cells), [['José Núñez', 'jose@example.com', '+34 600'], ['Quote; Inc', 'q@example.com']], 'blank line dropped, a short row kept');
+  t.equal(detectDelimiter('a\tb\tc\n1\t2\t3'), '\t');
+  const latin = readCsv(iconv.encode('Nom,Société\nRené,Crème Brûlée SARL\n', 'windows-1252'));
+  t.same([latin.encoding, latin.rows[0].cells], ['windows-1252', ['René', 'Crème Brûlée SARL']], 'Windows-1252 detected and decoded');
+  const multi = readCsv(Buffer.from('Name,Notes\n"Ada","line one\nline two"\n"Bob",x\n'));
+  t.same(multi.rows.map((r) => r.cells[1]), ['line one\nline two', 'x'], 'a quoted newline stays in its cell');
+  t.equal(multi.rows[1].line, 4, 'line numbers count the file\'s lines');
+  t.throws(() => readCsv(Buffer.from([0x50, 0x4b, 0x03, 0x04, 0, 0, 0x08, 0, 0, 0])), { name: 'NotCsvError' }, 'a zip (xlsx) is not CSV');
+  t.throws(() => readCsv(Buffer.alloc(0)), { name: 'NotCsvError', message: 'The file is empty.' });
+  t.same(splitName('Lovelace, Ada'), { first: 'Ada', last: 'Lovelace' });
+  t.same(splitName('Mary Ann Smith'), { first: 'Mary Ann', last: 'Smith' });
+  t.same(
+    autoMap(['First Name', 'Surname', 'E-mail Address', 'Mobile Phone', 'Organization', 'Job Title', 'Owner', 'Email 1', 'Favourite colour'], contactImporter.fields),
+    ['first_name', 'last_name', 'email', 'phone', 'company', 'position', 'assigned_to', '', ''],
+    'aliases other CRMs use; a second email column is not mapped twice; an unknown column is ignored',
+  );
+});
+
+async function upload(c: Client, name: string, content: Buffer | string, fields: Record<string, string> = {}) {
+  return postFile(c, '/import', { entity: 'contact', ...fields }, { name, content });
+}
+
+t.test('contacts: upload, map by alias, preview with counts and reasons, import, summary, skipped rows as CSV, duplicates modes', async (t) => {
+  const { app } = await buildTestApp(t);
+  const admin = await makeUser(app, { role: 'admin', name: 'Ann Admin' });
+  const rep = await makeUser(app, { name: 'Rita Rep', email: 'rita@orchard.test' });
+  await makeCompany(app, admin, { name: 'Hooli' });
+  const existing = await makeContact(app, admin, { first_name: 'Old', last_name: 'Entry', email: 'ada@example.com' });
+  const c = await loginAs(app, admin);
+
+  const csv = [
+    'First Name,Last Name,E-mail Address,Mobile Phone,Company Name,Owner',
+    'Ada,Lovelace,ADA@example.com,+44 1,Hooli,rita@orchard.test', // duplicate of an existing contact (case-insensitive)
+    'Grace,Hopper,grace@example.com,+1 2,Navy Labs,Rita Rep', // a new company
+    ',,nobody@example.com,,,', // no name: skipped with the form's own message
+    'Alan,Turing,not-an-email,,hooli,', // bad email: skipped
+    'Katherine,Johnson,kj@example.com,,,',
+  ].join('\n');
+  const res = await upload(c, 'contacts.csv', csv);
+  t.equal(res.statusCode, 303);
+  const page = await c.get(res.headers.location as string);
+  t.equal(page.statusCode, 200);
+  t.match(page.body, /<option value="email" selected>Email<\/option>/, 'E-mail Address mapped to Email');
+  t.match(page.body, /<option value="company" selected>/, 'Company Name mapped');
+  const count = (body: string, id: string) => Number(new RegExp(`id="${id}">([\\d,]+)<`).exec(body)?.[1]);
+  t.same([count(page.body, 'count-create'), count(page.body, 'count-update'), count(page.body, 'count-skip')], [2, 0, 3], 'skip duplicates: 2 created, 3 skipped');
+  t.match(page.body, /Line 4:<\/strong> Enter a first or a last name\./, 'the reason by its line');
+  t.match(page.body, /Line 5:<\/strong> Enter a valid email address/);
+  t.match(page.body, /New: Navy Labs/, 'the unknown company is listed with the choice');
+  t.equal(await app.db.selectFrom('contacts').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow().then((r) => Number(r.n)), 1, 'nothing written by the preview');
+
+  // Change one mapping (ignore the phone) and choose "update"; the preview follows.
+  const id = Number((res.headers.location as string).split('/').pop());
+  const mapping = { col_0: 'first_name', col_1: 'last_name', col_2: 'email', col_3: '', col_4: 'company', col_5: 'assigned_to', duplicates: 'update', unknownCompanies: 'create' };
+  await c.get(`/import/${id}`);
+  const mapped = await c.post(`/import/${id}/mapping`, mapping);
+  t.equal(mapped.statusCode, 303);
+  const again = await c.get(`/import/${id}`);
+  t.same([count(again.body, 'count-create'), count(again.body, 'count-update'), count(again.body, 'count-skip')], [2, 1, 2], 'update duplicates: 1 updated');
+
+  const started = await c.post(`/import/${id}/mapping`, { ...mapping, start: '1' });
+  t.equal(started.statusCode, 303);
+  await app.imports.settle(id);
+  const done = await c.get(`/import/${id}`);
+  t.same([count(done.body, 'done-created'), count(done.body, 'done-updated'), count(done.body, 'done-skipped')], [2, 1, 2], 'rows in = created + updated + skipped');
+  const ada = await app.db.selectFrom('contacts').selectAll().where('id', '=', existing).executeTakeFirstOrThrow();
+  t.same([ada.first_name, ada.last_name, ada.phone, ada.assigned_to], ['Ada', 'Lovelace', null, rep.id], 'the existing contact updated; the ignored phone column not used');
+  const grace = await app.db.selectFrom('contacts as k').innerJoin('companies as co', 'co.id', 'k.company_id').select(['co.name', 'k.assigned_to']).where('k.email', '=', 'grace@example.com').executeTakeFirstOrThrow();
+  t.same(grace, { name: 'Navy Labs', assigned_to: rep.id }, 'company created, owner found by name');
+  const kj = await app.db.selectFrom('contacts').select(['assigned_to']).where('email', '=', 'kj@example.com').executeTakeFirstOrThrow();
+  t.equal(kj.assigned_to, admin.id, 'no owner column value: the importer');
+  const audit = await app.db.selectFrom('audit_entries').select(['action']).where('entity_type', '=', 'contact').where('action', '=', 'created').execute();
+  t.equal(audit.length, 1 + 2, 'each created contact has its audit entry, written by the contact service');
+
+  const gracePage = await c.get(`/contacts/${(await app.db.selectFrom('contacts').select('id').where('email', '=', 'grace@example.com').executeTakeFirstOrThrow()).id}`);
+  t.match(gracePage.body, /imported this contact from a file/, 'the timeline says it was imported');
+  t.match(gracePage.body, /contacts\.csv/, '… and from which file');
+  const skipped = await c.get(`/import/${id}/skipped.csv`);
+  t.equal(skipped.statusCode, 200);
+  const lines = skipped.body.replace(/^\uFEFF/, '').trim().split('\r\n');
+  t.equal(lines[0], 'First Name,Last Name,E-mail Address,Mobile Phone,Company Name,Owner,Line,Why it was skipped');
+  t.equal(lines.length, 3, 'the two skipped rows, to fix and re-import');
+  t.match(lines[1], /^,,nobody@example.com,,,,4,Enter a first or a last name\.$/);
+
+  // The same file again, skipping duplicates: everything with an email already in is skipped.
+  const second = await upload(c, 'contacts.csv', csv);
+  const id2 = Number((second.headers.location as string).split('/').pop());
+  await c.get(`/import/${id2}`);
+  await c.post(`/import/${id2}/start`, {});
+  await app.imports.settle(id2);
+  const imp2 = await app.db.selectFrom('imports').selectAll().where('id', '=', id2).executeTakeFirstOrThrow();
+  t.same([imp2.created, imp2.updated, imp2.skipped, imp2.status], [0, 0, 5, 'done']);
+
+  // "Create another": a second Ada.
+  const third = await upload(c, 'ada.csv', 'Name,Email\nAda Lovelace,ada@example.com\n');
+  const id3 = Number((third.headers.location as string).split('/').pop());
+  await c.get(`/import/${id3}`);
+  await c.post(`/import/${id3}/mapping`, { col_0: 'full_name', col_1: 'email', duplicates: 'create', unknownCompanies: 'empty', start: '1' });
+  await app.imports.settle(id3);
+  t.equal((await app.db.selectFrom('contacts').select('id').where(sql<boolean>`lower(email) = 'ada@example.com'`).execute()).length, 2, 'create another: two Adas');
+
+  // Another rep cannot see this import.
+  const r = await loginAs(app, rep);
+  t.equal((await r.get(`/import/${id}`)).statusCode, 404);
+  t.equal((await r.get(`/import/${id}/skipped.csv`)).statusCode, 404);
+});
+
+t.test('bad files: not CSV, empty, over the size limit, no file, no CSRF token — a message by the field, never a 500', async (t) => {
+  const { app } = await buildTestApp(t, { env: { ORCHARD_IMPORT_MAX_MB: '0.01' } });
+  const admin = await makeUser(app, { role: 'admin' });
+  const c = await loginAs(app, admin);
+  const zip = await upload(c, 'contacts.xlsx', Buffer.from([0x50, 0x4b, 0x03, 0x04, 0, 0, 0x08, 0, 0, 0, 1, 2]));
+  t.equal(zip.statusCode, 422);
+  t.match(zip.body, /id="file-error">This is not a CSV file/);
+  const empty = await upload(c, 'empty.csv', '');
+  t.equal(empty.statusCode, 422);
+  t.match(empty.body, /The file is empty/);
+  const big = await upload(c, 'big.csv', `Name,Email\n${'Ada Lovelace,ada@example.com\n'.repeat(1000)}`);
+  t.equal(big.statusCode, 413);
+  t.match(big.body, /id="file-error">The file is larger than 0.01 MB/);
+  const none = await postFile(c, '/import', { entity: 'contact' }, null);
+  t.equal(none.statusCode, 422);
+  t.match(none.body, /Choose a CSV file/);
+  const forged = await postFile(c, '/import', { entity: 'contact' }, { name: 'a.csv', content: 'Name\nAda\n' }, { csrf: false });
+  t.equal(forged.statusCode, 403, 'no CSRF token: refused');
+  t.equal((await app.db.selectFrom('imports').select('id').execute()).length, 0, 'nothing stored');
+  t.equal((await c.get('/import/999')).statusCode, 404);
+  const template = await c.get('/import/template/contact.csv');
+  t.equal(template.statusCode, 200);
+  const parsedTemplate = readCsv(Buffer.from(template.body));
+  t.same(autoMap(parsedTemplate.headers, contactImporter.fields), ['first_name', 'last_name', 'email', 'phone', 'position', 'company', 'assigned_to'], 'the template maps itself');
+  t.equal(parsedTemplate.rows.length, 2);
+  t.equal((await c.get('/import/template/spaceship.csv')).statusCode, 404);
+  t.equal((await c.get('/import/x')).statusCode, 404);
+});
+
+t.test('an import stopped between batches holds whole batches only; resumed, it finishes with counts that add up', async (t) => {
+  const { app } = await buildTestApp(t);
+  const admin = await makeUser(app, { role: 'admin' });
+  const c = await loginAs(app, admin);
+  const rows = Array.from({ length: 25 }, (_, i) => (i === 7 ? ',,bad,,' : `P${i},Person,p${i}@example.com`));
+  const res = await upload(c, 'people.csv', `First name,Last name,Email\n${rows.join('\n')}\n`);
+  const id = Number((res.headers.location as string).split('/').pop());
+  // Run two batches of 10 by hand, as the job would, then "crash".
+  await app.db.updateTable('imports').set({ status: 'running' }).where('id', '=', id).execute();
+  t.equal(await runBatch(app, id, 10), 'more');
+  t.equal(await runBatch(app, id, 10), 'more');
+  const mid = await app.db.selectFrom('imports').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+  const contacts = async () => Number((await app.db.selectFrom('contacts').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+  t.same([mid.next_row, mid.created, mid.skipped, await contacts()], [20, 19, 1, 19], 'two whole batches: 20 rows handled, 19 contacts');
+  const running = await c.get(`/import/${id}`);
+  t.match(running.body, /<progress value="20" max="25"/, 'while running, the page shows the bar');
+  t.match(running.body, /hx-get="\/import\/\d+\/progress" hx-trigger="every 1s"/, 'polled every second');
+  const bar = await c.get(`/import/${id}/progress`, { 'hx-request': 'true' });
+  t.match(bar.body, /<strong>20<\/strong> of 25 rows \(80%\)/);
+  // A batch that fails half-way leaves nothing of itself.
+  await t.rejects(
+    app.db.transaction().execute(async (trx) => {
+      await trx.insertInto('contacts').values({ first_name: 'Half', last_name: 'Batch', created_at: '2026-01-01T00:00:00.000Z', updated_at: '2026-01-01T00:00:00.000Z' }).execute();
+      throw new Error('crash');
+    }),
+  );
+  t.equal(await contacts(), 19);
+  // The restart marks it stopped; its page says where; resume finishes it.
+  await app.db.updateTable('imports').set({ status: 'stopped' }).where('id', '=', id).execute();
+  const stopped = await c.get(`/import/${id}`);
+  t.match(stopped.body, /Stopped at row 20 of 25/);
+  await c.post(`/import/${id}/start`, {});
+  await app.imports.settle(id);
+  const end = await app.db.selectFrom('imports').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+  t.same([end.status, end.created, end.updated, end.skipped, end.created + end.updated + end.skipped, await contacts()], ['done', 24, 0, 1, 25, 24]);
+  const results = await app.db.selectFrom('import_results').select('n').where('import_id', '=', id).orderBy('n').execute();
+  t.same(results.map((r) => r.n), Array.from({ length: 25 }, (_, i) => i), 'one result per row, none twice');
+});
