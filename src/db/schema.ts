@@ -439,7 +439,7 @@ export interface DealMoveDaysTable {
 export type DealMoveMonthsTable = Omit<DealMoveDaysTable, 'day'> & { month: string };
 export type LeadMoveMonthsTable = Omit<LeadMoveDaysTable, 'day'> & { month: string };
 
-export type ImportStatus = 'mapping' | 'running' | 'stopped' | 'done';
+export type ImportStatus = 'mapping' | 'running' | 'stopped' | 'done' | 'reverted';
 
 /** A CSV import (migration 2900): its file's shape, the mapping and options chosen, where it is. */
 export interface ImportsTable {
@@ -484,6 +484,17 @@ export interface ImportResultsTable {
   reason: string | null;
 }
 
+/** A record an import created or updated (migration 2900), for revert. */
+export interface ImportRecordsTable {
+  import_id: number;
+  entity_type: string;
+  entity_id: number;
+  action: 'created' | 'updated';
+  version_after: number;
+  /** JSON: for an update, the fields as they were before it. */
+  before: string | null;
+}
+
 /** Tasks completed per UTC day and assignee (0: unassigned), kept by triggers (migration 2700). */
 export interface TaskDoneDaysTable {
   day: string;
@@ -516,6 +527,7 @@ export interface LeadsDatabase {
   imports: ImportsTable;
   import_rows: ImportRowsTable;
   import_results: ImportResultsTable;
+  import_records: ImportRecordsTable;
   lead_move_months: LeadMoveMonthsTable;
   lead_source_totals: LeadSourceTotalsTable;
   tasks: TasksTable;

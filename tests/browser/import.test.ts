@@ -53,5 +53,15 @@ t.test('import contacts in Chromium: upload, change a mapping, preview, progress
   // The contacts are there, without the ignored phone.
   await page.goto(`${server.base}/contacts?q=person42%40example.com`);
   t.match(await page.locator('main').textContent(), /Person42/);
+
+  // Revert from the summary, through its confirmation dialog: the contacts are gone again.
+  await page.goBack();
+  await page.locator('h2:text-is("Done")').waitFor();
+  page.once('dialog', (d) => void d.accept());
+  await page.click('button:has-text("Revert this import")');
+  await page.locator('h2:text-is("Reverted")').waitFor({ timeout: 60_000 });
+  await shot(page, 'import-reverted');
+  await page.goto(`${server.base}/contacts?q=person42%40example.com`);
+  t.notMatch(await page.locator('main').textContent(), /Person42/, 'reverted: the imported contact is gone');
   t.same(jsErrors(page), [], 'no console errors');
 });

@@ -53,6 +53,7 @@ const COLUMNS: { [T in Tables]: { [C in keyof Database[T]]-?: true } } = {
   },
   import_rows: { import_id: true, n: true, line: true, cells: true },
   import_results: { import_id: true, n: true, outcome: true, entity_id: true, reason: true },
+  import_records: { import_id: true, entity_type: true, entity_id: true, action: true, version_after: true, before: true },
   task_done_days: { day: true, assigned_to: true, tasks: true },
   lead_move_days: { day: true, from_status_id: true, to_status_id: true, assigned_to: true, moves: true, firsts: true },
   deal_stage_totals: { stage_id: true, assigned_to: true, deals: true, value_cents: true, weighted: true },

@@ -1,11 +1,11 @@
 import { sql } from 'kysely';
 import type { Scope } from '../../lib/access.js';
-import { ValidationError } from '../../lib/errors.js';
+import { ConflictError, ValidationError } from '../../lib/errors.js';
 import type { Trx } from '../../lib/writes.js';
 import { contactFormSchema } from '../contacts/contacts.schemas.js';
-import { createContact, updateContactFromForm } from '../contacts/contacts.service.js';
+import { CONTACT_FIELDS, createContact, deleteContactChecked, updateContactFromForm } from '../contacts/contacts.service.js';
 import { companyFormSchema } from '../companies/companies.schemas.js';
-import { createCompany } from '../companies/companies.service.js';
+import { createCompany, deleteCompanyChecked } from '../companies/companies.service.js';
 import { norm, splitName, type ImportField } from './import.mapping.js';
 
 /** What an import chose besides the mapping. */
@@ -26,6 +26,15 @@ export interface Lookups {
 
 export type Mapped = Record<string, string | null>;
 
+/** A record an import wrote: kept in import_records for revert. */
+export interface Touched {
+  entity_type: 'contact' | 'company';
+  entity_id: number;
+  action: 'created' | 'updated';
+  version_after: number;
+  before: Record<string, unknown> | null;
+}
+
 export interface Importer {
   kind: 'contact';
   label: string;
@@ -39,8 +48,10 @@ export interface Importer {
   lookups(trx: Trx, rows: Mapped[]): Promise<Lookups>;
   /** Names in the rows that no directory knows (listed in the preview with the choice). */
   unknown(rows: Mapped[], l: Lookups): { companies: string[]; users: string[] };
-  /** Write one row through the entity's own schema and service; throws ValidationError. */
-  write(trx: Trx, scope: Scope, row: Mapped, l: Lookups, o: ImportOptions): Promise<{ outcome: 'created' | 'updated' | 'skipped'; id: number | null; reason?: string }>;
+  /** Write one row through the entity's own schema and service; throws ValidationError. `touched`: what revert must undo. */
+  write(trx: Trx, scope: Scope, row: Mapped, l: Lookups, o: ImportOptions): Promise<{ outcome: 'created' | 'updated' | 'skipped'; id: number | null; reason?: string; touched?: Touched[] }>;
+  /** Undo: delete what the import created, put back what it updated (through the services). */
+  undo(trx: Trx, scope: Scope, r: Touched): Promise<void>;
   /** The row as it would be stored (the preview), or why not. */
   preview(row: Mapped, l: Lookups, o: ImportOptions, scope: Scope): { values: Record<string, string>; reason: string | null; duplicate: boolean };
 }
@@ -147,20 +158,41 @@ export const contactImporter: Importer = {
     const values = { first_name: first ?? '', last_name: last ?? '', position: row.position ?? '', email: row.email ?? '', phone: row.phone ?? '', company_id: '', assigned_to: assignee ? String(assignee) : '' };
     const checked = contactFormSchema.safeParse(values);
     if (!checked.success) throw new ValidationError(Object.fromEntries(checked.error.issues.map((i) => [String(i.path[0] ?? 'row'), i.message])), values);
+    const touched: Touched[] = [];
     if (companyName && companyId === null && o.unknownCompanies === 'create') {
       const company = companyFormSchema.parse({ name: companyName, is_active: '1', assigned_to: values.assigned_to });
       companyId = await createCompany(trx, scope, company, {});
       l.companies.set(companyName.toLowerCase(), companyId);
+      touched.push({ entity_type: 'company', entity_id: companyId, action: 'created', version_after: 1, before: null });
     }
     const input = { ...checked.data, company_id: companyId };
     if (dup && o.duplicates === 'update') {
+      const before = await trx.selectFrom('contacts').select([...CONTACT_FIELDS]).where('id', '=', dup.id).executeTakeFirstOrThrow();
       await updateContactFromForm(trx, scope, dup.id, { ...input, version: dup.version }, values);
       dup.version += 1;
-      return { outcome: 'updated', id: dup.id };
+      touched.push({ entity_type: 'contact', entity_id: dup.id, action: 'updated', version_after: dup.version, before });
+      return { outcome: 'updated', id: dup.id, touched };
     }
     const id = await createContact(trx, scope, input, values);
     if (email && !l.duplicates.has(email)) l.duplicates.set(email, { id, version: 1 });
-    return { outcome: 'created', id };
+    touched.push({ entity_type: 'contact', entity_id: id, action: 'created', version_after: 1, before: null });
+    return { outcome: 'created', id, touched };
+  },
+  async undo(trx, scope, r) {
+    if (r.entity_type === 'company') {
+      // A company the import made that others now use (a contact added by hand) stays.
+      await deleteCompanyChecked(trx, scope, r.entity_id).catch((e: unknown) => {
+        if (!(e instanceof ConflictError)) throw e;
+      });
+      return;
+    }
+    if (r.action === 'created') {
+      await deleteContactChecked(trx, scope, r.entity_id);
+      return;
+    }
+    const before = r.before as Record<string, string | number | null>;
+    const input = contactFormSchema.parse({ ...Object.fromEntries(Object.entries(before).map(([k, v]) => [k, v === null ? '' : String(v)])) });
+    await updateContactFromForm(trx, scope, r.entity_id, { ...input, company_id: (before.company_id as number | null) ?? null, assigned_to: (before.assigned_to as number | null) ?? null, version: r.version_after }, {});
   },
 };
 

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { FastifyInstance } from 'fastify';
-import { scopeFor } from '../../lib/access.js';
+import { scopeFor, type Scope } from '../../lib/access.js';
 import { ValidationError } from '../../lib/errors.js';
 import { nowIso } from '../../lib/time.js';
 import { IMPORTERS, DEFAULT_OPTIONS, type ImportOptions } from './import.importers.js';
@@ -36,6 +36,7 @@ export async function runBatch(app: FastifyInstance, importId: number, size = BA
     const lookups = await importer.lookups(trx, mapped);
     const results: { import_id: number; n: number; outcome: 'created' | 'updated' | 'skipped'; entity_id: number | null; reason: string | null }[] = [];
     const counts = { created: 0, updated: 0, skipped: 0 };
+    const touched: { import_id: number; entity_type: string; entity_id: number; action: 'created' | 'updated'; version_after: number; before: string | null }[] = [];
     for (const [i, row] of rows.entries()) {
       await sql`savepoint import_row`.execute(trx);
       try {
@@ -44,6 +45,7 @@ export async function runBatch(app: FastifyInstance, importId: number, size = BA
         if (r.id !== null && r.outcome !== 'skipped') await record(trx, { entityType: importer.kind, entityId: r.id, action: 'imported', userId: scope.viewer.id, changes: { file: [null, imp.file_name] } });
         await sql`release import_row`.execute(trx);
         counts[r.outcome]++;
+        for (const x of r.touched ?? []) touched.push({ import_id: importId, entity_type: x.entity_type, entity_id: x.entity_id, action: x.action, version_after: x.version_after, before: x.before ? JSON.stringify(x.before) : null });
         results.push({ import_id: importId, n: row.n, outcome: r.outcome, entity_id: r.id, reason: r.reason ?? null });
       } catch (e) {
         await sql`rollback to import_row`.execute(trx);
@@ -54,6 +56,7 @@ export async function runBatch(app: FastifyInstance, importId: number, size = BA
       }
     }
     for (let i = 0; i < results.length; i += 100) await trx.insertInto('import_results').values(results.slice(i, i + 100)).execute();
+    for (let i = 0; i < touched.length; i += 100) await trx.insertInto('import_records').values(touched.slice(i, i + 100)).onConflict((oc) => oc.columns(['import_id', 'entity_type', 'entity_id', 'action']).doUpdateSet({ version_after: (eb) => eb.ref('excluded.version_after') })).execute();
     const next = rows.length ? rows[rows.length - 1].n + 1 : imp.next_row;
     const done = rows.length < size || next >= imp.total_rows;
     const now = nowIso();
@@ -118,4 +121,51 @@ export class ImportRunner {
 /** At start: an import a crash left running says where it stopped. */
 export async function markInterrupted(app: FastifyInstance): Promise<void> {
   await app.db.updateTable('imports').set({ status: 'stopped', updated_at: nowIso() }).where('status', '=', 'running').execute();
+}
+
+/**
+ * Revert an import (SPEC §9): what it created is deleted and what it updated is put back, through
+ * the entities' services (audit and timeline as for a hand edit), in one transaction. A record
+ * changed since the import (its version moved on) is not touched: then nothing is reverted and
+ * the list says which records and why.
+ */
+export async function revertImport(app: FastifyInstance, importId: number, scope: Scope): Promise<{ changed: { type: string; id: number; name: string }[] }> {
+  return app.db.transaction().execute(async (trx) => {
+    const imp = await trx.selectFrom('imports').selectAll().where('id', '=', importId).executeTakeFirstOrThrow();
+    const importer = IMPORTERS[imp.entity_type]!;
+    const records = await trx.selectFrom('import_records').selectAll().where('import_id', '=', importId).execute();
+    // Per record: the version the import left it at (the last of its writes), created or only updated.
+    const byKey = new Map<string, { type: 'contact' | 'company'; id: number; version: number; created: boolean; before: Record<string, unknown> | null }>();
+    for (const r of records) {
+      const k = `${r.entity_type}:${r.entity_id}`;
+      const e = byKey.get(k) ?? { type: r.entity_type as 'contact' | 'company', id: r.entity_id, version: 0, created: false, before: null };
+      e.version = Math.max(e.version, r.version_after);
+      if (r.action === 'created') e.created = true;
+      else e.before ??= r.before ? (JSON.parse(r.before) as Record<string, unknown>) : null;
+      byKey.set(k, e);
+    }
+    const entries = [...byKey.values()];
+    const current = new Map<string, { version: number; name: string }>();
+    for (const table of ['contacts', 'companies'] as const) {
+      const type = table === 'contacts' ? 'contact' : 'company';
+      const ids = entries.filter((e) => e.type === type).map((e) => e.id);
+      for (let i = 0; i < ids.length; i += 500) {
+        const rows = table === 'contacts'
+          ? await trx.selectFrom('contacts').select(['id', 'version', sql<string>`trim(coalesce(first_name, '') || ' ' || coalesce(last_name, ''))`.as('name')]).where('id', 'in', ids.slice(i, i + 500)).execute()
+          : await trx.selectFrom('companies').select(['id', 'version', 'name']).where('id', 'in', ids.slice(i, i + 500)).execute();
+        for (const r of rows) current.set(`${type}:${r.id}`, { version: r.version, name: r.name });
+      }
+    }
+    const changed = entries
+      .filter((e) => current.has(`${e.type}:${e.id}`) && current.get(`${e.type}:${e.id}`)!.version !== e.version)
+      .map((e) => ({ type: e.type, id: e.id, name: current.get(`${e.type}:${e.id}`)!.name }));
+    if (changed.length) return { changed };
+    // Contacts before the companies they point to; records deleted since are left alone.
+    const order = (e: { type: string }) => (e.type === 'contact' ? 0 : 1);
+    for (const e of entries.filter((x) => current.has(`${x.type}:${x.id}`)).sort((a, b) => order(a) - order(b))) {
+      await importer.undo(trx, scope, { entity_type: e.type, entity_id: e.id, action: e.created ? 'created' : 'updated', version_after: e.version, before: e.before });
+    }
+    await trx.updateTable('imports').set({ status: 'reverted', updated_at: nowIso() }).where('id', '=', importId).execute();
+    return { changed: [] };
+  });
 }

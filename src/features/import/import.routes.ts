@@ -10,7 +10,7 @@ import { nowIso } from '../../lib/time.js';
 import { ENCODINGS, NotCsvError, readCsv, type Encoding } from './import.csv.js';
 import { DEFAULT_OPTIONS, IMPORTERS, type ImportOptions, type Mapped } from './import.importers.js';
 import { autoMap, mapRow } from './import.mapping.js';
-import { ImportRunner, markInterrupted } from './import.job.js';
+import { ImportRunner, markInterrupted, revertImport } from './import.job.js';
 
 const PREVIEW_ROWS = 20;
 
@@ -142,6 +142,17 @@ const importRoutes: FastifyPluginAsync = async (app) => {
     return start(app, imp.id, reply);
   });
 
+  app.post('/import/:id/revert', async (request, reply) => {
+    const imp = await findImport(app, request);
+    if (imp.status !== 'done' && imp.status !== 'stopped') return reply.redirect(`/import/${imp.id}`, 303);
+    const { changed } = await revertImport(app, imp.id, scopeOf(request));
+    if (changed.length) {
+      const view = await importView(app, request, imp);
+      return reply.render('import/show', { ...view, changed }, 409);
+    }
+    return reply.redirect(`/import/${imp.id}`, 303);
+  });
+
   app.get('/import/:id/skipped.csv', async (request, reply) => {
     const imp = await findImport(app, request);
     const rows = await app.db
@@ -228,7 +239,7 @@ async function importView(app: FastifyInstance, request: FastifyRequest, imp: Aw
     });
     return { ...base, preview: preview.slice(0, PREVIEW_ROWS), problems: preview.filter((p) => p.reason).slice(0, PREVIEW_ROWS), counts, unknown: importer.unknown(mapped, lookups) };
   }
-  const skippedRows = imp.status === 'done' || imp.status === 'stopped'
+  const skippedRows = imp.status === 'done' || imp.status === 'stopped' || imp.status === 'reverted'
     ? await app.db
         .selectFrom('import_results as r')
         .innerJoin('import_rows as w', (j) => j.onRef('w.import_id', '=', 'r.import_id').onRef('w.n', '=', 'r.n'))

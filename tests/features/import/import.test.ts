@@ -187,3 +187,42 @@ t.test('an import stopped between batches holds whole batches only; resumed, it 
   const results = await app.db.selectFrom('import_results').select('n').where('import_id', '=', id).orderBy('n').execute();
   t.same(results.map((r) => r.n), Array.from({ length: 25 }, (_, i) => i), 'one result per row, none twice');
 });
+
+t.test('revert: deletes what the import created, puts back what it updated; refused, with the list, after a later edit', async (t) => {
+  const { app } = await buildTestApp(t);
+  const admin = await makeUser(app, { role: 'admin' });
+  const c = await loginAs(app, admin);
+  const kept = await makeContact(app, admin, { first_name: 'Ada', last_name: 'Byron', email: 'ada@example.com', phone: '+44 0' });
+  const run = async (csv: string, duplicates = 'update') => {
+    const res = await upload(c, 'people.csv', csv);
+    const id = Number((res.headers.location as string).split('/').pop());
+    await c.get(`/import/${id}`);
+    await c.post(`/import/${id}/mapping`, { col_0: 'first_name', col_1: 'last_name', col_2: 'email', col_3: 'company', duplicates, unknownCompanies: 'create', start: '1' });
+    await app.imports.settle(id);
+    return id;
+  };
+  const id = await run('First,Last,Email,Company\nAda,Lovelace,ada@example.com,Engines Ltd\nGrace,Hopper,grace@example.com,Navy Labs\n');
+  const count = async (table: 'contacts' | 'companies') => Number((await app.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+  t.same([await count('contacts'), await count('companies')], [2, 2], 'one created, one updated, two companies made');
+  await c.get(`/import/${id}`);
+  const reverted = await c.post(`/import/${id}/revert`, {});
+  t.equal(reverted.statusCode, 303);
+  t.same([await count('contacts'), await count('companies')], [1, 0], 'the created contact and companies are gone');
+  const ada = await app.db.selectFrom('contacts').selectAll().where('id', '=', kept).executeTakeFirstOrThrow();
+  t.same([ada.last_name, ada.email, ada.phone, ada.company_id], ['Byron', 'ada@example.com', '+44 0', null], 'the updated contact is as it was');
+  t.match((await c.get(`/import/${id}`)).body, /<h2>Reverted<\/h2>/);
+  t.equal((await c.post(`/import/${id}/revert`, {})).statusCode, 303, 'a second revert does nothing');
+  t.same([await count('contacts'), await count('companies')], [1, 0]);
+
+  // Again, then someone edits an imported contact: revert refuses and lists it, nothing changes.
+  const id2 = await run('First,Last,Email,Company\nAda,Lovelace,ada@example.com,\nGrace,Hopper,grace@example.com,\n');
+  const grace = await app.db.selectFrom('contacts').select(['id', 'version']).where('email', '=', 'grace@example.com').executeTakeFirstOrThrow();
+  await app.db.updateTable('contacts').set({ position: 'Admiral', version: grace.version + 1 }).where('id', '=', grace.id).execute();
+  await c.get(`/import/${id2}`);
+  const refused = await c.post(`/import/${id2}/revert`, {});
+  t.equal(refused.statusCode, 409);
+  t.match(refused.body, /Nothing was reverted/);
+  t.match(refused.body, new RegExp(`href="/contacts/${grace.id}">Grace Hopper</a>`), 'the changed record is listed');
+  t.equal(await count('contacts'), 2, 'nothing reverted');
+  t.equal((await app.db.selectFrom('contacts').select('last_name').where('id', '=', kept).executeTakeFirstOrThrow()).last_name, 'Lovelace');
+});
