@@ -452,7 +452,7 @@ export interface ImportsTable {
   headers: string;
   /** JSON: field key per column ('' = ignored). */
   mapping: Generated<string>;
-  /** JSON: { duplicates: 'skip' | 'update' | 'create', unknownCompanies: 'create' | 'empty' }. */
+  /** JSON: { duplicates: 'skip' | 'update' | 'create', unknownValues: 'create' | 'empty' }. */
   options: Generated<string>;
   status: Generated<ImportStatus>;
   total_rows: Generated<number>;

@@ -5,22 +5,26 @@ import type { Trx } from '../../lib/writes.js';
 import { contactFormSchema } from '../contacts/contacts.schemas.js';
 import { CONTACT_FIELDS, createContact, deleteContactChecked, updateContactFromForm } from '../contacts/contacts.service.js';
 import { companyFormSchema } from '../companies/companies.schemas.js';
-import { createCompany, deleteCompanyChecked } from '../companies/companies.service.js';
+import { COMPANY_FIELDS, createCompany, deleteCompanyChecked, updateCompanyFromForm } from '../companies/companies.service.js';
+import { createDirectoryItem } from '../directories/directories.service.js';
 import { norm, splitName, type ImportField } from './import.mapping.js';
 
 /** What an import chose besides the mapping. */
 export interface ImportOptions {
   /** A row whose email (or name) is already in Orchard: skip it, update that record, or create another. */
   duplicates: 'skip' | 'update' | 'create';
-  /** A company name not in Orchard: create the company, or leave the record without one. */
-  unknownCompanies: 'create' | 'empty';
+  /** A name not in Orchard (a contact's company, a company's industry or size): create it, or leave the field empty. */
+  unknownValues: 'create' | 'empty';
 }
-export const DEFAULT_OPTIONS: ImportOptions = { duplicates: 'skip', unknownCompanies: 'create' };
+export const DEFAULT_OPTIONS: ImportOptions = { duplicates: 'skip', unknownValues: 'create' };
 
 /** Directory lookups for a batch of rows, made once per batch (no query per row). */
 export interface Lookups {
   users: Map<string, number>;
+  /** Named things rows point to, by lowercased name: companies (for contacts), industries and sizes. */
   companies: Map<string, number>;
+  industries: Map<string, number>;
+  sizes: Map<string, number>;
   duplicates: Map<string, { id: number; version: number }>;
 }
 
@@ -36,18 +40,23 @@ export interface Touched {
 }
 
 export interface Importer {
-  kind: 'contact';
+  kind: 'contact' | 'company';
   label: string;
   /** The plural for "Import contacts". */
   plural: string;
   fields: ImportField[];
   /** The template CSV offered under /import: its header and example rows. */
   template: { head: string[]; rows: string[][] };
-  /** What makes two records the same, for the duplicates choice. */
+  /** What makes two records the same, for the duplicates choice ("email", "name"), and its value in a row. */
   duplicateBy: string;
+  duplicateKey(row: Mapped): string | null;
+  /** The preview table's columns: a key of preview().values and its heading. */
+  previewColumns: [string, string][];
+  /** What "not in Orchard" means for this kind's lookups ("Companies", "Industries and sizes"). */
+  unknownLabel: string;
   lookups(trx: Trx, rows: Mapped[]): Promise<Lookups>;
   /** Names in the rows that no directory knows (listed in the preview with the choice). */
-  unknown(rows: Mapped[], l: Lookups): { companies: string[]; users: string[] };
+  unknown(rows: Mapped[], l: Lookups): { values: string[]; users: string[] };
   /** Write one row through the entity's own schema and service; throws ValidationError. `touched`: what revert must undo. */
   write(trx: Trx, scope: Scope, row: Mapped, l: Lookups, o: ImportOptions): Promise<{ outcome: 'created' | 'updated' | 'skipped'; id: number | null; reason?: string; touched?: Touched[] }>;
   /** Undo: delete what the import created, put back what it updated (through the services). */
@@ -81,6 +90,25 @@ async function companyLookup(trx: Trx, names: string[]): Promise<Map<string, num
   return m;
 }
 
+/** Names in the rows that a lookup does not know, and owners no active user matches. */
+function unknownIn(rows: Mapped[], l: Lookups, lookups: [string, Map<string, number>][]): { values: string[]; users: string[] } {
+  const values = new Set<string>();
+  const users = new Set<string>();
+  for (const r of rows) {
+    for (const [field, map] of lookups) if (r[field] && !map.has(r[field]!.trim().toLowerCase())) values.add(r[field]!.trim());
+    if (r.assigned_to && !l.users.has(r.assigned_to.trim().toLowerCase())) users.add(r.assigned_to.trim());
+  }
+  return { values: [...values].sort(), users: [...users].sort() };
+}
+
+/** A directory (industries, company sizes) by lowercased name. */
+async function directoryLookup(trx: Trx, table: 'industries' | 'company_sizes'): Promise<Map<string, number>> {
+  const rows = await trx.selectFrom(table).select(['id', 'name']).orderBy('id').execute();
+  const m = new Map<string, number>();
+  for (const r of rows) if (!m.has(r.name.trim().toLowerCase())) m.set(r.name.trim().toLowerCase(), r.id);
+  return m;
+}
+
 const firstLast = (r: Mapped) => {
   if (r.first_name || r.last_name || !r.full_name) return { first: r.first_name ?? null, last: r.last_name ?? null };
   return splitName(r.full_name);
@@ -92,6 +120,9 @@ export const contactImporter: Importer = {
   label: 'Contacts',
   plural: 'contacts',
   duplicateBy: 'email',
+  duplicateKey: (r) => r.email?.trim().toLowerCase() || null,
+  previewColumns: [['name', 'Name'], ['email', 'Email'], ['phone', 'Phone'], ['position', 'Position'], ['company', 'Company'], ['assigned_to', 'Assigned to']],
+  unknownLabel: 'Companies',
   template: {
     head: ['First name', 'Last name', 'Email', 'Phone', 'Position', 'Company', 'Owner'],
     rows: [
@@ -116,16 +147,10 @@ export const contactImporter: Importer = {
       const found = await trx.selectFrom('contacts').select(['id', 'email', 'version']).where(sql<boolean>`email collate nocase in (${sql.join(emails.slice(i, i + 500))})`).orderBy('id').execute();
       for (const c of found) if (c.email && !duplicates.has(c.email.toLowerCase())) duplicates.set(c.email.toLowerCase(), { id: c.id, version: c.version });
     }
-    return { users: await userLookup(trx), companies: await companyLookup(trx, rows.map((r) => r.company ?? '')), duplicates };
+    return { users: await userLookup(trx), companies: await companyLookup(trx, rows.map((r) => r.company ?? '')), industries: new Map(), sizes: new Map(), duplicates };
   },
   unknown(rows, l) {
-    const companies = new Set<string>();
-    const users = new Set<string>();
-    for (const r of rows) {
-      if (r.company && !l.companies.has(r.company.trim().toLowerCase())) companies.add(r.company.trim());
-      if (r.assigned_to && !l.users.has(r.assigned_to.trim().toLowerCase())) users.add(r.assigned_to.trim());
-    }
-    return { companies: [...companies].sort(), users: [...users].sort() };
+    return unknownIn(rows, l, [['company', l.companies]]);
   },
   preview(row, l, o, scope) {
     const { first, last } = firstLast(row);
@@ -140,7 +165,7 @@ export const contactImporter: Importer = {
         email: row.email ?? '',
         phone: row.phone ?? '',
         position: row.position ?? '',
-        company: company ? (companyKnown ? company : o.unknownCompanies === 'create' ? `${company} (new)` : '') : '',
+        company: company ? (companyKnown ? company : o.unknownValues === 'create' ? `${company} (new)` : '') : '',
         assigned_to: assignee ? (row.assigned_to ?? 'you') : '',
       },
       reason: parsed.success ? (duplicate && o.duplicates === 'skip' ? `Already in Orchard (same email): skipped.` : null) : parsed.error.issues.map((i) => i.message).join(' '),
@@ -159,7 +184,7 @@ export const contactImporter: Importer = {
     const checked = contactFormSchema.safeParse(values);
     if (!checked.success) throw new ValidationError(Object.fromEntries(checked.error.issues.map((i) => [String(i.path[0] ?? 'row'), i.message])), values);
     const touched: Touched[] = [];
-    if (companyName && companyId === null && o.unknownCompanies === 'create') {
+    if (companyName && companyId === null && o.unknownValues === 'create') {
       const company = companyFormSchema.parse({ name: companyName, is_active: '1', assigned_to: values.assigned_to });
       companyId = await createCompany(trx, scope, company, {});
       l.companies.set(companyName.toLowerCase(), companyId);
@@ -196,4 +221,100 @@ export const contactImporter: Importer = {
   },
 };
 
-export const IMPORTERS: Record<string, Importer> = { contact: contactImporter };
+const COMPANY_TEXT = ['website', 'phone', 'email', 'street', 'city', 'state', 'postal_code', 'country', 'description'] as const;
+
+/** SPEC §9: companies; duplicates by name (case-insensitive); industry and size by name. */
+export const companyImporter: Importer = {
+  kind: 'company',
+  label: 'Companies',
+  plural: 'companies',
+  duplicateBy: 'name',
+  duplicateKey: (r) => r.name?.trim().toLowerCase() || null,
+  previewColumns: [['name', 'Name'], ['website', 'Website'], ['city', 'City'], ['industry', 'Industry'], ['phone', 'Phone'], ['assigned_to', 'Assigned to']],
+  unknownLabel: 'Industries and sizes',
+  template: {
+    head: ['Name', 'Website', 'Phone', 'Email', 'Street', 'City', 'State', 'Postal code', 'Country', 'Industry', 'Size', 'Owner'],
+    rows: [
+      ['Analytical Engines Ltd', 'engines.example', '+44 20 7946 0958', 'hello@engines.example', '12 Babbage Row', 'London', '', 'NW1 2AB', 'United Kingdom', 'Manufacturing', 'Small', ''],
+      ['Navy Labs', 'navylabs.example', '+1 555 0100', '', '1 Harbor Way', 'Arlington', 'VA', '22201', 'United States', 'Government', 'Large', ''],
+    ],
+  },
+  fields: [
+    f('name', 'Name', ['name', 'company', 'companyname', 'organization', 'organisation', 'organizationname', 'account', 'accountname', 'business', 'businessname']),
+    f('website', 'Website', ['website', 'web', 'url', 'homepage', 'domain', 'websiteurl', 'companydomainname']),
+    f('phone', 'Phone', ['phone', 'phonenumber', 'telephone', 'mainphone', 'businessphone', 'companyphone']),
+    f('email', 'Email', ['email', 'emailaddress', 'e-mail', 'companyemail', 'generalemail']),
+    f('street', 'Street', ['street', 'address', 'streetaddress', 'address1', 'billingstreet', 'addressline1', 'mailingstreet']),
+    f('city', 'City', ['city', 'town', 'billingcity', 'mailingcity']),
+    f('state', 'State', ['state', 'region', 'province', 'county', 'stateregion', 'billingstate']),
+    f('postal_code', 'Postal code', ['postalcode', 'zip', 'zipcode', 'postcode', 'billingpostalcode', 'billingzip']),
+    f('country', 'Country', ['country', 'countryregion', 'billingcountry', 'nation']),
+    f('industry', 'Industry (by name)', ['industry', 'sector', 'vertical']),
+    f('size', 'Company size (by name)', ['size', 'companysize', 'employees', 'numberofemployees', 'headcount']),
+    f('description', 'Description', ['description', 'notes', 'about', 'comments', 'background']),
+    f('assigned_to', 'Assigned to (name or email)', ['owner', 'ownername', 'assignedto', 'assignee', 'companyowner', 'accountowner', 'salesrep', 'owneremail', 'user']),
+  ],
+  async lookups(trx, rows) {
+    const names = [...new Set(rows.map((r) => r.name?.trim()).filter((n): n is string => Boolean(n)))];
+    const duplicates = new Map<string, { id: number; version: number }>();
+    for (let i = 0; i < names.length; i += 500) {
+      const found = await trx.selectFrom('companies').select(['id', 'name', 'version']).where(sql<boolean>`name collate nocase in (${sql.join(names.slice(i, i + 500))})`).orderBy('id').execute();
+      for (const c of found) if (!duplicates.has(c.name.toLowerCase())) duplicates.set(c.name.toLowerCase(), { id: c.id, version: c.version });
+    }
+    return { users: await userLookup(trx), companies: new Map(), industries: await directoryLookup(trx, 'industries'), sizes: await directoryLookup(trx, 'company_sizes'), duplicates };
+  },
+  unknown(rows, l) {
+    return unknownIn(rows, l, [['industry', l.industries], ['size', l.sizes]]);
+  },
+  preview(row, l, o, scope) {
+    const parsed = companyFormSchema.safeParse({ name: row.name ?? '', ...Object.fromEntries(COMPANY_TEXT.map((k) => [k, row[k] ?? ''])), is_active: '1' });
+    const key = row.name?.trim().toLowerCase();
+    const duplicate = Boolean(key && l.duplicates.has(key));
+    const named = (v: string | null | undefined, map: Map<string, number>) => (!v ? '' : map.has(v.trim().toLowerCase()) ? v : o.unknownValues === 'create' ? `${v} (new)` : '');
+    const assignee = row.assigned_to ? l.users.get(row.assigned_to.trim().toLowerCase()) : scope.viewer.id;
+    return {
+      values: { name: row.name ?? '', website: parsed.success ? (parsed.data.website ?? '') : (row.website ?? ''), city: row.city ?? '', industry: named(row.industry, l.industries), phone: row.phone ?? '', assigned_to: assignee ? (row.assigned_to ?? 'you') : '' },
+      reason: parsed.success ? (duplicate && o.duplicates === 'skip' ? 'Already in Orchard (same name): skipped.' : null) : parsed.error.issues.map((i) => i.message).join(' '),
+      duplicate,
+    };
+  },
+  async write(trx, scope, row, l, o) {
+    const key = row.name?.trim().toLowerCase() ?? '';
+    const dup = key ? l.duplicates.get(key) : undefined;
+    if (dup && o.duplicates === 'skip') return { outcome: 'skipped', id: dup.id, reason: 'Already in Orchard (same name).' };
+    const directory = async (v: string | null | undefined, map: Map<string, number>, table: 'industries' | 'company_sizes') => {
+      if (!v?.trim()) return '';
+      const known = map.get(v.trim().toLowerCase());
+      if (known) return String(known);
+      if (o.unknownValues !== 'create') return '';
+      const id = await createDirectoryItem(trx, scope.viewer, table, { name: v.trim().slice(0, 100), is_active: 1 }, {});
+      map.set(v.trim().toLowerCase(), id);
+      return String(id);
+    };
+    const assignee = row.assigned_to ? (l.users.get(row.assigned_to.trim().toLowerCase()) ?? null) : scope.viewer.id;
+    const values: Record<string, string> = { name: row.name ?? '', ...Object.fromEntries(COMPANY_TEXT.map((k) => [k, row[k] ?? ''])), industry_id: '', size_id: '', assigned_to: assignee ? String(assignee) : '', is_active: '1' };
+    const checked = companyFormSchema.safeParse(values);
+    if (!checked.success) throw new ValidationError(Object.fromEntries(checked.error.issues.map((i) => [String(i.path[0] ?? 'row'), i.message])), values);
+    const input = { ...checked.data, industry_id: Number(await directory(row.industry, l.industries, 'industries')) || null, size_id: Number(await directory(row.size, l.sizes, 'company_sizes')) || null };
+    if (dup && o.duplicates === 'update') {
+      const before = await trx.selectFrom('companies').select([...COMPANY_FIELDS]).where('id', '=', dup.id).executeTakeFirstOrThrow();
+      await updateCompanyFromForm(trx, scope, dup.id, { ...input, version: dup.version }, values);
+      dup.version += 1;
+      return { outcome: 'updated', id: dup.id, touched: [{ entity_type: 'company', entity_id: dup.id, action: 'updated', version_after: dup.version, before }] };
+    }
+    const id = await createCompany(trx, scope, input, values);
+    if (key && !l.duplicates.has(key)) l.duplicates.set(key, { id, version: 1 });
+    return { outcome: 'created', id, touched: [{ entity_type: 'company', entity_id: id, action: 'created', version_after: 1, before: null }] };
+  },
+  async undo(trx, scope, r) {
+    if (r.action === 'created') {
+      await deleteCompanyChecked(trx, scope, r.entity_id);
+      return;
+    }
+    const before = r.before as Record<string, string | number | null>;
+    const input = companyFormSchema.parse({ ...Object.fromEntries(Object.entries(before).map(([k, v]) => [k, v === null ? '' : String(v)])) });
+    await updateCompanyFromForm(trx, scope, r.entity_id, { ...input, version: r.version_after }, {});
+  },
+};
+
+export const IMPORTERS: Record<string, Importer> = { contact: contactImporter, company: companyImporter };

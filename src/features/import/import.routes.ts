@@ -29,7 +29,7 @@ interface UploadedFile {
 
 const optionsSchema = z.object({
   duplicates: z.enum(['skip', 'update', 'create']).default('skip'),
-  unknownCompanies: z.enum(['create', 'empty']).default('create'),
+  unknownValues: z.enum(['create', 'empty']).default('create'),
 });
 
 /** CSV import (SPEC §9): upload → map columns → preview → import in batches with progress → summary. */
@@ -226,12 +226,12 @@ async function importView(app: FastifyInstance, request: FastifyRequest, imp: Aw
     const seen = new Set<string>();
     const preview = mapped.map((m, i) => {
       const p = importer.preview(m, lookups, options, scope);
-      const key = m.email?.trim().toLowerCase();
+      const key = importer.duplicateKey(m);
       // A second row with the same email in the file is a duplicate of the first.
       const dupInFile = Boolean(key && seen.has(key) && !p.duplicate);
       if (key) seen.add(key);
       const duplicate = p.duplicate || dupInFile;
-      const reason = p.reason ?? (duplicate && options.duplicates === 'skip' ? 'Already in Orchard (same email): skipped.' : null);
+      const reason = p.reason ?? (duplicate && options.duplicates === 'skip' ? `Already in Orchard (same ${importer.duplicateBy}): skipped.` : null);
       if (reason) counts.skip++;
       else if (duplicate && options.duplicates === 'update') counts.update++;
       else counts.create++;

@@ -4,7 +4,7 @@ import { sql } from 'kysely';
 import { buildTestApp, loginAs, postFile, type Client } from '../../helpers/app.js';
 import { makeCompany, makeContact, makeUser } from '../../helpers/factories.js';
 import { autoMap, splitName } from '../../../src/features/import/import.mapping.js';
-import { contactImporter } from '../../../src/features/import/import.importers.js';
+import { companyImporter, contactImporter } from '../../../src/features/import/import.importers.js';
 import { detectDelimiter, readCsv } from '../../../src/features/import/import.csv.js';
 import { runBatch } from '../../../src/features/import/import.job.js';
 
@@ -66,7 +66,7 @@ t.test('contacts: upload, map by alias, preview with counts and reasons, import,
 
   // Change one mapping (ignore the phone) and choose "update"; the preview follows.
   const id = Number((res.headers.location as string).split('/').pop());
-  const mapping = { col_0: 'first_name', col_1: 'last_name', col_2: 'email', col_3: '', col_4: 'company', col_5: 'assigned_to', duplicates: 'update', unknownCompanies: 'create' };
+  const mapping = { col_0: 'first_name', col_1: 'last_name', col_2: 'email', col_3: '', col_4: 'company', col_5: 'assigned_to', duplicates: 'update', unknownValues: 'create' };
   await c.get(`/import/${id}`);
   const mapped = await c.post(`/import/${id}/mapping`, mapping);
   t.equal(mapped.statusCode, 303);
@@ -110,7 +110,7 @@ t.test('contacts: upload, map by alias, preview with counts and reasons, import,
   const third = await upload(c, 'ada.csv', 'Name,Email\nAda Lovelace,ada@example.com\n');
   const id3 = Number((third.headers.location as string).split('/').pop());
   await c.get(`/import/${id3}`);
-  await c.post(`/import/${id3}/mapping`, { col_0: 'full_name', col_1: 'email', duplicates: 'create', unknownCompanies: 'empty', start: '1' });
+  await c.post(`/import/${id3}/mapping`, { col_0: 'full_name', col_1: 'email', duplicates: 'create', unknownValues: 'empty', start: '1' });
   await app.imports.settle(id3);
   t.equal((await app.db.selectFrom('contacts').select('id').where(sql<boolean>`lower(email) = 'ada@example.com'`).execute()).length, 2, 'create another: two Adas');
 
@@ -197,7 +197,7 @@ t.test('revert: deletes what the import created, puts back what it updated; refu
     const res = await upload(c, 'people.csv', csv);
     const id = Number((res.headers.location as string).split('/').pop());
     await c.get(`/import/${id}`);
-    await c.post(`/import/${id}/mapping`, { col_0: 'first_name', col_1: 'last_name', col_2: 'email', col_3: 'company', duplicates, unknownCompanies: 'create', start: '1' });
+    await c.post(`/import/${id}/mapping`, { col_0: 'first_name', col_1: 'last_name', col_2: 'email', col_3: 'company', duplicates, unknownValues: 'create', start: '1' });
     await app.imports.settle(id);
     return id;
   };
@@ -225,4 +225,31 @@ t.test('revert: deletes what the import created, puts back what it updated; refu
   t.match(refused.body, new RegExp(`href="/contacts/${grace.id}">Grace Hopper</a>`), 'the changed record is listed');
   t.equal(await count('contacts'), 2, 'nothing reverted');
   t.equal((await app.db.selectFrom('contacts').select('last_name').where('id', '=', kept).executeTakeFirstOrThrow()).last_name, 'Lovelace');
+});
+
+t.test('companies: mapped by other CRMs\' names, duplicates by name, industries by name (new ones created), a bad website skipped, revert', async (t) => {
+  const { app } = await buildTestApp(t);
+  const admin = await makeUser(app, { role: 'admin' });
+  const c = await loginAs(app, admin);
+  const hooli = await makeCompany(app, admin, { name: 'Hooli', city: 'Palo Alto' });
+  const template = readCsv(Buffer.from((await c.get('/import/template/company.csv')).body));
+  t.notOk(autoMap(template.headers, companyImporter.fields).includes(''), 'the companies template maps itself');
+  const csv = 'Account Name,Website,Billing City,Industry,Employees\nhooli,hooli.example,Mountain View,Technology,Large\nPied Piper,piedpiper.example,Palo Alto,Compression,Small\nRaviga,not a website!,Menlo Park,,\n';
+  const res = await postFile(c, '/import', { entity: 'company' }, { name: 'accounts.csv', content: csv });
+  const id = Number((res.headers.location as string).split('/').pop());
+  const page = await c.get(`/import/${id}`);
+  for (const [i, key] of ['name', 'website', 'city', 'industry', 'size'].entries()) t.match(page.body, new RegExp(`name="col_${i}">[\\s\\S]*?<option value="${key}" selected>`), `column ${i} → ${key}`);
+  t.match(page.body, /Industries and sizes not in Orchard \(\d\)/);
+  t.match(page.body, /Line 4:<\/strong> Enter a website like example\.com\./);
+  await c.post(`/import/${id}/mapping`, { col_0: 'name', col_1: 'website', col_2: 'city', col_3: 'industry', col_4: 'size', duplicates: 'update', unknownValues: 'create', start: '1' });
+  await app.imports.settle(id);
+  const imp = await app.db.selectFrom('imports').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+  t.same([imp.created, imp.updated, imp.skipped], [1, 1, 1]);
+  const updated = await app.db.selectFrom('companies').selectAll().where('id', '=', hooli).executeTakeFirstOrThrow();
+  t.same([updated.name, updated.city, updated.website], ['hooli', 'Mountain View', 'https://hooli.example'], 'the existing company (same name, other case) updated');
+  const piper = await app.db.selectFrom('companies as co').innerJoin('industries as i', 'i.id', 'co.industry_id').select(['i.name']).where('co.name', '=', 'Pied Piper').executeTakeFirstOrThrow();
+  t.equal(piper.name, 'Compression', 'the new industry created and used');
+  await c.get(`/import/${id}`);
+  t.equal((await c.post(`/import/${id}/revert`, {})).statusCode, 303);
+  t.same((await app.db.selectFrom('companies').select(['name', 'city']).execute()), [{ name: 'Hooli', city: 'Palo Alto' }], 'reverted: Pied Piper gone, Hooli as it was');
 });
