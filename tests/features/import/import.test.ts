@@ -168,6 +168,10 @@ t.test('an import stopped between batches holds whole batches only; resumed, it 
   t.match(running.body, /hx-get="\/import\/\d+\/progress" hx-trigger="every 1s"/, 'polled every second');
   const bar = await c.get(`/import/${id}/progress`, { 'hx-request': 'true' });
   t.match(bar.body, /<strong>20<\/strong> of 25 rows \(80%\)/);
+  // Out of time budget after the first row: the batch ends there, and says where.
+  t.equal(await runBatch(app, id, 10, 0), 'more');
+  t.equal((await app.db.selectFrom('imports').select('next_row').where('id', '=', id).executeTakeFirstOrThrow()).next_row, 21, 'a batch over its time budget stops after the row in hand');
+  await app.db.updateTable('imports').set({ status: 'running' }).where('id', '=', id).execute();
   // A batch that fails half-way leaves nothing of itself.
   await t.rejects(
     app.db.transaction().execute(async (trx) => {
@@ -175,11 +179,11 @@ t.test('an import stopped between batches holds whole batches only; resumed, it 
       throw new Error('crash');
     }),
   );
-  t.equal(await contacts(), 19);
+  t.equal(await contacts(), 20);
   // The restart marks it stopped; its page says where; resume finishes it.
   await app.db.updateTable('imports').set({ status: 'stopped' }).where('id', '=', id).execute();
   const stopped = await c.get(`/import/${id}`);
-  t.match(stopped.body, /Stopped at row 20 of 25/);
+  t.match(stopped.body, /Stopped at row 21 of 25/);
   await c.post(`/import/${id}/start`, {});
   await app.imports.settle(id);
   const end = await app.db.selectFrom('imports').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
