@@ -7,6 +7,8 @@ import { CONTACT_FIELDS, createContact, deleteContactChecked, updateContactFromF
 import { companyFormSchema } from '../companies/companies.schemas.js';
 import { COMPANY_FIELDS, createCompany, deleteCompanyChecked, updateCompanyFromForm } from '../companies/companies.service.js';
 import { createDirectoryItem } from '../directories/directories.service.js';
+import { customerFormSchema } from '../customers/customers.schemas.js';
+import { CUSTOMER_FIELDS, createCustomer, deleteCustomerChecked, updateCustomerFromForm } from '../customers/customers.service.js';
 import { norm, splitName, type ImportField } from './import.mapping.js';
 
 /** What an import chose besides the mapping. */
@@ -25,6 +27,7 @@ export interface Lookups {
   companies: Map<string, number>;
   industries: Map<string, number>;
   sizes: Map<string, number>;
+  groups?: Map<string, number>;
   duplicates: Map<string, { id: number; version: number }>;
 }
 
@@ -32,7 +35,7 @@ export type Mapped = Record<string, string | null>;
 
 /** A record an import wrote: kept in import_records for revert. */
 export interface Touched {
-  entity_type: 'contact' | 'company';
+  entity_type: 'contact' | 'company' | 'customer';
   entity_id: number;
   action: 'created' | 'updated';
   version_after: number;
@@ -40,7 +43,7 @@ export interface Touched {
 }
 
 export interface Importer {
-  kind: 'contact' | 'company';
+  kind: 'contact' | 'company' | 'customer';
   label: string;
   /** The plural for "Import contacts". */
   plural: string;
@@ -88,6 +91,69 @@ async function companyLookup(trx: Trx, names: string[]): Promise<Map<string, num
     for (const r of rows) if (!m.has(r.name.toLowerCase())) m.set(r.name.toLowerCase(), r.id);
   }
   return m;
+}
+
+/** Records already in Orchard with the rows' emails (or names), by lowercased key: the email/name index, collate nocase. */
+async function existingBy(trx: Trx, table: 'contacts' | 'customers' | 'companies', column: 'email' | 'name', keys: (string | null | undefined)[]) {
+  const unique = [...new Set(keys.map((k) => k?.trim()).filter((k): k is string => Boolean(k)))];
+  const found = new Map<string, { id: number; version: number }>();
+  for (let i = 0; i < unique.length; i += 500) {
+    const rows = await trx.selectFrom(table).select(['id', 'version', sql<string>`${sql.ref(column)}`.as('k')]).where(sql<boolean>`${sql.ref(column)} collate nocase in (${sql.join(unique.slice(i, i + 500))})`).orderBy('id').execute();
+    for (const r of rows) if (r.k && !found.has(r.k.toLowerCase())) found.set(r.k.toLowerCase(), { id: r.id, version: r.version });
+  }
+  return found;
+}
+
+/** A row's company by name: the one in Orchard, one made now (create), or none (leave empty). */
+async function companyFor(trx: Trx, scope: Scope, name: string | null | undefined, assignedTo: string, l: Lookups, o: ImportOptions, touched: Touched[]): Promise<number | null> {
+  const n = name?.trim() ?? '';
+  if (!n) return null;
+  const known = l.companies.get(n.toLowerCase());
+  if (known !== undefined || o.unknownValues !== 'create') return known ?? null;
+  const id = await createCompany(trx, scope, companyFormSchema.parse({ name: n, is_active: '1', assigned_to: assignedTo }), {});
+  l.companies.set(n.toLowerCase(), id);
+  touched.push({ entity_type: 'company', entity_id: id, action: 'created', version_after: 1, before: null });
+  return id;
+}
+
+/** A company the import made for a row: deleted on revert, unless others now use it (a contact added by hand): then it stays. */
+async function undoCompanyMadeOnTheWay(trx: Trx, scope: Scope, id: number): Promise<void> {
+  await deleteCompanyChecked(trx, scope, id).catch((e: unknown) => {
+    if (!(e instanceof ConflictError)) throw e;
+  });
+}
+
+/**
+ * The end of every importer's write: update the record already in Orchard (duplicates "update"),
+ * remembering its fields before, or create one — through the entity's service — and note what
+ * revert must undo.
+ */
+async function updateOrCreate<I>(
+  trx: Trx,
+  kind: Touched['entity_type'],
+  key: string,
+  dup: { id: number; version: number } | undefined,
+  l: Lookups,
+  o: ImportOptions,
+  touched: Touched[],
+  w: { fields: readonly string[]; table: 'contacts' | 'customers' | 'companies'; input: I; update: (id: number, input: I & { version: number }) => Promise<void>; create: (input: I) => Promise<number> },
+): Promise<{ outcome: 'created' | 'updated'; id: number; touched: Touched[] }> {
+  if (dup && o.duplicates === 'update') {
+    const before = (await trx.selectFrom(w.table).select(w.fields as never).where('id', '=', dup.id).executeTakeFirstOrThrow()) as Record<string, unknown>;
+    await w.update(dup.id, { ...w.input, version: dup.version });
+    dup.version += 1;
+    touched.push({ entity_type: kind, entity_id: dup.id, action: 'updated', version_after: dup.version, before });
+    return { outcome: 'updated', id: dup.id, touched };
+  }
+  const id = await w.create(w.input);
+  if (key && !l.duplicates.has(key)) l.duplicates.set(key, { id, version: 1 });
+  touched.push({ entity_type: kind, entity_id: id, action: 'created', version_after: 1, before: null });
+  return { outcome: 'created', id, touched };
+}
+
+/** A row refused by the entity's own form schema: the same messages the form shows. */
+function refuse(issues: { path: PropertyKey[]; message: string }[], values: Record<string, unknown>): never {
+  throw new ValidationError(Object.fromEntries(issues.map((i) => [String(i.path[0] ?? 'row'), i.message])), values);
 }
 
 /** Names in the rows that a lookup does not know, and owners no active user matches. */
@@ -141,13 +207,7 @@ export const contactImporter: Importer = {
     f('assigned_to', 'Assigned to (name or email)', ['owner', 'ownername', 'assignedto', 'assignee', 'contactowner', 'salesrep', 'accountowner', 'owneremail', 'user']),
   ],
   async lookups(trx, rows) {
-    const emails = [...new Set(rows.map((r) => r.email?.trim()).filter((e): e is string => Boolean(e)))];
-    const duplicates = new Map<string, { id: number; version: number }>();
-    for (let i = 0; i < emails.length; i += 500) {
-      const found = await trx.selectFrom('contacts').select(['id', 'email', 'version']).where(sql<boolean>`email collate nocase in (${sql.join(emails.slice(i, i + 500))})`).orderBy('id').execute();
-      for (const c of found) if (c.email && !duplicates.has(c.email.toLowerCase())) duplicates.set(c.email.toLowerCase(), { id: c.id, version: c.version });
-    }
-    return { users: await userLookup(trx), companies: await companyLookup(trx, rows.map((r) => r.company ?? '')), industries: new Map(), sizes: new Map(), duplicates };
+    return { users: await userLookup(trx), companies: await companyLookup(trx, rows.map((r) => r.company ?? '')), industries: new Map(), sizes: new Map(), duplicates: await existingBy(trx, 'contacts', 'email', rows.map((r) => r.email)) };
   },
   unknown(rows, l) {
     return unknownIn(rows, l, [['company', l.companies]]);
@@ -174,43 +234,23 @@ export const contactImporter: Importer = {
   },
   async write(trx, scope, row, l, o) {
     const { first, last } = firstLast(row);
-    const companyName = row.company?.trim() ?? '';
-    let companyId: number | null = companyName ? (l.companies.get(companyName.toLowerCase()) ?? null) : null;
     const email = row.email?.trim().toLowerCase() ?? '';
     const dup = email ? l.duplicates.get(email) : undefined;
     if (dup && o.duplicates === 'skip') return { outcome: 'skipped', id: dup.id, reason: 'Already in Orchard (same email).' };
     const assignee = row.assigned_to ? (l.users.get(row.assigned_to.trim().toLowerCase()) ?? null) : scope.viewer.id;
     const values = { first_name: first ?? '', last_name: last ?? '', position: row.position ?? '', email: row.email ?? '', phone: row.phone ?? '', company_id: '', assigned_to: assignee ? String(assignee) : '' };
     const checked = contactFormSchema.safeParse(values);
-    if (!checked.success) throw new ValidationError(Object.fromEntries(checked.error.issues.map((i) => [String(i.path[0] ?? 'row'), i.message])), values);
+    if (!checked.success) refuse(checked.error.issues, values);
     const touched: Touched[] = [];
-    if (companyName && companyId === null && o.unknownValues === 'create') {
-      const company = companyFormSchema.parse({ name: companyName, is_active: '1', assigned_to: values.assigned_to });
-      companyId = await createCompany(trx, scope, company, {});
-      l.companies.set(companyName.toLowerCase(), companyId);
-      touched.push({ entity_type: 'company', entity_id: companyId, action: 'created', version_after: 1, before: null });
-    }
-    const input = { ...checked.data, company_id: companyId };
-    if (dup && o.duplicates === 'update') {
-      const before = await trx.selectFrom('contacts').select([...CONTACT_FIELDS]).where('id', '=', dup.id).executeTakeFirstOrThrow();
-      await updateContactFromForm(trx, scope, dup.id, { ...input, version: dup.version }, values);
-      dup.version += 1;
-      touched.push({ entity_type: 'contact', entity_id: dup.id, action: 'updated', version_after: dup.version, before });
-      return { outcome: 'updated', id: dup.id, touched };
-    }
-    const id = await createContact(trx, scope, input, values);
-    if (email && !l.duplicates.has(email)) l.duplicates.set(email, { id, version: 1 });
-    touched.push({ entity_type: 'contact', entity_id: id, action: 'created', version_after: 1, before: null });
-    return { outcome: 'created', id, touched };
+    const input = { ...checked.data, company_id: await companyFor(trx, scope, row.company, values.assigned_to, l, o, touched) };
+    return updateOrCreate(trx, 'contact', email, dup, l, o, touched, {
+      fields: CONTACT_FIELDS, table: 'contacts', input,
+      update: (id, x) => updateContactFromForm(trx, scope, id, x, values),
+      create: (x) => createContact(trx, scope, x, values),
+    });
   },
   async undo(trx, scope, r) {
-    if (r.entity_type === 'company') {
-      // A company the import made that others now use (a contact added by hand) stays.
-      await deleteCompanyChecked(trx, scope, r.entity_id).catch((e: unknown) => {
-        if (!(e instanceof ConflictError)) throw e;
-      });
-      return;
-    }
+    if (r.entity_type === 'company') return undoCompanyMadeOnTheWay(trx, scope, r.entity_id);
     if (r.action === 'created') {
       await deleteContactChecked(trx, scope, r.entity_id);
       return;
@@ -255,13 +295,7 @@ export const companyImporter: Importer = {
     f('assigned_to', 'Assigned to (name or email)', ['owner', 'ownername', 'assignedto', 'assignee', 'companyowner', 'accountowner', 'salesrep', 'owneremail', 'user']),
   ],
   async lookups(trx, rows) {
-    const names = [...new Set(rows.map((r) => r.name?.trim()).filter((n): n is string => Boolean(n)))];
-    const duplicates = new Map<string, { id: number; version: number }>();
-    for (let i = 0; i < names.length; i += 500) {
-      const found = await trx.selectFrom('companies').select(['id', 'name', 'version']).where(sql<boolean>`name collate nocase in (${sql.join(names.slice(i, i + 500))})`).orderBy('id').execute();
-      for (const c of found) if (!duplicates.has(c.name.toLowerCase())) duplicates.set(c.name.toLowerCase(), { id: c.id, version: c.version });
-    }
-    return { users: await userLookup(trx), companies: new Map(), industries: await directoryLookup(trx, 'industries'), sizes: await directoryLookup(trx, 'company_sizes'), duplicates };
+    return { users: await userLookup(trx), companies: new Map(), industries: await directoryLookup(trx, 'industries'), sizes: await directoryLookup(trx, 'company_sizes'), duplicates: await existingBy(trx, 'companies', 'name', rows.map((r) => r.name)) };
   },
   unknown(rows, l) {
     return unknownIn(rows, l, [['industry', l.industries], ['size', l.sizes]]);
@@ -294,17 +328,13 @@ export const companyImporter: Importer = {
     const assignee = row.assigned_to ? (l.users.get(row.assigned_to.trim().toLowerCase()) ?? null) : scope.viewer.id;
     const values: Record<string, string> = { name: row.name ?? '', ...Object.fromEntries(COMPANY_TEXT.map((k) => [k, row[k] ?? ''])), industry_id: '', size_id: '', assigned_to: assignee ? String(assignee) : '', is_active: '1' };
     const checked = companyFormSchema.safeParse(values);
-    if (!checked.success) throw new ValidationError(Object.fromEntries(checked.error.issues.map((i) => [String(i.path[0] ?? 'row'), i.message])), values);
+    if (!checked.success) refuse(checked.error.issues, values);
     const input = { ...checked.data, industry_id: Number(await directory(row.industry, l.industries, 'industries')) || null, size_id: Number(await directory(row.size, l.sizes, 'company_sizes')) || null };
-    if (dup && o.duplicates === 'update') {
-      const before = await trx.selectFrom('companies').select([...COMPANY_FIELDS]).where('id', '=', dup.id).executeTakeFirstOrThrow();
-      await updateCompanyFromForm(trx, scope, dup.id, { ...input, version: dup.version }, values);
-      dup.version += 1;
-      return { outcome: 'updated', id: dup.id, touched: [{ entity_type: 'company', entity_id: dup.id, action: 'updated', version_after: dup.version, before }] };
-    }
-    const id = await createCompany(trx, scope, input, values);
-    if (key && !l.duplicates.has(key)) l.duplicates.set(key, { id, version: 1 });
-    return { outcome: 'created', id, touched: [{ entity_type: 'company', entity_id: id, action: 'created', version_after: 1, before: null }] };
+    return updateOrCreate(trx, 'company', key, dup, l, o, [], {
+      fields: COMPANY_FIELDS, table: 'companies', input,
+      update: (id, x) => updateCompanyFromForm(trx, scope, id, x, values),
+      create: (x) => createCompany(trx, scope, x, values),
+    });
   },
   async undo(trx, scope, r) {
     if (r.action === 'created') {
@@ -317,4 +347,81 @@ export const companyImporter: Importer = {
   },
 };
 
-export const IMPORTERS: Record<string, Importer> = { contact: contactImporter, company: companyImporter };
+/** SPEC §9: customers; duplicates by email; company by name (created or left empty), group by name (known ones only). */
+export const customerImporter: Importer = {
+  kind: 'customer',
+  label: 'Customers',
+  plural: 'customers',
+  duplicateBy: 'email',
+  duplicateKey: (r) => r.email?.trim().toLowerCase() || null,
+  previewColumns: [['name', 'Name'], ['email', 'Email'], ['phone', 'Phone'], ['company', 'Company'], ['group', 'Group'], ['assigned_to', 'Assigned to']],
+  unknownLabel: 'Companies',
+  template: {
+    head: ['Name', 'Email', 'Phone', 'Company', 'Customer group', 'Owner'],
+    rows: [
+      ['Ada Lovelace', 'ada@example.com', '+44 20 7946 0958', 'Analytical Engines Ltd', '', ''],
+      ['Grace Hopper', 'grace@example.com', '+1 555 0100', 'Navy Labs', '', ''],
+    ],
+  },
+  fields: [
+    f('name', 'Name', ['name', 'customer', 'customername', 'fullname', 'contactname', 'client', 'clientname', 'displayname']),
+    f('email', 'Email', ['email', 'emailaddress', 'email1', 'e-mail', 'primaryemail', 'customeremail', 'billingemail']),
+    f('phone', 'Phone', ['phone', 'phonenumber', 'mobile', 'mobilephone', 'telephone', 'phone1', 'primaryphone']),
+    f('company', 'Company (by name)', ['company', 'companyname', 'organization', 'organisation', 'account', 'accountname', 'business']),
+    f('group', 'Customer group (by name)', ['group', 'customergroup', 'segment', 'tier', 'pricegroup']),
+    f('assigned_to', 'Assigned to (name or email)', ['owner', 'ownername', 'assignedto', 'assignee', 'accountowner', 'salesrep', 'owneremail', 'user']),
+  ],
+  async lookups(trx, rows) {
+    const groups = new Map<string, number>();
+    for (const g of await trx.selectFrom('customer_groups').select(['id', 'name']).orderBy('id').execute()) if (!groups.has(g.name.trim().toLowerCase())) groups.set(g.name.trim().toLowerCase(), g.id);
+    return { users: await userLookup(trx), companies: await companyLookup(trx, rows.map((r) => r.company ?? '')), industries: new Map(), sizes: new Map(), groups, duplicates: await existingBy(trx, 'customers', 'email', rows.map((r) => r.email)) };
+  },
+  unknown(rows, l) {
+    return unknownIn(rows, l, [['company', l.companies]]);
+  },
+  preview(row, l, o, scope) {
+    const parsed = customerFormSchema.safeParse({ name: row.name ?? '', email: row.email ?? '', phone: row.phone ?? '' });
+    const duplicate = Boolean(row.email && l.duplicates.has(row.email.trim().toLowerCase()));
+    const company = row.company?.trim() ?? '';
+    const assignee = row.assigned_to ? l.users.get(row.assigned_to.trim().toLowerCase()) : scope.viewer.id;
+    return {
+      values: {
+        name: row.name ?? '', email: row.email ?? '', phone: row.phone ?? '',
+        company: company ? (l.companies.has(company.toLowerCase()) ? company : o.unknownValues === 'create' ? `${company} (new)` : '') : '',
+        group: row.group && l.groups?.has(row.group.trim().toLowerCase()) ? row.group : '',
+        assigned_to: assignee ? (row.assigned_to ?? 'you') : '',
+      },
+      reason: parsed.success ? (duplicate && o.duplicates === 'skip' ? 'Already in Orchard (same email): skipped.' : null) : parsed.error.issues.map((i) => i.message).join(' '),
+      duplicate,
+    };
+  },
+  async write(trx, scope, row, l, o) {
+    const email = row.email?.trim().toLowerCase() ?? '';
+    const dup = email ? l.duplicates.get(email) : undefined;
+    if (dup && o.duplicates === 'skip') return { outcome: 'skipped', id: dup.id, reason: 'Already in Orchard (same email).' };
+    const assignee = row.assigned_to ? (l.users.get(row.assigned_to.trim().toLowerCase()) ?? null) : scope.viewer.id;
+    const group = row.group ? (l.groups?.get(row.group.trim().toLowerCase()) ?? null) : null;
+    const values = { name: row.name ?? '', email: row.email ?? '', phone: row.phone ?? '', company_id: '', customer_group_id: group ? String(group) : '', assigned_to: assignee ? String(assignee) : '' };
+    const checked = customerFormSchema.safeParse(values);
+    if (!checked.success) refuse(checked.error.issues, values);
+    const touched: Touched[] = [];
+    const input = { ...checked.data, company_id: await companyFor(trx, scope, row.company, values.assigned_to, l, o, touched) };
+    return updateOrCreate(trx, 'customer', email, dup, l, o, touched, {
+      fields: CUSTOMER_FIELDS, table: 'customers', input,
+      update: (id, x) => updateCustomerFromForm(trx, scope, id, x, values),
+      create: (x) => createCustomer(trx, scope, x, values),
+    });
+  },
+  async undo(trx, scope, r) {
+    if (r.entity_type === 'company') return undoCompanyMadeOnTheWay(trx, scope, r.entity_id);
+    if (r.action === 'created') {
+      await deleteCustomerChecked(trx, scope, r.entity_id);
+      return;
+    }
+    const before = r.before as Record<string, string | number | null>;
+    const input = customerFormSchema.parse(Object.fromEntries(Object.entries(before).map(([k, v]) => [k, v === null ? '' : String(v)])));
+    await updateCustomerFromForm(trx, scope, r.entity_id, { ...input, version: r.version_after }, {});
+  },
+};
+
+export const IMPORTERS: Record<string, Importer> = { contact: contactImporter, company: companyImporter, customer: customerImporter };

@@ -148,10 +148,10 @@ export async function revertImport(app: FastifyInstance, importId: number, scope
     const importer = IMPORTERS[imp.entity_type]!;
     const records = await trx.selectFrom('import_records').selectAll().where('import_id', '=', importId).execute();
     // Per record: the version the import left it at (the last of its writes), created or only updated.
-    const byKey = new Map<string, { type: 'contact' | 'company'; id: number; version: number; created: boolean; before: Record<string, unknown> | null }>();
+    const byKey = new Map<string, { type: 'contact' | 'company' | 'customer'; id: number; version: number; created: boolean; before: Record<string, unknown> | null }>();
     for (const r of records) {
       const k = `${r.entity_type}:${r.entity_id}`;
-      const e = byKey.get(k) ?? { type: r.entity_type as 'contact' | 'company', id: r.entity_id, version: 0, created: false, before: null };
+      const e = byKey.get(k) ?? { type: r.entity_type as 'contact' | 'company' | 'customer', id: r.entity_id, version: 0, created: false, before: null };
       e.version = Math.max(e.version, r.version_after);
       if (r.action === 'created') e.created = true;
       else e.before ??= r.before ? (JSON.parse(r.before) as Record<string, unknown>) : null;
@@ -159,13 +159,12 @@ export async function revertImport(app: FastifyInstance, importId: number, scope
     }
     const entries = [...byKey.values()];
     const current = new Map<string, { version: number; name: string }>();
-    for (const table of ['contacts', 'companies'] as const) {
-      const type = table === 'contacts' ? 'contact' : 'company';
+    const tables = { contact: 'contacts', company: 'companies', customer: 'customers' } as const;
+    for (const [type, table] of Object.entries(tables) as [keyof typeof tables, (typeof tables)[keyof typeof tables]][]) {
       const ids = entries.filter((e) => e.type === type).map((e) => e.id);
+      const name = table === 'contacts' ? sql<string>`trim(coalesce(first_name, '') || ' ' || coalesce(last_name, ''))` : sql<string>`name`;
       for (let i = 0; i < ids.length; i += 500) {
-        const rows = table === 'contacts'
-          ? await trx.selectFrom('contacts').select(['id', 'version', sql<string>`trim(coalesce(first_name, '') || ' ' || coalesce(last_name, ''))`.as('name')]).where('id', 'in', ids.slice(i, i + 500)).execute()
-          : await trx.selectFrom('companies').select(['id', 'version', 'name']).where('id', 'in', ids.slice(i, i + 500)).execute();
+        const rows = await trx.selectFrom(table).select(['id', 'version', name.as('name')]).where('id', 'in', ids.slice(i, i + 500)).execute();
         for (const r of rows) current.set(`${type}:${r.id}`, { version: r.version, name: r.name });
       }
     }
@@ -174,7 +173,7 @@ export async function revertImport(app: FastifyInstance, importId: number, scope
       .map((e) => ({ type: e.type, id: e.id, name: current.get(`${e.type}:${e.id}`)!.name }));
     if (changed.length) return { changed };
     // Contacts before the companies they point to; records deleted since are left alone.
-    const order = (e: { type: string }) => (e.type === 'contact' ? 0 : 1);
+    const order = (e: { type: string }) => (e.type === 'company' ? 1 : 0);
     for (const e of entries.filter((x) => current.has(`${x.type}:${x.id}`)).sort((a, b) => order(a) - order(b))) {
       await importer.undo(trx, scope, { entity_type: e.type, entity_id: e.id, action: e.created ? 'created' : 'updated', version_after: e.version, before: e.before });
     }

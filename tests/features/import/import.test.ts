@@ -257,3 +257,24 @@ t.test('companies: mapped by other CRMs\' names, duplicates by name, industries 
   t.equal((await c.post(`/import/${id}/revert`, {})).statusCode, 303);
   t.same((await app.db.selectFrom('companies').select(['name', 'city']).execute()), [{ name: 'Hooli', city: 'Palo Alto' }], 'reverted: Pied Piper gone, Hooli as it was');
 });
+
+t.test('customers: duplicates by email, company and group by name, revert', async (t) => {
+  const { app } = await buildTestApp(t);
+  const admin = await makeUser(app, { role: 'admin' });
+  const c = await loginAs(app, admin);
+  const now = new Date().toISOString();
+  const gold = (await app.db.insertInto('customer_groups').values({ name: 'Gold', code: 'GOLD', priority: 1, created_at: now, updated_at: now }).returning('id').executeTakeFirstOrThrow()).id;
+  const csv = 'Customer Name,E-mail,Account Name,Segment\nAda Lovelace,ada@example.com,Engines Ltd,gold\nGrace Hopper,grace@example.com,,Platinum\n,nobody@example.com,,\n';
+  const res = await postFile(c, '/import', { entity: 'customer' }, { name: 'customers.csv', content: csv });
+  const id = Number((res.headers.location as string).split('/').pop());
+  const page = await c.get(`/import/${id}`);
+  t.match(page.body, /Line 4:<\/strong> Name is required\./, 'a nameless customer is refused by the customer form\'s rule');
+  await c.post(`/import/${id}/mapping`, { col_0: 'name', col_1: 'email', col_2: 'company', col_3: 'group', duplicates: 'skip', unknownValues: 'create', start: '1' });
+  await app.imports.settle(id);
+  const rows = await app.db.selectFrom('customers as k').leftJoin('companies as co', 'co.id', 'k.company_id').select(['k.name', 'k.customer_group_id', 'co.name as company']).orderBy('k.name').execute();
+  t.same(rows, [{ name: 'Ada Lovelace', customer_group_id: gold, company: 'Engines Ltd' }, { name: 'Grace Hopper', customer_group_id: null, company: null }], 'group by name (case-insensitive); an unknown group left empty');
+  await c.get(`/import/${id}`);
+  t.equal((await c.post(`/import/${id}/revert`, {})).statusCode, 303);
+  t.equal((await app.db.selectFrom('customers').select('id').execute()).length, 0);
+  t.equal((await app.db.selectFrom('companies').select('id').execute()).length, 0, 'the company made for Ada is gone too');
+});
