@@ -8,6 +8,8 @@ import { companyFormSchema } from '../companies/companies.schemas.js';
 import { COMPANY_FIELDS, createCompany, deleteCompanyChecked, updateCompanyFromForm } from '../companies/companies.service.js';
 import { createDirectoryItem } from '../directories/directories.service.js';
 import { customerFormSchema } from '../customers/customers.schemas.js';
+import { leadFormSchema } from '../leads/leads.schemas.js';
+import { LEAD_FIELDS, createLead, deleteLeadChecked, updateLeadFromForm } from '../leads/leads.service.js';
 import { CUSTOMER_FIELDS, createCustomer, deleteCustomerChecked, updateCustomerFromForm } from '../customers/customers.service.js';
 import { norm, splitName, type ImportField } from './import.mapping.js';
 
@@ -28,6 +30,8 @@ export interface Lookups {
   industries: Map<string, number>;
   sizes: Map<string, number>;
   groups?: Map<string, number>;
+  sources?: Map<string, number>;
+  statuses?: Map<string, number>;
   duplicates: Map<string, { id: number; version: number }>;
 }
 
@@ -35,7 +39,7 @@ export type Mapped = Record<string, string | null>;
 
 /** A record an import wrote: kept in import_records for revert. */
 export interface Touched {
-  entity_type: 'contact' | 'company' | 'customer';
+  entity_type: 'contact' | 'company' | 'customer' | 'lead';
   entity_id: number;
   action: 'created' | 'updated';
   version_after: number;
@@ -43,7 +47,7 @@ export interface Touched {
 }
 
 export interface Importer {
-  kind: 'contact' | 'company' | 'customer';
+  kind: 'contact' | 'company' | 'customer' | 'lead';
   label: string;
   /** The plural for "Import contacts". */
   plural: string;
@@ -136,7 +140,7 @@ async function updateOrCreate<I>(
   l: Lookups,
   o: ImportOptions,
   touched: Touched[],
-  w: { fields: readonly string[]; table: 'contacts' | 'customers' | 'companies'; input: I; update: (id: number, input: I & { version: number }) => Promise<void>; create: (input: I) => Promise<number> },
+  w: { fields: readonly string[]; table: 'contacts' | 'customers' | 'companies' | 'leads'; input: I; update: (id: number, input: I & { version: number }) => Promise<void>; create: (input: I) => Promise<number> },
 ): Promise<{ outcome: 'created' | 'updated'; id: number; touched: Touched[] }> {
   if (dup && o.duplicates === 'update') {
     const before = (await trx.selectFrom(w.table).select(w.fields as never).where('id', '=', dup.id).executeTakeFirstOrThrow()) as Record<string, unknown>;
@@ -424,4 +428,102 @@ export const customerImporter: Importer = {
   },
 };
 
-export const IMPORTERS: Record<string, Importer> = { contact: contactImporter, company: companyImporter, customer: customerImporter };
+/** A directory-like list by lowercased name (lead statuses are not a directory but read the same). */
+async function namesOf(trx: Trx, table: 'lead_sources' | 'lead_statuses'): Promise<Map<string, number>> {
+  const m = new Map<string, number>();
+  for (const r of await trx.selectFrom(table).select(['id', 'name']).orderBy('id').execute()) if (!m.has(r.name.trim().toLowerCase())) m.set(r.name.trim().toLowerCase(), r.id);
+  return m;
+}
+
+/** SPEC §9: leads; duplicates by contact email (its unique lower() index); source by name (made or left empty), status by name (else the default). */
+export const leadImporter: Importer = {
+  kind: 'lead',
+  label: 'Leads',
+  plural: 'leads',
+  duplicateBy: 'email',
+  duplicateKey: (r) => r.contact_email?.trim().toLowerCase() || null,
+  previewColumns: [['title', 'Title'], ['contact_name', 'Contact'], ['contact_email', 'Email'], ['value', 'Value'], ['source', 'Source'], ['status', 'Status'], ['assigned_to', 'Assigned to']],
+  unknownLabel: 'Lead sources',
+  template: {
+    head: ['Title', 'Contact name', 'Email', 'Phone', 'Company', 'Value', 'Source', 'Status', 'Owner', 'Notes'],
+    rows: [
+      ['Website redesign', 'Ada Lovelace', 'ada@example.com', '+44 20 7946 0958', 'Analytical Engines Ltd', '12000', 'Website', 'New', '', 'Asked for a quote'],
+      ['Fleet tracking pilot', 'Grace Hopper', 'grace@example.com', '+1 555 0100', 'Navy Labs', '48000', 'Referral', 'Contacted', '', ''],
+    ],
+  },
+  fields: [
+    f('title', 'Title', ['title', 'leadtitle', 'name', 'leadname', 'subject', 'topic', 'dealname', 'opportunity']),
+    f('contact_name', 'Contact name', ['contactname', 'contact', 'fullname', 'person', 'personname', 'leadcontact']),
+    f('contact_email', 'Email', ['email', 'emailaddress', 'e-mail', 'contactemail', 'email1', 'personemail', 'workemail']),
+    f('contact_phone', 'Phone', ['phone', 'phonenumber', 'mobile', 'mobilephone', 'contactphone', 'telephone', 'personphone']),
+    f('company_name', 'Company', ['company', 'companyname', 'organization', 'organisation', 'organizationname', 'accountname', 'account']),
+    f('value', 'Value', ['value', 'amount', 'dealvalue', 'leadvalue', 'estimatedvalue', 'budget', 'expectedrevenue']),
+    f('source', 'Source (by name)', ['source', 'leadsource', 'channel', 'origin', 'utmsource']),
+    f('status', 'Status (by name)', ['status', 'leadstatus', 'stage', 'state']),
+    f('description', 'Description', ['description', 'notes', 'note', 'comments', 'details', 'message']),
+    f('assigned_to', 'Assigned to (name or email)', ['owner', 'ownername', 'assignedto', 'assignee', 'leadowner', 'salesrep', 'owneremail', 'user']),
+  ],
+  async lookups(trx, rows) {
+    const emails = [...new Set(rows.map((r) => r.contact_email?.trim().toLowerCase()).filter((e): e is string => Boolean(e)))];
+    const duplicates = new Map<string, { id: number; version: number }>();
+    for (let i = 0; i < emails.length; i += 500) {
+      const found = await trx.selectFrom('leads').select(['id', 'version', sql<string>`lower(contact_email)`.as('k')]).where(sql<boolean>`lower(contact_email) in (${sql.join(emails.slice(i, i + 500))})`).where('contact_email', 'is not', null).execute();
+      for (const r of found) duplicates.set(r.k, { id: r.id, version: r.version });
+    }
+    return { users: await userLookup(trx), companies: new Map(), industries: new Map(), sizes: new Map(), sources: await namesOf(trx, 'lead_sources'), statuses: await namesOf(trx, 'lead_statuses'), duplicates };
+  },
+  unknown(rows, l) {
+    return unknownIn(rows, l, [['source', l.sources!]]);
+  },
+  preview(row, l, o, scope) {
+    const parsed = leadFormSchema.safeParse({ title: row.title ?? '', contact_name: row.contact_name ?? '', contact_email: row.contact_email ?? '', contact_phone: row.contact_phone ?? '', company_name: row.company_name ?? '', value: row.value ?? '', description: row.description ?? '' });
+    const key = row.contact_email?.trim().toLowerCase();
+    const duplicate = Boolean(key && l.duplicates.has(key));
+    const assignee = row.assigned_to ? l.users.get(row.assigned_to.trim().toLowerCase()) : scope.viewer.id;
+    const source = row.source?.trim() ?? '';
+    return {
+      values: {
+        title: row.title ?? '', contact_name: row.contact_name ?? '', contact_email: row.contact_email ?? '', value: row.value ?? '',
+        source: source ? (l.sources!.has(source.toLowerCase()) ? source : o.unknownValues === 'create' ? `${source} (new)` : '') : '',
+        status: row.status && l.statuses!.has(row.status.trim().toLowerCase()) ? row.status : 'the first status',
+        assigned_to: assignee ? (row.assigned_to ?? 'you') : '',
+      },
+      reason: parsed.success ? (duplicate && o.duplicates === 'skip' ? 'Already in Orchard (same email): skipped.' : null) : parsed.error.issues.map((i) => i.message).join(' '),
+      duplicate,
+    };
+  },
+  async write(trx, scope, row, l, o) {
+    const key = row.contact_email?.trim().toLowerCase() ?? '';
+    const dup = key ? l.duplicates.get(key) : undefined;
+    if (dup && o.duplicates === 'skip') return { outcome: 'skipped', id: dup.id, reason: 'Already in Orchard (same email).' };
+    const assignee = row.assigned_to ? (l.users.get(row.assigned_to.trim().toLowerCase()) ?? null) : scope.viewer.id;
+    let source = row.source?.trim() ? (l.sources!.get(row.source.trim().toLowerCase()) ?? null) : null;
+    if (row.source?.trim() && source === null && o.unknownValues === 'create') {
+      source = await createDirectoryItem(trx, scope.viewer, 'lead_sources', { name: row.source.trim().slice(0, 100), is_active: 1 }, {});
+      l.sources!.set(row.source.trim().toLowerCase(), source);
+    }
+    const status = row.status ? (l.statuses!.get(row.status.trim().toLowerCase()) ?? null) : null;
+    const values = {
+      title: row.title ?? '', description: row.description ?? '', contact_name: row.contact_name ?? '', contact_email: row.contact_email ?? '', contact_phone: row.contact_phone ?? '',
+      company_name: row.company_name ?? '', value: row.value ?? '', lead_source_id: source ? String(source) : '', campaign_id: '', product_id: '', lead_status_id: status ? String(status) : '', assigned_to: assignee ? String(assignee) : '',
+    };
+    const checked = leadFormSchema.safeParse(values);
+    if (!checked.success) refuse(checked.error.issues, values);
+    return updateOrCreate(trx, 'lead', key, dup, l, o, [], {
+      fields: LEAD_FIELDS, table: 'leads', input: checked.data,
+      update: (id, x) => updateLeadFromForm(trx, scope, id, x, values),
+      create: (x) => createLead(trx, scope, x, values),
+    });
+  },
+  async undo(trx, scope, r) {
+    if (r.action === 'created') {
+      await deleteLeadChecked(trx, scope, r.entity_id);
+      return;
+    }
+    const { value_cents: cents, ...before } = r.before as Record<string, string | number | null>;
+    const input = leadFormSchema.parse({ ...Object.fromEntries(Object.entries(before).map(([k, v]) => [k, v === null ? '' : String(v)])), value: cents === null ? '' : (Number(cents) / 100).toFixed(2) });
+    await updateLeadFromForm(trx, scope, r.entity_id, { ...input, version: r.version_after }, {});
+  },
+};
+
+export const IMPORTERS: Record<string, Importer> = { contact: contactImporter, company: companyImporter, customer: customerImporter, lead: leadImporter };

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { scopeFor, type Scope } from '../../lib/access.js';
 import { ValidationError } from '../../lib/errors.js';
 import { nowIso } from '../../lib/time.js';
-import { IMPORTERS, DEFAULT_OPTIONS, type ImportOptions } from './import.importers.js';
+import { IMPORTERS, DEFAULT_OPTIONS, type ImportOptions, type Touched } from './import.importers.js';
 import { mapRow } from './import.mapping.js';
 
 /**
@@ -148,10 +148,10 @@ export async function revertImport(app: FastifyInstance, importId: number, scope
     const importer = IMPORTERS[imp.entity_type]!;
     const records = await trx.selectFrom('import_records').selectAll().where('import_id', '=', importId).execute();
     // Per record: the version the import left it at (the last of its writes), created or only updated.
-    const byKey = new Map<string, { type: 'contact' | 'company' | 'customer'; id: number; version: number; created: boolean; before: Record<string, unknown> | null }>();
+    const byKey = new Map<string, { type: Touched['entity_type']; id: number; version: number; created: boolean; before: Record<string, unknown> | null }>();
     for (const r of records) {
       const k = `${r.entity_type}:${r.entity_id}`;
-      const e = byKey.get(k) ?? { type: r.entity_type as 'contact' | 'company' | 'customer', id: r.entity_id, version: 0, created: false, before: null };
+      const e = byKey.get(k) ?? { type: r.entity_type as Touched['entity_type'], id: r.entity_id, version: 0, created: false, before: null };
       e.version = Math.max(e.version, r.version_after);
       if (r.action === 'created') e.created = true;
       else e.before ??= r.before ? (JSON.parse(r.before) as Record<string, unknown>) : null;
@@ -159,10 +159,10 @@ export async function revertImport(app: FastifyInstance, importId: number, scope
     }
     const entries = [...byKey.values()];
     const current = new Map<string, { version: number; name: string }>();
-    const tables = { contact: 'contacts', company: 'companies', customer: 'customers' } as const;
+    const tables = { contact: 'contacts', company: 'companies', customer: 'customers', lead: 'leads' } as const;
     for (const [type, table] of Object.entries(tables) as [keyof typeof tables, (typeof tables)[keyof typeof tables]][]) {
       const ids = entries.filter((e) => e.type === type).map((e) => e.id);
-      const name = table === 'contacts' ? sql<string>`trim(coalesce(first_name, '') || ' ' || coalesce(last_name, ''))` : sql<string>`name`;
+      const name = table === 'contacts' ? sql<string>`trim(coalesce(first_name, '') || ' ' || coalesce(last_name, ''))` : table === 'leads' ? sql<string>`title` : sql<string>`name`;
       for (let i = 0; i < ids.length; i += 500) {
         const rows = await trx.selectFrom(table).select(['id', 'version', name.as('name')]).where('id', 'in', ids.slice(i, i + 500)).execute();
         for (const r of rows) current.set(`${type}:${r.id}`, { version: r.version, name: r.name });

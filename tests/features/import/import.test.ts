@@ -278,3 +278,25 @@ t.test('customers: duplicates by email, company and group by name, revert', asyn
   t.equal((await app.db.selectFrom('customers').select('id').execute()).length, 0);
   t.equal((await app.db.selectFrom('companies').select('id').execute()).length, 0, 'the company made for Ada is gone too');
 });
+
+t.test('leads: mapped by other CRMs\' names, value as money, source made by name, status by name, duplicates by contact email, revert', async (t) => {
+  const { app } = await buildTestApp(t);
+  const admin = await makeUser(app, { role: 'admin' });
+  const c = await loginAs(app, admin);
+  const csv = 'Lead Name,Full Name,Email,Amount,Lead Source,Lead Status\nWebsite redesign,Ada Lovelace,ada@example.com,"12,000.50",Trade show,Contacted\nPilot,Grace Hopper,grace@example.com,abc,,\nAgain,Ada L.,ADA@example.com,1,,\n';
+  const res = await postFile(c, '/import', { entity: 'lead' }, { name: 'leads.csv', content: csv });
+  const id = Number((res.headers.location as string).split('/').pop());
+  const page = await c.get(`/import/${id}`);
+  for (const [i, key] of ['title', 'contact_name', 'contact_email', 'value', 'source', 'status'].entries()) t.match(page.body, new RegExp(`name="col_${i}">[\\s\\S]*?<option value="${key}" selected>`), `column ${i} → ${key}`);
+  t.match(page.body, /Line 3:<\/strong> Enter an amount like 12000/, 'a bad value is refused by the lead form\'s rule');
+  t.match(page.body, /Line 4:<\/strong> Already in Orchard \(same email\)/, 'a second row with the same email in the file is a duplicate of the first');
+  await c.post(`/import/${id}/start`, {});
+  await app.imports.settle(id);
+  const lead = await app.db.selectFrom('leads as l').innerJoin('lead_statuses as s', 's.id', 'l.lead_status_id').leftJoin('lead_sources as src', 'src.id', 'l.lead_source_id').select(['l.title', 'l.value_cents', 's.name as status', 'src.name as source']).executeTakeFirstOrThrow();
+  t.same(lead, { title: 'Website redesign', value_cents: 1_200_050, status: 'Contacted', source: 'Trade show' });
+  const imp = await app.db.selectFrom('imports').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+  t.same([imp.created, imp.updated, imp.skipped], [1, 0, 2]);
+  await c.get(`/import/${id}`);
+  t.equal((await c.post(`/import/${id}/revert`, {})).statusCode, 303);
+  t.equal((await app.db.selectFrom('leads').select('id').execute()).length, 0, 'reverted');
+});
