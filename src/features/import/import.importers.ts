@@ -1,4 +1,6 @@
-import { sql } from 'kysely';
+import { sql, type SelectQueryBuilder } from 'kysely';
+import type { Database } from '../../db/schema.js';
+import { visible } from '../../lib/entities.js';
 import type { Scope } from '../../lib/access.js';
 import { ConflictError, ValidationError } from '../../lib/errors.js';
 import type { Trx } from '../../lib/writes.js';
@@ -61,7 +63,8 @@ export interface Importer {
   previewColumns: [string, string][];
   /** What "not in Orchard" means for this kind's lookups ("Companies", "Industries and sizes"). */
   unknownLabel: string;
-  lookups(trx: Trx, rows: Mapped[]): Promise<Lookups>;
+  /** Lookups among what the importer may see (own visibility: their records only). */
+  lookups(trx: Trx, scope: Scope, rows: Mapped[]): Promise<Lookups>;
   /** Names in the rows that no directory knows (listed in the preview with the choice). */
   unknown(rows: Mapped[], l: Lookups): { values: string[]; users: string[] };
   /** Write one row through the entity's own schema and service; throws ValidationError. `touched`: what revert must undo. */
@@ -85,24 +88,29 @@ async function userLookup(trx: Trx): Promise<Map<string, number>> {
   return m;
 }
 
-/** Companies named in the rows, by lowercased name (the names index, collate nocase). */
-async function companyLookup(trx: Trx, names: string[]): Promise<Map<string, number>> {
+/** Companies named in the rows that the importer may see, by lowercased name (the names index, collate nocase). */
+async function companyLookup(trx: Trx, scope: Scope, names: string[]): Promise<Map<string, number>> {
   const m = new Map<string, number>();
   const unique = [...new Set(names.map((n) => n.trim()).filter(Boolean))];
   for (let i = 0; i < unique.length; i += 500) {
     const part = unique.slice(i, i + 500);
-    const rows = await trx.selectFrom('companies').select(['id', 'name']).where(sql<boolean>`name collate nocase in (${sql.join(part)})`).orderBy('id').execute();
+    const rows = await visible.companies(trx, scope).select(['c.id', 'c.name']).where(sql<boolean>`c.name collate nocase in (${sql.join(part)})`).orderBy('c.id').execute();
     for (const r of rows) if (!m.has(r.name.toLowerCase())) m.set(r.name.toLowerCase(), r.id);
   }
   return m;
 }
 
 /** Records already in Orchard with the rows' emails (or names), by lowercased key: the email/name index, collate nocase. */
-async function existingBy(trx: Trx, table: 'contacts' | 'customers' | 'companies', column: 'email' | 'name', keys: (string | null | undefined)[]) {
+async function existingBy(trx: Trx, scope: Scope, kind: 'contacts' | 'customers' | 'companies', column: 'email' | 'name', keys: (string | null | undefined)[]) {
   const unique = [...new Set(keys.map((k) => k?.trim()).filter((k): k is string => Boolean(k)))];
   const found = new Map<string, { id: number; version: number }>();
+  const alias = { contacts: 'p', customers: 'k', companies: 'c' }[kind];
   for (let i = 0; i < unique.length; i += 500) {
-    const rows = await trx.selectFrom(table).select(['id', 'version', sql<string>`${sql.ref(column)}`.as('k')]).where(sql<boolean>`${sql.ref(column)} collate nocase in (${sql.join(unique.slice(i, i + 500))})`).orderBy('id').execute();
+    const rows = (await (visible[kind](trx, scope) as unknown as SelectQueryBuilder<Database, never, object>)
+      .select([sql<number>`${sql.ref(`${alias}.id`)}`.as('id'), sql<number>`${sql.ref(`${alias}.version`)}`.as('version'), sql<string>`${sql.ref(`${alias}.${column}`)}`.as('k')])
+      .where(sql<boolean>`${sql.ref(`${alias}.${column}`)} collate nocase in (${sql.join(unique.slice(i, i + 500))})`)
+      .orderBy(sql`${sql.ref(`${alias}.id`)}`)
+      .execute()) as { id: number; version: number; k: string | null }[];
     for (const r of rows) if (r.k && !found.has(r.k.toLowerCase())) found.set(r.k.toLowerCase(), { id: r.id, version: r.version });
   }
   return found;
@@ -210,8 +218,8 @@ export const contactImporter: Importer = {
     f('company', 'Company (by name)', ['company', 'companyname', 'organization', 'organisation', 'organizationname', 'organisationname', 'accountname', 'account', 'employer', 'organization1name']),
     f('assigned_to', 'Assigned to (name or email)', ['owner', 'ownername', 'assignedto', 'assignee', 'contactowner', 'salesrep', 'accountowner', 'owneremail', 'user']),
   ],
-  async lookups(trx, rows) {
-    return { users: await userLookup(trx), companies: await companyLookup(trx, rows.map((r) => r.company ?? '')), industries: new Map(), sizes: new Map(), duplicates: await existingBy(trx, 'contacts', 'email', rows.map((r) => r.email)) };
+  async lookups(trx, scope, rows) {
+    return { users: await userLookup(trx), companies: await companyLookup(trx, scope, rows.map((r) => r.company ?? '')), industries: new Map(), sizes: new Map(), duplicates: await existingBy(trx, scope, 'contacts', 'email', rows.map((r) => r.email)) };
   },
   unknown(rows, l) {
     return unknownIn(rows, l, [['company', l.companies]]);
@@ -298,8 +306,8 @@ export const companyImporter: Importer = {
     f('description', 'Description', ['description', 'notes', 'about', 'comments', 'background']),
     f('assigned_to', 'Assigned to (name or email)', ['owner', 'ownername', 'assignedto', 'assignee', 'companyowner', 'accountowner', 'salesrep', 'owneremail', 'user']),
   ],
-  async lookups(trx, rows) {
-    return { users: await userLookup(trx), companies: new Map(), industries: await directoryLookup(trx, 'industries'), sizes: await directoryLookup(trx, 'company_sizes'), duplicates: await existingBy(trx, 'companies', 'name', rows.map((r) => r.name)) };
+  async lookups(trx, scope, rows) {
+    return { users: await userLookup(trx), companies: new Map(), industries: await directoryLookup(trx, 'industries'), sizes: await directoryLookup(trx, 'company_sizes'), duplicates: await existingBy(trx, scope, 'companies', 'name', rows.map((r) => r.name)) };
   },
   unknown(rows, l) {
     return unknownIn(rows, l, [['industry', l.industries], ['size', l.sizes]]);
@@ -375,10 +383,10 @@ export const customerImporter: Importer = {
     f('group', 'Customer group (by name)', ['group', 'customergroup', 'segment', 'tier', 'pricegroup']),
     f('assigned_to', 'Assigned to (name or email)', ['owner', 'ownername', 'assignedto', 'assignee', 'accountowner', 'salesrep', 'owneremail', 'user']),
   ],
-  async lookups(trx, rows) {
+  async lookups(trx, scope, rows) {
     const groups = new Map<string, number>();
     for (const g of await trx.selectFrom('customer_groups').select(['id', 'name']).orderBy('id').execute()) if (!groups.has(g.name.trim().toLowerCase())) groups.set(g.name.trim().toLowerCase(), g.id);
-    return { users: await userLookup(trx), companies: await companyLookup(trx, rows.map((r) => r.company ?? '')), industries: new Map(), sizes: new Map(), groups, duplicates: await existingBy(trx, 'customers', 'email', rows.map((r) => r.email)) };
+    return { users: await userLookup(trx), companies: await companyLookup(trx, scope, rows.map((r) => r.company ?? '')), industries: new Map(), sizes: new Map(), groups, duplicates: await existingBy(trx, scope, 'customers', 'email', rows.map((r) => r.email)) };
   },
   unknown(rows, l) {
     return unknownIn(rows, l, [['company', l.companies]]);
@@ -463,11 +471,11 @@ export const leadImporter: Importer = {
     f('description', 'Description', ['description', 'notes', 'note', 'comments', 'details', 'message']),
     f('assigned_to', 'Assigned to (name or email)', ['owner', 'ownername', 'assignedto', 'assignee', 'leadowner', 'salesrep', 'owneremail', 'user']),
   ],
-  async lookups(trx, rows) {
+  async lookups(trx, scope, rows) {
     const emails = [...new Set(rows.map((r) => r.contact_email?.trim().toLowerCase()).filter((e): e is string => Boolean(e)))];
     const duplicates = new Map<string, { id: number; version: number }>();
     for (let i = 0; i < emails.length; i += 500) {
-      const found = await trx.selectFrom('leads').select(['id', 'version', sql<string>`lower(contact_email)`.as('k')]).where(sql<boolean>`lower(contact_email) in (${sql.join(emails.slice(i, i + 500))})`).where('contact_email', 'is not', null).execute();
+      const found = await visible.leads(trx, scope).select(['l.id', 'l.version', sql<string>`lower(l.contact_email)`.as('k')]).where(sql<boolean>`lower(l.contact_email) in (${sql.join(emails.slice(i, i + 500))})`).where('l.contact_email', 'is not', null).execute();
       for (const r of found) duplicates.set(r.k, { id: r.id, version: r.version });
     }
     return { users: await userLookup(trx), companies: new Map(), industries: new Map(), sizes: new Map(), sources: await namesOf(trx, 'lead_sources'), statuses: await namesOf(trx, 'lead_statuses'), duplicates };

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { FastifyInstance } from 'fastify';
 import { scopeFor, type Scope } from '../../lib/access.js';
-import { ValidationError } from '../../lib/errors.js';
+import { HttpError, ValidationError } from '../../lib/errors.js';
 import { nowIso } from '../../lib/time.js';
 import { IMPORTERS, DEFAULT_OPTIONS, type ImportOptions, type Touched } from './import.importers.js';
 import { mapRow } from './import.mapping.js';
@@ -36,7 +36,7 @@ export async function runBatch(app: FastifyInstance, importId: number, size = BA
     const options: ImportOptions = { ...DEFAULT_OPTIONS, ...(JSON.parse(imp.options) as Partial<ImportOptions>) };
     const rows = await trx.selectFrom('import_rows').select(['n', 'line', 'cells']).where('import_id', '=', importId).where('n', '>=', imp.next_row).orderBy('n').limit(size).execute();
     const mapped = rows.map((r) => mapRow(JSON.parse(r.cells) as string[], mapping));
-    const lookups = await importer.lookups(trx, mapped);
+    const lookups = await importer.lookups(trx, scope, mapped);
     const results: { import_id: number; n: number; outcome: 'created' | 'updated' | 'skipped'; entity_id: number | null; reason: string | null }[] = [];
     const counts = { created: 0, updated: 0, skipped: 0 };
     const touched: { import_id: number; entity_type: string; entity_id: number; action: 'created' | 'updated'; version_after: number; before: string | null }[] = [];
@@ -62,9 +62,10 @@ export async function runBatch(app: FastifyInstance, importId: number, size = BA
       } catch (e) {
         app.sqlite.exec('rollback to import_row');
         app.sqlite.exec('release import_row');
-        if (!(e instanceof ValidationError)) throw e;
+        // The entity's rules refused the row (422), or the importer may not touch that record (403, 404, 409): skipped, with why.
+        if (!(e instanceof HttpError) || e.statusCode >= 500) throw e;
         counts.skipped++;
-        results.push({ import_id: importId, n: row.n, outcome: 'skipped', entity_id: null, reason: Object.values(e.fieldErrors).join(' ') });
+        results.push({ import_id: importId, n: row.n, outcome: 'skipped', entity_id: null, reason: e instanceof ValidationError ? Object.values(e.fieldErrors).join(' ') : e.message });
       }
     }
     for (let i = 0; i < results.length; i += 100) await trx.insertInto('import_results').values(results.slice(i, i + 100)).execute();

@@ -221,7 +221,7 @@ async function importView(app: FastifyInstance, request: FastifyRequest, imp: Aw
     // The preview: every row checked against the entity's rules (counts), the first rows shown as they will be stored.
     const rows = await app.db.selectFrom('import_rows').select(['n', 'line', 'cells']).where('import_id', '=', imp.id).orderBy('n').execute();
     const mapped: Mapped[] = rows.map((r) => mapRow(JSON.parse(r.cells) as string[], mapping));
-    const lookups = await app.db.transaction().execute((trx) => importer.lookups(trx, mapped));
+    const lookups = await app.db.transaction().execute((trx) => importer.lookups(trx, scope, mapped));
     const counts = { create: 0, update: 0, skip: 0 };
     const seen = new Set<string>();
     const preview = mapped.map((m, i) => {

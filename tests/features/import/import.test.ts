@@ -2,6 +2,7 @@ import t from 'tap';
 import iconv from 'iconv-lite';
 import { sql } from 'kysely';
 import { buildTestApp, loginAs, postFile, type Client } from '../../helpers/app.js';
+import { setSetting } from '../../../src/features/settings/settings.queries.js';
 import { makeCompany, makeContact, makeUser } from '../../helpers/factories.js';
 import { autoMap, splitName } from '../../../src/features/import/import.mapping.js';
 import { companyImporter, contactImporter } from '../../../src/features/import/import.importers.js';
@@ -299,4 +300,33 @@ t.test('leads: mapped by other CRMs\' names, value as money, source made by name
   await c.get(`/import/${id}`);
   t.equal((await c.post(`/import/${id}/revert`, {})).statusCode, 303);
   t.equal((await app.db.selectFrom('leads').select('id').execute()).length, 0, 'reverted');
+});
+
+t.test('a rep imports among what they may see and edit: hidden records are not matched, others\' records are not updated', async (t) => {
+  const { app } = await buildTestApp(t);
+  const ann = await makeUser(app, { name: 'Ann Rep' });
+  const bob = await makeUser(app, { name: 'Bob Rep' });
+  const bobs = await makeContact(app, bob, { first_name: 'Ada', last_name: 'Byron', email: 'ada@example.com', assigned_to: bob.id });
+  await makeCompany(app, bob, { name: 'Secret Co', assigned_to: bob.id });
+  const a = await loginAs(app, ann);
+  const run = async () => {
+    const res = await upload(a, 'mine.csv', 'First,Last,Email,Company\nAda,Lovelace,ada@example.com,Secret Co\n');
+    const id = Number((res.headers.location as string).split('/').pop());
+    const page = await a.get(`/import/${id}`);
+    await a.post(`/import/${id}/mapping`, { col_0: 'first_name', col_1: 'last_name', col_2: 'email', col_3: 'company', duplicates: 'update', unknownValues: 'empty', start: '1' });
+    await app.imports.settle(id);
+    return { page, imp: await app.db.selectFrom('imports').selectAll().where('id', '=', id).executeTakeFirstOrThrow(), id };
+  };
+  // Everyone sees everything, but Ann may not edit Bob's contact: that row is skipped with why.
+  const shared = await run();
+  t.same([shared.imp.status, shared.imp.updated, shared.imp.skipped], ['done', 0, 1]);
+  t.match((await a.get(`/import/${shared.id}`)).body, /Line 2:<\/strong> [^<]*(assigned|edit|permission)/i, 'the refusal is the row\'s reason');
+  t.equal((await app.db.selectFrom('contacts').select('last_name').where('id', '=', bobs).executeTakeFirstOrThrow()).last_name, 'Byron', 'Bob\'s contact untouched');
+  // Own visibility: Bob's contact and company do not exist for Ann — a new contact, no company leaked.
+  await setSetting(app.db, 'rep_visibility', 'own');
+  const own = await run();
+  t.match(own.page.body, /id="count-update">0</, 'Bob\'s contact is not offered as a duplicate');
+  t.match(own.page.body, /Companies not in Orchard \(1\)/, 'Bob\'s company is unknown to Ann');
+  t.same([own.imp.status, own.imp.created, own.imp.updated], ['done', 1, 0]);
+  t.equal((await app.db.selectFrom('contacts').select('last_name').where('id', '=', bobs).executeTakeFirstOrThrow()).last_name, 'Byron');
 });
