@@ -11,6 +11,8 @@ import { COMPANY_FIELDS, createCompany, deleteCompanyChecked, updateCompanyFromF
 import { createDirectoryItem } from '../directories/directories.service.js';
 import { customerFormSchema } from '../customers/customers.schemas.js';
 import { leadFormSchema } from '../leads/leads.schemas.js';
+import { dealFormSchema } from '../deals/deals.schemas.js';
+import { createDeal, deleteDealChecked } from '../deals/deals.service.js';
 import { LEAD_FIELDS, createLead, deleteLeadChecked, updateLeadFromForm } from '../leads/leads.service.js';
 import { CUSTOMER_FIELDS, createCustomer, deleteCustomerChecked, updateCustomerFromForm } from '../customers/customers.service.js';
 import { norm, splitName, type ImportField } from './import.mapping.js';
@@ -34,6 +36,9 @@ export interface Lookups {
   groups?: Map<string, number>;
   sources?: Map<string, number>;
   statuses?: Map<string, number>;
+  /** Pipelines by lowercased name, and each pipeline's stages by lowercased name; the default pipeline. */
+  pipelines?: Map<string, { id: number; stages: Map<string, number> }>;
+  defaultPipeline?: number | null;
   duplicates: Map<string, { id: number; version: number }>;
 }
 
@@ -41,7 +46,7 @@ export type Mapped = Record<string, string | null>;
 
 /** A record an import wrote: kept in import_records for revert. */
 export interface Touched {
-  entity_type: 'contact' | 'company' | 'customer' | 'lead';
+  entity_type: 'contact' | 'company' | 'customer' | 'lead' | 'deal';
   entity_id: number;
   action: 'created' | 'updated';
   version_after: number;
@@ -49,7 +54,7 @@ export interface Touched {
 }
 
 export interface Importer {
-  kind: 'contact' | 'company' | 'customer' | 'lead';
+  kind: 'contact' | 'company' | 'customer' | 'lead' | 'deal';
   label: string;
   /** The plural for "Import contacts". */
   plural: string;
@@ -534,4 +539,94 @@ export const leadImporter: Importer = {
   },
 };
 
-export const IMPORTERS: Record<string, Importer> = { contact: contactImporter, company: companyImporter, customer: customerImporter, lead: leadImporter };
+/** SPEC §9: deals; pipeline and stage by name (empty: the default pipeline, its first stage); company by name. No duplicates check: two deals may share a title. */
+export const dealImporter: Importer = {
+  kind: 'deal',
+  label: 'Deals',
+  plural: 'deals',
+  duplicateBy: '',
+  duplicateKey: () => null,
+  previewColumns: [['title', 'Title'], ['value', 'Value'], ['pipeline', 'Pipeline'], ['stage', 'Stage'], ['company', 'Company'], ['expected_close_date', 'Expected close'], ['assigned_to', 'Assigned to']],
+  unknownLabel: 'Companies',
+  template: {
+    head: ['Title', 'Value', 'Pipeline', 'Stage', 'Expected close date', 'Probability', 'Company', 'Owner', 'Description'],
+    rows: [
+      ['Website redesign — Analytical Engines', '12000', 'Sales', 'Proposal', '2026-12-31', '', 'Analytical Engines Ltd', '', ''],
+      ['Fleet tracking pilot — Navy Labs', '48000', 'Sales', 'Qualified', '', '', 'Navy Labs', '', 'Pilot with 20 vehicles'],
+    ],
+  },
+  fields: [
+    f('title', 'Title', ['title', 'dealtitle', 'name', 'dealname', 'opportunity', 'opportunityname', 'subject']),
+    f('value', 'Value', ['value', 'amount', 'dealvalue', 'dealamount', 'revenue', 'expectedrevenue', 'price']),
+    f('pipeline', 'Pipeline (by name)', ['pipeline', 'pipelinename', 'salespipeline']),
+    f('stage', 'Stage (by name)', ['stage', 'dealstage', 'stagename', 'salesstage', 'status']),
+    f('expected_close_date', 'Expected close date', ['expectedclosedate', 'closedate', 'expectedclose', 'closingdate', 'expectedclosingdate']),
+    f('probability', 'Probability (%)', ['probability', 'probabilitypercent', 'winprobability', 'chance']),
+    f('company', 'Company (by name)', ['company', 'companyname', 'organization', 'organisation', 'organizationname', 'account', 'accountname']),
+    f('description', 'Description', ['description', 'notes', 'note', 'details', 'nextstep']),
+    f('assigned_to', 'Assigned to (name or email)', ['owner', 'ownername', 'assignedto', 'assignee', 'dealowner', 'opportunityowner', 'salesrep', 'owneremail', 'user']),
+  ],
+  async lookups(trx, scope, rows) {
+    const pipelines = new Map<string, { id: number; stages: Map<string, number> }>();
+    const all = await trx.selectFrom('pipelines').select(['id', 'name', 'is_default', 'is_active']).orderBy('position').orderBy('id').execute();
+    const stages = await trx.selectFrom('deal_stages').select(['id', 'name', 'pipeline_id']).orderBy('position').orderBy('id').execute();
+    for (const p of all.filter((x) => x.is_active)) {
+      const m = new Map<string, number>();
+      for (const st of stages) if (st.pipeline_id === p.id && !m.has(st.name.trim().toLowerCase())) m.set(st.name.trim().toLowerCase(), st.id);
+      if (!pipelines.has(p.name.trim().toLowerCase())) pipelines.set(p.name.trim().toLowerCase(), { id: p.id, stages: m });
+    }
+    const fallback = all.find((p) => p.is_default && p.is_active) ?? all.find((p) => p.is_active);
+    return { users: await userLookup(trx), companies: await companyLookup(trx, scope, rows.map((r) => r.company ?? '')), industries: new Map(), sizes: new Map(), pipelines, defaultPipeline: fallback?.id ?? null, duplicates: new Map() };
+  },
+  unknown(rows, l) {
+    return unknownIn(rows, l, [['company', l.companies]]);
+  },
+  preview(row, l, o, scope) {
+    const where = dealPlace(row, l);
+    const parsed = dealFormSchema.safeParse({ title: row.title ?? '', value: row.value ?? '', expected_close_date: row.expected_close_date ?? '', probability: row.probability ?? '', pipeline_id: String(where.pipelineId ?? '') });
+    const company = row.company?.trim() ?? '';
+    const assignee = row.assigned_to ? l.users.get(row.assigned_to.trim().toLowerCase()) : scope.viewer.id;
+    return {
+      values: {
+        title: row.title ?? '', value: row.value ?? '', pipeline: row.pipeline || 'default', stage: row.stage || 'first stage', expected_close_date: row.expected_close_date ?? '',
+        company: company ? (l.companies.has(company.toLowerCase()) ? company : o.unknownValues === 'create' ? `${company} (new)` : '') : '',
+        assigned_to: assignee ? (row.assigned_to ?? 'you') : '',
+      },
+      reason: where.reason ?? (parsed.success ? null : parsed.error.issues.map((i) => i.message).join(' ')),
+      duplicate: false,
+    };
+  },
+  async write(trx, scope, row, l, o) {
+    const where = dealPlace(row, l);
+    if (where.reason) return { outcome: 'skipped', id: null, reason: where.reason };
+    const assignee = row.assigned_to ? (l.users.get(row.assigned_to.trim().toLowerCase()) ?? null) : scope.viewer.id;
+    const values = {
+      title: row.title ?? '', description: row.description ?? '', value: row.value ?? '', expected_close_date: row.expected_close_date ?? '', probability: row.probability ?? '',
+      pipeline_id: String(where.pipelineId), stage_id: where.stageId ? String(where.stageId) : '', company_id: '', customer_id: '', assigned_to: assignee ? String(assignee) : '', lost_reason_id: '', lost_reason: '',
+    };
+    const checked = dealFormSchema.safeParse(values);
+    if (!checked.success) refuse(checked.error.issues, values);
+    const touched: Touched[] = [];
+    const input = { ...checked.data, company_id: await companyFor(trx, scope, row.company, values.assigned_to, l, o, touched) };
+    const id = await createDeal(trx, scope, input, values);
+    touched.push({ entity_type: 'deal', entity_id: id, action: 'created', version_after: 1, before: null });
+    return { outcome: 'created', id, touched };
+  },
+  async undo(trx, scope, r) {
+    if (r.entity_type === 'company') return undoCompanyMadeOnTheWay(trx, scope, r.entity_id);
+    await deleteDealChecked(trx, scope, r.entity_id);
+  },
+};
+
+/** A deal row's pipeline and stage by name: empty means the default pipeline and its first stage; a name nobody knows is the row's reason. */
+function dealPlace(row: Mapped, l: Lookups): { pipelineId: number | null; stageId: number | null; reason: string | null } {
+  const pName = row.pipeline?.trim() ?? '';
+  const pipeline = pName ? l.pipelines!.get(pName.toLowerCase()) : [...l.pipelines!.values()].find((p) => p.id === l.defaultPipeline);
+  if (!pipeline) return { pipelineId: null, stageId: null, reason: pName ? `No active pipeline called “${pName}”.` : 'There is no active pipeline.' };
+  const sName = row.stage?.trim() ?? '';
+  if (!sName) return { pipelineId: pipeline.id, stageId: null, reason: null };
+  const stage = pipeline.stages.get(sName.toLowerCase());
+  return stage ? { pipelineId: pipeline.id, stageId: stage, reason: null } : { pipelineId: pipeline.id, stageId: null, reason: `No stage called “${sName}” in this pipeline.` };
+}
+
+export const IMPORTERS: Record<string, Importer> = { contact: contactImporter, company: companyImporter, customer: customerImporter, lead: leadImporter, deal: dealImporter };

@@ -160,10 +160,10 @@ export async function revertImport(app: FastifyInstance, importId: number, scope
     }
     const entries = [...byKey.values()];
     const current = new Map<string, { version: number; name: string }>();
-    const tables = { contact: 'contacts', company: 'companies', customer: 'customers', lead: 'leads' } as const;
+    const tables = { contact: 'contacts', company: 'companies', customer: 'customers', lead: 'leads', deal: 'deals' } as const;
     for (const [type, table] of Object.entries(tables) as [keyof typeof tables, (typeof tables)[keyof typeof tables]][]) {
       const ids = entries.filter((e) => e.type === type).map((e) => e.id);
-      const name = table === 'contacts' ? sql<string>`trim(coalesce(first_name, '') || ' ' || coalesce(last_name, ''))` : table === 'leads' ? sql<string>`title` : sql<string>`name`;
+      const name = table === 'contacts' ? sql<string>`trim(coalesce(first_name, '') || ' ' || coalesce(last_name, ''))` : table === 'leads' || table === 'deals' ? sql<string>`title` : sql<string>`name`;
       for (let i = 0; i < ids.length; i += 500) {
         const rows = await trx.selectFrom(table).select(['id', 'version', name.as('name')]).where('id', 'in', ids.slice(i, i + 500)).execute();
         for (const r of rows) current.set(`${type}:${r.id}`, { version: r.version, name: r.name });
