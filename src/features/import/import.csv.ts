@@ -1,6 +1,8 @@
 import chardet from 'chardet';
 import iconv from 'iconv-lite';
+import { Readable } from 'node:stream';
 import { parse } from 'csv-parse/sync';
+import { parse as parseStream } from 'csv-parse';
 
 /**
  * Reading an uploaded CSV as real exports look (SPEC §9): UTF-8 with or without a BOM, UTF-16
@@ -68,24 +70,86 @@ export interface ParsedCsv {
   rows: { line: number; cells: string[] }[];
 }
 
-/** Parse a whole upload. Throws NotCsvError with a sentence a user can act on. */
-export function readCsv(buf: Buffer, encoding?: Encoding): ParsedCsv {
+const PARSE_OPTIONS = { relax_column_count: true, relax_quotes: true, skip_empty_lines: true, skip_records_with_empty_values: true, info: true, trim: true } as const;
+const NOT_CSV = 'This is not a CSV file. Save it as “CSV (comma delimited)” from your spreadsheet and upload that.';
+
+/** The decoded text and its delimiter, after the checks that need the raw bytes. */
+function prepare(buf: Buffer, encoding?: Encoding): { encoding: Encoding; text: string; delimiter: string } {
   if (!buf.length) throw new NotCsvError('The file is empty.');
   const enc = encoding ?? detectEncoding(buf);
   // A NUL in a single-byte or UTF-8 file means a binary file (a spreadsheet, an image, a zip).
-  if (!enc.startsWith('utf-16') && buf.subarray(0, 64 * 1024).includes(0)) throw new NotCsvError('This is not a CSV file. Save it as “CSV (comma delimited)” from your spreadsheet and upload that.');
+  if (!enc.startsWith('utf-16') && buf.subarray(0, 64 * 1024).includes(0)) throw new NotCsvError(NOT_CSV);
   const text = decode(buf, enc);
-  const delimiter = detectDelimiter(text);
+  return { encoding: enc, text, delimiter: detectDelimiter(text) };
+}
+
+const notCsv = (e: unknown) => {
+  const line = (e as { lines?: number }).lines;
+  return new NotCsvError(`The file could not be read as CSV${line ? ` (near line ${line})` : ''}: check that it is a CSV export, not a spreadsheet file.`);
+};
+
+function checkHeaders(headers: string[]): void {
+  if (!headers.some(Boolean)) throw new NotCsvError('The first line should name the columns (First name, Email, …), but it is empty.');
+}
+
+/** Parse a whole upload into memory (tests, small files). Throws NotCsvError with a sentence a user can act on. */
+export function readCsv(buf: Buffer, encoding?: Encoding): ParsedCsv {
+  const { encoding: enc, text, delimiter } = prepare(buf, encoding);
   let records: { record: string[]; info: { lines: number } }[];
   try {
-    records = parse(text, { delimiter, relax_column_count: true, relax_quotes: true, skip_empty_lines: true, skip_records_with_empty_values: true, info: true, trim: true }) as never;
+    records = parse(text, { delimiter, ...PARSE_OPTIONS }) as never;
   } catch (e) {
-    const line = (e as { lines?: number }).lines;
-    throw new NotCsvError(`The file could not be read as CSV${line ? ` (near line ${line})` : ''}: check that it is a CSV export, not a spreadsheet file.`);
+    throw notCsv(e);
   }
   if (!records.length) throw new NotCsvError('The file has no rows.');
   const headers = records[0].record.map((h) => h.trim());
-  if (!headers.some(Boolean)) throw new NotCsvError('The first line should name the columns (First name, Email, …), but it is empty.');
-  if (headers.length === 1 && records.length > 1 && text.length > 0 && /[\x00-\x08\x0e-\x1f]/.test(text.slice(0, 4096))) throw new NotCsvError('This is not a CSV file. Save it as “CSV (comma delimited)” from your spreadsheet and upload that.');
+  checkHeaders(headers);
   return { encoding: enc, delimiter, headers, rows: records.slice(1).map((r) => ({ line: r.info.lines, cells: r.record })) };
+}
+
+/**
+ * Parse an upload a chunk of rows at a time (csv-parse's stream, fed 64 KB at a time): the header
+ * first, then `onRows` with up to `chunk` rows, awaited before more is parsed — so a 100,000-row
+ * file never sits in memory as 100,000 parsed rows.
+ */
+export async function streamCsv(
+  buf: Buffer,
+  encoding: Encoding | undefined,
+  onHeader: (csv: { encoding: Encoding; delimiter: string; headers: string[] }) => Promise<void>,
+  onRows: (rows: { line: number; cells: string[] }[]) => Promise<void>,
+  chunk = 1000,
+): Promise<number> {
+  const { encoding: enc, text, delimiter } = prepare(buf, encoding);
+  const parser = parseStream({ delimiter, ...PARSE_OPTIONS });
+  const source = Readable.from((function* () {
+    for (let i = 0; i < text.length; i += 65536) yield text.slice(i, i + 65536);
+  })());
+  source.pipe(parser);
+  let headers: string[] | null = null;
+  let rows: { line: number; cells: string[] }[] = [];
+  let total = 0;
+  try {
+    for await (const r of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+      if (!headers) {
+        headers = r.record.map((h) => h.trim());
+        checkHeaders(headers);
+        await onHeader({ encoding: enc, delimiter, headers });
+        continue;
+      }
+      rows.push({ line: r.info.lines, cells: r.record });
+      total++;
+      if (rows.length >= chunk) {
+        await onRows(rows);
+        rows = [];
+      }
+    }
+  } catch (e) {
+    source.destroy();
+    if (e instanceof NotCsvError) throw e;
+    if ((e as { code?: string }).code?.startsWith('CSV_')) throw notCsv(e);
+    throw e;
+  }
+  if (!headers) throw new NotCsvError('The file has no rows.');
+  if (rows.length) await onRows(rows);
+  return total;
 }

@@ -7,7 +7,7 @@ import { NotFoundError } from '../../lib/errors.js';
 import { asFormBody, parseForm } from '../../lib/forms.js';
 import { sendTableCsv } from '../../lib/csv.js';
 import { nowIso } from '../../lib/time.js';
-import { ENCODINGS, NotCsvError, readCsv, type Encoding } from './import.csv.js';
+import { ENCODINGS, NotCsvError, streamCsv, type Encoding } from './import.csv.js';
 import { DEFAULT_OPTIONS, IMPORTERS, type ImportOptions, type Mapped } from './import.importers.js';
 import { autoMap, mapRow } from './import.mapping.js';
 import { ImportRunner, markInterrupted, revertImport } from './import.job.js';
@@ -60,38 +60,50 @@ const importRoutes: FastifyPluginAsync = async (app) => {
       const file = body.file && typeof body.file === 'object' && 'toBuffer' in body.file ? body.file : null;
       if (!file || !file.filename) return renderUpload(app, request, reply, { file: 'Choose a CSV file to upload.' }, 422);
       const encoding = ENCODINGS.includes(body.encoding as Encoding) ? (body.encoding as Encoding) : undefined;
-      let parsed;
+      const buf = await file.toBuffer();
+      if (file.file?.truncated) return renderUpload(app, request, reply, { file: tooLarge(app) }, 413);
+      let id: number;
       try {
-        const buf = await file.toBuffer();
-        if (file.file?.truncated) return renderUpload(app, request, reply, { file: tooLarge(app) }, 413);
-        parsed = readCsv(buf, encoding);
+        // Parsed a chunk at a time into import_rows, in one transaction: a file that turns out not
+        // to be CSV half-way leaves nothing behind.
+        id = await app.db.transaction().execute(async (trx) => {
+          const now = nowIso();
+          let importId = 0;
+          let n = 0;
+          const total = await streamCsv(
+            buf,
+            encoding,
+            async (csv) => {
+              const row = await trx
+                .insertInto('imports')
+                .values({
+                  entity_type: importer.kind,
+                  file_name: file.filename.slice(0, 200),
+                  encoding: csv.encoding,
+                  delimiter: csv.delimiter,
+                  headers: JSON.stringify(csv.headers),
+                  mapping: JSON.stringify(autoMap(csv.headers, importer.fields)),
+                  options: JSON.stringify(DEFAULT_OPTIONS),
+                  user_id: scope.viewer.id,
+                  created_at: now,
+                  updated_at: now,
+                })
+                .returning('id')
+                .executeTakeFirstOrThrow();
+              importId = row.id;
+            },
+            async (rows) => {
+              const values = rows.map((r) => ({ import_id: importId, n: n++, line: r.line, cells: JSON.stringify(r.cells) }));
+              for (let i = 0; i < values.length; i += 200) await trx.insertInto('import_rows').values(values.slice(i, i + 200)).execute();
+            },
+          );
+          await trx.updateTable('imports').set({ total_rows: total }).where('id', '=', importId).execute();
+          return importId;
+        });
       } catch (e) {
         if (e instanceof NotCsvError) return renderUpload(app, request, reply, { file: e.message }, 422);
         throw e;
       }
-      const now = nowIso();
-      const id = await app.db.transaction().execute(async (trx) => {
-        const row = await trx
-          .insertInto('imports')
-          .values({
-            entity_type: importer.kind,
-            file_name: file.filename.slice(0, 200),
-            encoding: parsed.encoding,
-            delimiter: parsed.delimiter,
-            headers: JSON.stringify(parsed.headers),
-            mapping: JSON.stringify(autoMap(parsed.headers, importer.fields)),
-            options: JSON.stringify(DEFAULT_OPTIONS),
-            total_rows: parsed.rows.length,
-            user_id: scope.viewer.id,
-            created_at: now,
-            updated_at: now,
-          })
-          .returning('id')
-          .executeTakeFirstOrThrow();
-        const rows = parsed.rows.map((r, n) => ({ import_id: row.id, n, line: r.line, cells: JSON.stringify(r.cells) }));
-        for (let i = 0; i < rows.length; i += 200) await trx.insertInto('import_rows').values(rows.slice(i, i + 200)).execute();
-        return row.id;
-      });
       return reply.redirect(`/import/${id}`, 303);
     });
   });
