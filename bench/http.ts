@@ -190,6 +190,7 @@ async function main(): Promise<void> {
     { name: 'report: sales performance, 12 months', url: '/reports/performance', cookie: admin },
     { name: 'report: sales performance CSV', url: '/reports/performance.csv', cookie: admin },
     { name: 'own: sales performance (rep)', url: '/reports/performance', cookie: rep },
+    { name: 'import: upload page with recent imports', url: '/import', cookie: admin },
     ...list.map((p) => ({ ...p, cookie: admin })),
     { name: 'search: selective "hooli labs 12"', url: '/search?q=hooli+labs+12', cookie: admin },
     { name: 'search: broad "hooli"', url: '/search?q=hooli', cookie: admin },

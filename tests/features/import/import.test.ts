@@ -74,6 +74,10 @@ t.test('contacts: upload, map by alias, preview with counts and reasons, import,
   const again = await c.get(`/import/${id}`);
   t.same([count(again.body, 'count-create'), count(again.body, 'count-update'), count(again.body, 'count-skip')], [2, 1, 2], 'update duplicates: 1 updated');
 
+  // A choice no form offers: refused with a message, the import still waiting for its columns.
+  const junk = await c.post(`/import/${id}/mapping`, { ...mapping, duplicates: 'explode', col_0: 'password_hash', start: '1' });
+  t.equal(junk.statusCode, 422);
+  t.equal((await app.db.selectFrom('imports').select('status').where('id', '=', id).executeTakeFirstOrThrow()).status, 'mapping', 'not started');
   const started = await c.post(`/import/${id}/mapping`, { ...mapping, start: '1' });
   t.equal(started.statusCode, 303);
   await app.imports.settle(id);
