@@ -30,6 +30,9 @@ const all: [string, string][] = [
   ['task', '/tasks/1'],
   ['task-edit', '/tasks/1/edit'],
   ['profile', '/profile'],
+  ['duplicates', '/duplicates?kind=contacts'],
+  ['duplicates-companies', '/duplicates?kind=companies'],
+  ['merge', '/duplicates/merge?kind=contacts&ids=2&ids=81'],
 ];
 // ONLY=leads,lead-board takes just those.
 const only = process.env.ONLY?.split(',');

@@ -40,6 +40,7 @@ import { EventHub } from './features/notifications/notifications.events.js';
 import { startOverdueJob } from './features/tasks/tasks.overdue.js';
 import calendarRoutes from './features/tasks/tasks.calendar.js';
 import reportsRoutes from './features/reports/reports.routes.js';
+import duplicatesRoutes from './features/duplicates/duplicates.routes.js';
 
 export interface BuildOptions {
   config: Config;
@@ -128,6 +129,7 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   await app.register(notificationsRoutes);
   await app.register(calendarRoutes);
   await app.register(reportsRoutes);
+  await app.register(duplicatesRoutes);
   await app.register(importRoutes);
   await app.register(searchRoutes);
   await app.register(securityRoutes);

@@ -45,19 +45,27 @@ export function neutralizeCell(value: unknown): unknown {
  * their own read-only connection, one at a
  * time as the client reads, so memory stays flat and other requests are not held up.
  */
+/**
+ * A query's rows one at a time from a read-only connection of its own (a snapshot: exports do not
+ * hold the app's connection while the client reads), so an export's memory stays flat at any size.
+ */
+export function* queryRows<R>(dbFile: string, query: CompiledQuery): Generator<R> {
+  const conn = new SQLite(dbFile, { readonly: true, fileMustExist: true });
+  conn.pragma('busy_timeout = 5000');
+  try {
+    yield* conn.prepare(query.sql).iterate(...(query.parameters as unknown[])) as IterableIterator<R>;
+  } finally {
+    conn.close();
+  }
+}
+
 export async function sendCsv<R>(reply: FastifyReply, filename: string, dbFile: string, query: CompiledQuery, columns: CsvColumn<R>[], timeZone = 'UTC'): Promise<FastifyReply> {
   // Loaded on the first export, not at start-up.
   const { stringify } = await import('csv-stringify');
-  const conn = new SQLite(dbFile, { readonly: true, fileMustExist: true });
-  conn.pragma('busy_timeout = 5000');
-  const iterator = conn.prepare(query.sql).iterate(...(query.parameters as unknown[])) as IterableIterator<R>;
+  const iterator = queryRows<R>(dbFile, query);
   function* rows() {
-    try {
-      yield columns.map((c) => c.header);
-      for (const row of iterator) yield columns.map((c) => neutralizeCell((c.kind === 'datetime' ? localDateTime(c.value(row), timeZone) : c.value(row)) ?? ''));
-    } finally {
-      conn.close();
-    }
+    yield columns.map((c) => c.header);
+    for (const row of iterator) yield columns.map((c) => neutralizeCell((c.kind === 'datetime' ? localDateTime(c.value(row), timeZone) : c.value(row)) ?? ''));
   }
   const source = Readable.from(rows(), { objectMode: true, highWaterMark: 64 });
   const csv = stringify({ bom: true, record_delimiter: '\r\n' });

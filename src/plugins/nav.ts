@@ -19,6 +19,7 @@ const MAIN: NavEntry[] = [
   { href: '/tasks/mine', label: 'Tasks', icon: 'check', also: ['/tasks'] },
   { href: '/reports/forecast', label: 'Reports', icon: 'chart', also: ['/reports'] },
   { href: '/import', label: 'Import', icon: 'upload' },
+  { href: '/duplicates', label: 'Duplicates', icon: 'merge' },
 ];
 
 export interface SettingsTab {

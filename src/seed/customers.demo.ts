@@ -72,6 +72,22 @@ async function seedCustomersIn(db: Trx, ctx: DemoContext): Promise<string> {
     }, {});
   }
 
+  // A few records entered twice, as they are in every real CRM: the duplicate finder's demo.
+  const again = async (i: number, changes: { email?: string | null; phone?: string | null; position?: string | null }) => {
+    const first = FIRST[i % FIRST.length];
+    const last = LAST[(i * 7) % LAST.length];
+    await createContact(db, scope, { first_name: first, last_name: last, position: null, email: null, phone: null, company_id: null, assigned_to: owner(i), ...changes }, {});
+  };
+  await again(1, { email: `${FIRST[1]}.${LAST[7 % LAST.length]}1@${COMPANIES[1][0].toLowerCase().replace(/[^a-z]+/g, '')}.example`.toUpperCase(), phone: '+1 (555) 02-01' });
+  await again(4, { phone: '+1 555 0204', position: POSITIONS[4 % POSITIONS.length] });
+  await again(9, { email: `${FIRST[9 % FIRST.length]}@gmail.example`.toLowerCase() });
+  const [acme] = COMPANIES[1];
+  await createCompany(db, scope, {
+    name: `${acme} Inc.`, website: `www.${acme.toLowerCase().replace(/[^a-z]+/g, '')}.example/about`, phone: null, email: null,
+    street: null, city: COMPANIES[1][2], state: null, postal_code: null, country: COMPANIES[1][3],
+    industry_id: null, size_id: null, description: 'Added from a trade-show list.', assigned_to: owner(3), is_active: 1,
+  }, {});
+
   for (let i = 0; i < 40; i++) {
     const [name] = COMPANIES[i % COMPANIES.length];
     const label = i < COMPANIES.length ? name : `${FIRST[i % FIRST.length]} ${LAST[i % LAST.length]}`;
@@ -80,5 +96,5 @@ async function seedCustomersIn(db: Trx, ctx: DemoContext): Promise<string> {
       company_id: i < COMPANIES.length ? companyIds[i] : null, customer_group_id: groups[i % groups.length], assigned_to: owner(i + 2),
     }, {});
   }
-  return `Customer database: ${companyIds.length} companies, 80 contacts, 40 customers, ${groups.length} customer groups.`;
+  return `Customer database: ${companyIds.length + 1} companies, 83 contacts (a few entered twice), 40 customers, ${groups.length} customer groups.`;
 }

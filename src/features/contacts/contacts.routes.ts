@@ -5,6 +5,7 @@ import { assigneeOptions } from '../users/users.queries.js';
 import { companyOptions, FILTER_OPTIONS } from '../companies/companies.queries.js';
 import { dealsLinkedTo } from '../deals/deals.queries.js';
 import * as q from './contacts.queries.js';
+import { contactVcardRoutes } from './contacts.vcard.js';
 import * as service from './contacts.service.js';
 import { contactFormSchema, contactListSchema } from './contacts.schemas.js';
 
@@ -50,6 +51,7 @@ const contactsRoutes: FastifyPluginAsync = async (app) => {
 
   app.get('/contacts', r.list);
   app.get('/contacts/export.csv', r.exportCsv);
+  contactVcardRoutes(app);
   app.get('/contacts/new', r.newForm);
   app.post('/contacts', r.create);
   app.get('/contacts/:id', r.show);

@@ -10,6 +10,7 @@ import { nowIso } from '../../lib/time.js';
 import { ENCODINGS, NotCsvError, streamCsv, type Encoding } from './import.csv.js';
 import { DEFAULT_OPTIONS, IMPORTERS, type ImportOptions, type Mapped } from './import.importers.js';
 import { autoMap, mapRow } from './import.mapping.js';
+import { looksLikeVcard, readVcards, VCARD_HEADERS } from './import.vcard.js';
 import { ImportRunner, markInterrupted, revertImport } from './import.job.js';
 
 const PREVIEW_ROWS = 20;
@@ -55,13 +56,24 @@ const importRoutes: FastifyPluginAsync = async (app) => {
     upload.post('/import', async (request, reply) => {
       const scope = scopeOf(request);
       const body = (request.body ?? {}) as { entity?: unknown; encoding?: unknown; file?: UploadedFile };
-      const importer = IMPORTERS[String(body.entity ?? 'contact')];
+      let importer = IMPORTERS[String(body.entity ?? 'contact')];
       if (!importer) return renderUpload(app, request, reply, { entity: 'Choose what to import.' }, 422);
       const file = body.file && typeof body.file === 'object' && 'toBuffer' in body.file ? body.file : null;
       if (!file || !file.filename) return renderUpload(app, request, reply, { file: 'Choose a CSV file to upload.' }, 422);
       const encoding = ENCODINGS.includes(body.encoding as Encoding) ? (body.encoding as Encoding) : undefined;
       const buf = await file.toBuffer();
       if (file.file?.truncated) return renderUpload(app, request, reply, { file: tooLarge(app) }, 413);
+      // A .vcf holds people: its cards become contact rows with the headers the contact importer maps.
+      const vcard = looksLikeVcard(file.filename, buf);
+      if (vcard) importer = IMPORTERS.contact;
+      const read: typeof streamCsv = vcard
+        ? async (_buf, enc, onHeader, onRows) => {
+            const cards = readVcards(buf, enc);
+            await onHeader({ encoding: cards.encoding, delimiter: 'vcard', headers: VCARD_HEADERS });
+            for (let i = 0; i < cards.rows.length; i += 1000) await onRows(cards.rows.slice(i, i + 1000));
+            return cards.rows.length;
+          }
+        : streamCsv;
       let id: number;
       try {
         // Parsed a chunk at a time into import_rows, in one transaction: a file that turns out not
@@ -70,7 +82,7 @@ const importRoutes: FastifyPluginAsync = async (app) => {
           const now = nowIso();
           let importId = 0;
           let n = 0;
-          const total = await streamCsv(
+          const total = await read(
             buf,
             encoding,
             async (csv) => {

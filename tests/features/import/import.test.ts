@@ -362,3 +362,86 @@ t.test('deals: pipeline and stage by name (empty: the default pipeline\'s first 
   t.equal((await app.db.selectFrom('deals').select('id').execute()).length, 0, 'reverted');
   t.equal((await app.db.selectFrom('companies').select('id').execute()).length, 0);
 });
+
+t.test('vCard: Outlook 2.1, Apple/Google 3.0 and 4.0 files import as contacts; export → import gives the same contacts; one card per contact page', async (t) => {
+  const fs = await import('node:fs');
+  const { readVcards } = await import('../../../src/features/import/import.vcard.js');
+  const { app } = await buildTestApp(t);
+  const admin = await makeUser(app, { role: 'admin' });
+  const c = await loginAs(app, admin);
+  const sample = (name: string) => fs.readFileSync(new URL(`../../fixtures/vcard/${name}`, import.meta.url));
+  const importFile = async (name: string, content: Buffer | string, over: Record<string, string> = {}) => {
+    const res = await postFile(c, '/import', { entity: 'company', ...over }, { name, content });
+    t.equal(res.statusCode, 303, `${name} uploaded`);
+    const id = Number((res.headers.location as string).split('/').pop());
+    const page = await c.get(`/import/${id}`);
+    t.match(page.body, /one row per card/);
+    t.match(page.body, /<option value="email" selected>Email<\/option>/, 'the card fields are mapped like a CSV export');
+    await c.post(`/import/${id}/start`, {});
+    await app.imports.settle(id);
+    return app.db.selectFrom('imports').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+  };
+  const people = () =>
+    app.db
+      .selectFrom('contacts as p')
+      .leftJoin('companies as co', 'co.id', 'p.company_id')
+      .select(['p.first_name', 'p.last_name', 'p.email', 'p.phone', 'p.position', 'co.name as company'])
+      .orderBy('p.email')
+      .execute();
+
+  const outlook = await importFile('Outlook.vcf', sample('outlook-2.1.vcf'));
+  t.same([outlook.entity_type, outlook.created, outlook.skipped], ['contact', 2, 0], 'a .vcf imports as contacts, whatever kind was picked');
+  await importFile('apple.vcf', sample('apple-google-3.0.vcf'));
+  await importFile('card.vcf', sample('rfc-4.0.vcf'));
+  const all = await people();
+  t.same(
+    all.find((p) => p.email === 'juergen.mueller@baeckerei.example'),
+    { first_name: 'Jürgen', last_name: 'Müller', email: 'juergen.mueller@baeckerei.example', phone: '+49 30 1234567', position: 'Leiter Einkauf & Logistik', company: 'Bäckerei Schön GmbH' },
+    '2.1: quoted-printable in Windows-1252 decoded, a soft line break joined, the work phone, the organisation without its unit',
+  );
+  t.same(
+    all.find((p) => p.email === 'le@songhong.example'),
+    { first_name: 'Lê Văn', last_name: 'Ng', email: 'le@songhong.example', phone: '+84 90 123 4567', position: 'Director, Sales', company: 'Sông Hồng, Ltd.' },
+    '3.0: escapes read, the preferred email of two',
+  );
+  t.same(
+    all.find((p) => p.email === 'zoe@fjord.example'),
+    { first_name: 'Zoë', last_name: 'Ångström', email: 'zoe@fjord.example', phone: '+47-22-00-00-00', position: 'CTO', company: 'Fjord; Partners AS' },
+    '4.0: PREF=1, a tel: URI, an escaped semicolon',
+  );
+  t.equal(all.length, 5);
+
+  // Export the list, delete everyone, import the export: the same contacts.
+  const exported = await c.get('/contacts/export.vcf');
+  t.equal(exported.statusCode, 200);
+  t.match(exported.headers['content-type'], /^text\/vcard/);
+  t.equal((exported.body.match(/BEGIN:VCARD\r\nVERSION:3\.0\r\n/g) ?? []).length, 5, 'five vCard 3.0 cards, CRLF lines');
+  t.match(exported.body, /ORG:Sông Hồng\\, Ltd\./, 'commas escaped by the writer');
+  t.equal(readVcards(Buffer.from(exported.body)).rows.length, 5);
+  const filtered = await c.get('/contacts/export.vcf?q=Zo%C3%AB');
+  t.equal((filtered.body.match(/BEGIN:VCARD/g) ?? []).length, 1, 'the export follows the list filters');
+  await sql`delete from deal_contacts`.execute(app.db);
+  await sql`delete from contacts`.execute(app.db);
+  const again = await importFile('contacts.vcf', exported.body);
+  t.same([again.created, again.skipped], [5, 0]);
+  t.same(await people(), all, 'export → import gives the same contacts');
+
+  // One contact's card from its page; a rep with own visibility gets none of another's.
+  const zoe = (await app.db.selectFrom('contacts').select('id').where('email', '=', 'zoe@fjord.example').executeTakeFirstOrThrow()).id;
+  const one = await c.get(`/contacts/${zoe}/vcard`);
+  t.equal(one.statusCode, 200);
+  t.match(one.headers['content-disposition'], /filename="Zoë Ångström\.vcf"|filename="Zo/);
+  t.match(one.body, /FN:Zoë Ångström\r\nN:Ångström;Zoë;;;/);
+  t.match((await c.get(`/contacts/${zoe}`)).body, new RegExp(`/contacts/${zoe}/vcard`), 'the contact page offers it');
+  await setSetting(app.db, 'rep_visibility', 'own');
+  const rep = await makeUser(app, { email: 'rep@orchard.test' });
+  const r = await loginAs(app, rep);
+  t.equal((await r.get(`/contacts/${zoe}/vcard`)).statusCode, 404);
+  t.equal((await r.get('/contacts/export.vcf')).body, '', "a rep's export holds only their contacts (none)");
+  t.equal((await c.get('/contacts/abc/vcard')).statusCode, 404);
+
+  // Not a vCard inside: a message by the field.
+  const bad = await postFile(c, '/import', { entity: 'contact' }, { name: 'broken.vcf', content: 'hello, this is not a card' });
+  t.equal(bad.statusCode, 422);
+  t.match(bad.body, /no vCards in it/);
+});
