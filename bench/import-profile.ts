@@ -7,7 +7,7 @@ import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db/database.js';
 import { migrateToLatest } from '../src/db/migrate.js';
 import { readCsv } from '../src/features/import/import.csv.js';
-import { runBatch } from '../src/features/import/import.job.js';
+import { runBatch, WORKER_BATCH_BUDGET_MS, WORKER_BATCH_SIZE } from '../src/features/import/import.job.js';
 import { autoMap } from '../src/features/import/import.mapping.js';
 import { contactImporter } from '../src/features/import/import.importers.js';
 
@@ -29,7 +29,7 @@ let batches = 0;
 const times: number[] = [];
 for (;;) {
   const b0 = performance.now();
-  const r = await runBatch(app, imp.id);
+  const r = await runBatch(app, imp.id, WORKER_BATCH_SIZE, WORKER_BATCH_BUDGET_MS);
   times.push(performance.now() - b0);
   batches++;
   if (r !== 'more') break;

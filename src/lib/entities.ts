@@ -364,6 +364,19 @@ const SETTINGS_KINDS: Record<string, AuditedKind> = {
     },
   },
   note: { noun: 'note', fields: { body: { label: 'Note' } } },
+  crm_settings: {
+    noun: 'CRM settings',
+    fields: {
+      currency: { label: 'Currency' },
+      date_format: { label: 'Date format' },
+      default_time_zone: { label: 'Default time zone' },
+      timeline_visible: { label: 'Timeline on record pages', kind: 'bool' },
+      rep_visibility: { label: 'Reps see' },
+      page_size: { label: 'Rows per list page' },
+      kanban_page_size: { label: 'Cards per board column' },
+      require_two_factor: { label: 'Two-factor sign-in required', kind: 'bool' },
+    },
+  },
   task: {
     noun: 'task',
     fields: { title: { label: 'Title' }, type: { label: 'Type' }, due_at: { label: 'Due', kind: 'datetime' }, description: { label: 'Description' }, status: { label: 'Status' }, assigned_to: { label: 'Assigned to', ref: 'users' }, priority: { label: 'Priority' } },

@@ -7,7 +7,24 @@ import type { AnyKind, Executor } from './entities.js';
  */
 export async function linkable(db: Executor, scope: Scope, kind: AnyKind, id: number | null | undefined, current?: number | null): Promise<boolean> {
   if (!id || id === current) return true;
-  return (await kind.named(db, scope, [id])).length === 1;
+  const key = `${scope.viewer.id}:${kind.type}:${id}`;
+  if (seenIn(db)?.has(key)) return true;
+  const ok = (await kind.named(db, scope, [id])).length === 1;
+  if (ok) seenIn(db)?.add(key);
+  return ok;
+}
+
+/**
+ * Checks that passed, remembered for the rest of their transaction: an import batch links
+ * hundreds of rows to the same few companies and users. Only passes are kept — a record made
+ * visible later in the transaction is looked up again — and nothing outlives the transaction.
+ */
+const passed = new WeakMap<object, Set<string>>();
+export function seenIn(db: Executor): Set<string> | null {
+  if (!db.isTransaction) return null;
+  let set = passed.get(db);
+  if (!set) passed.set(db, (set = new Set()));
+  return set;
 }
 
 /** The same for a set of links: every new id must be visible. */

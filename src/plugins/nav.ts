@@ -31,6 +31,7 @@ export interface SettingsTab {
 }
 
 const SETTINGS_TABS: SettingsTab[] = [
+  { href: '/settings/crm', label: 'CRM', about: 'Currency, date format, time zone, list sizes, who sees what; import, export and backup.', roles: ['admin'] },
   { href: '/settings/users', label: 'Users', about: 'Who signs in, their role, and whether they are active.', roles: ['admin'] },
   { href: '/settings/pipelines', label: 'Pipelines', about: 'Pipelines and their stages: order, colour, probability and when a deal starts to rot.', roles: ['admin', 'manager'] },
   { href: '/settings/lead-statuses', label: 'Lead statuses', about: 'The steps a lead goes through: order, colour, the default, final ones and where converted leads go.', roles: ['admin', 'manager'] },

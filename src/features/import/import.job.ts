@@ -1,5 +1,9 @@
 import { sql } from 'kysely';
+import type { Worker } from 'node:worker_threads';
+import { startWorker } from '../../lib/workers.js';
 import type { FastifyInstance } from 'fastify';
+import type SQLite from 'better-sqlite3';
+import type { DB } from '../../db/database.js';
 import { scopeFor, type Scope } from '../../lib/access.js';
 import { HttpError, ValidationError } from '../../lib/errors.js';
 import { nowIso } from '../../lib/time.js';
@@ -12,8 +16,20 @@ import { mapRow } from './import.mapping.js';
  */
 export const BATCH_SIZE = 500;
 export const BATCH_BUDGET_MS = 40;
+/**
+ * In a worker thread a batch holds no event loop, only SQLite's write lock: larger batches (fewer
+ * commits and fsyncs) while a user's save waits at most about this long for its turn.
+ */
+export const WORKER_BATCH_SIZE = 2000;
+export const WORKER_BATCH_BUDGET_MS = 150;
 
 export type BatchResult = 'more' | 'done' | 'gone';
+
+/** What a batch needs: a connection (the app's, or an import worker's own). */
+export interface Connection {
+  db: DB;
+  sqlite: SQLite.Database;
+}
 
 /**
  * One batch of an import: its rows written through the entity's service, one import_results
@@ -21,7 +37,7 @@ export type BatchResult = 'more' | 'done' | 'gone';
  * leaves whole batches only. A row the entity's rules refuse is rolled back to its savepoint
  * and skipped with the reason.
  */
-export async function runBatch(app: FastifyInstance, importId: number, size = BATCH_SIZE, budgetMs = BATCH_BUDGET_MS): Promise<BatchResult> {
+export async function runBatch(app: Connection, importId: number, size = BATCH_SIZE, budgetMs = BATCH_BUDGET_MS): Promise<BatchResult> {
   return app.db.transaction().execute(async (trx) => {
     const imp = await trx.selectFrom('imports').selectAll().where('id', '=', importId).executeTakeFirst();
     if (!imp || imp.status !== 'running') return 'gone';
@@ -92,48 +108,85 @@ export async function runBatch(app: FastifyInstance, importId: number, size = BA
 }
 
 /**
- * Imports running in this process: one batch at a time, the event loop free between batches
- * (setImmediate). `stop()` (app close) lets the batch in flight finish; an import left
- * 'running' by a crash is marked 'stopped' at start, and its page offers to resume.
+ * Imports run in a worker thread with a connection of its own, so a batch's work, its commit and
+ * the WAL checkpoints a big import brings never hold the event loop that answers pages (SPEC §9:
+ * the server stays responsive) — and batches can be larger. One worker, started with the first
+ * import and kept, runs imports one after another (SQLite has one writer anyway). `stop()` (app
+ * close) ends it after the batch in flight; an import left 'running' by a crash or a stop is
+ * marked 'stopped' at the next start, and its page offers to resume. An in-memory database (no
+ * file to share) runs its batches on the event loop instead.
  */
 export class ImportRunner {
-  private running = new Map<number, Promise<void>>();
+  private running = new Map<number, { promise: Promise<void>; resolve: () => void }>();
+  private worker: Worker | null = null;
   private closing = false;
 
   constructor(private readonly app: FastifyInstance) {}
 
   start(importId: number): void {
     if (this.running.has(importId) || this.closing) return;
-    const loop = async () => {
-      try {
-        while (!this.closing) {
-          const r = await runBatch(this.app, importId);
-          if (r !== 'more') break;
-          await new Promise((resolve) => setImmediate(resolve));
-        }
-      } catch (e) {
-        this.app.log.error({ err: e, importId }, 'import batch failed');
-        await this.app.db.updateTable('imports').set({ status: 'stopped', updated_at: nowIso() }).where('id', '=', importId).execute().catch(() => {});
-      } finally {
-        this.running.delete(importId);
+    let resolve!: () => void;
+    const promise = new Promise<void>((r) => (resolve = r)).finally(() => this.running.delete(importId));
+    this.running.set(importId, { promise, resolve });
+    if (this.app.config.dbPath === ':memory:') void this.inProcess(importId).then(resolve);
+    else this.ensureWorker().postMessage({ run: importId });
+  }
+
+  private async inProcess(importId: number): Promise<void> {
+    try {
+      while (!this.closing) {
+        const r = await runBatch(this.app, importId);
+        if (r !== 'more') break;
+        await new Promise((resolve) => setImmediate(resolve));
       }
-    };
-    this.running.set(importId, loop());
+    } catch (e) {
+      await this.failed(importId, e);
+    }
+  }
+
+  private ensureWorker(): Worker {
+    if (this.worker) return this.worker;
+    // A small young generation, as the server's own (--max-semi-space-size=4): batches make short-lived garbage, not a big heap.
+    const worker = startWorker(import.meta.url, 'import.worker', { dbPath: this.app.config.dbPath }, { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 48 });
+    worker.on('message', (m: { done: number; error?: string }) => {
+      const job = this.running.get(m.done);
+      if (m.error) void this.failed(m.done, new Error(m.error)).then(() => job?.resolve());
+      else job?.resolve();
+    });
+    worker.on('error', (e) => this.app.log.error({ err: e }, 'import worker failed'));
+    worker.on('exit', () => {
+      this.worker = null;
+      // Whatever it had not finished is stopped (resumable from its page).
+      for (const [id, job] of this.running) void this.failed(id, new Error('import worker ended')).then(job.resolve);
+    });
+    this.worker = worker;
+    return worker;
+  }
+
+  private async failed(importId: number, e: unknown): Promise<void> {
+    if (!this.closing) this.app.log.error({ err: e, importId }, 'import batch failed');
+    await this.app.db.updateTable('imports').set({ status: 'stopped', updated_at: nowIso() }).where('id', '=', importId).where('status', '=', 'running').execute().catch(() => {});
   }
 
   /** Wait for a running import (tests, shutdown). */
   async settle(importId?: number): Promise<void> {
-    await Promise.all(importId === undefined ? [...this.running.values()] : [this.running.get(importId)]);
+    await Promise.all(importId === undefined ? [...this.running.values()].map((j) => j.promise) : [this.running.get(importId)?.promise]);
   }
 
   async stop(): Promise<void> {
     this.closing = true;
-    await Promise.all(this.running.values());
+    const worker = this.worker;
+    if (worker) {
+      const ended = new Promise((r) => worker.once('exit', r));
+      worker.postMessage('stop');
+      await ended;
+    }
+    await Promise.all([...this.running.values()].map((j) => j.promise));
   }
 }
 
 /** At start: an import a crash left running says where it stopped. */
-export async function markInterrupted(app: FastifyInstance): Promise<void> {
+export async function markInterrupted(app: Connection): Promise<void> {
   await app.db.updateTable('imports').set({ status: 'stopped', updated_at: nowIso() }).where('status', '=', 'running').execute();
 }
 

@@ -44,6 +44,7 @@ const ACTION_SUMMARY: Record<string, string> = {
   note_deleted: 'deleted a note',
   related_deleted: 'removed a related record',
   merged: 'merged a duplicate into this {noun}',
+  reset: 'reset the {noun} to their defaults',
   merged_into: 'merged this {noun} into another',
   calendar_feed_on: 'made a new calendar feed address',
   calendar_feed_off: 'turned off the calendar feed',

@@ -1,3 +1,4 @@
+import { seenIn } from '../../lib/links.js';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database, NewUser, User, UserUpdate } from '../../db/schema.js';
 
@@ -65,7 +66,9 @@ export async function deleteSessionsOfUser(db: Executor, userId: number, exceptS
 
 /** An assignee must be an active user — or the one already assigned, even if deactivated since. */
 export async function isAssignable(db: Executor, id: number, currentId?: number | null): Promise<boolean> {
+  if (seenIn(db)?.has(`active-user:${id}`)) return true;
   const row = await db.selectFrom('users').select(['id', 'is_active']).where('id', '=', id).executeTakeFirst();
+  if (row?.is_active) seenIn(db)?.add(`active-user:${id}`);
   return Boolean(row && (row.is_active || id === currentId));
 }
 
