@@ -1,4 +1,3 @@
-import multipart from '@fastify/multipart';
 import fp from 'fastify-plugin';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
@@ -6,6 +5,7 @@ import { scopeOf } from '../../plugins/session.js';
 import { NotFoundError } from '../../lib/errors.js';
 import { asFormBody, parseForm } from '../../lib/forms.js';
 import { sendTableCsv } from '../../lib/csv.js';
+import { multipartForms, uploadedFile } from '../../lib/uploads.js';
 import { nowIso } from '../../lib/time.js';
 import { ENCODINGS, NotCsvError, streamCsv, type Encoding } from './import.csv.js';
 import { DEFAULT_OPTIONS, IMPORTERS, type ImportOptions, type Mapped } from './import.importers.js';
@@ -21,13 +21,6 @@ declare module 'fastify' {
   }
 }
 
-interface UploadedFile {
-  filename: string;
-  toBuffer: () => Promise<Buffer>;
-  /** busboy's stream: `truncated` once the size limit cut it. */
-  file?: { truncated?: boolean };
-}
-
 const optionsSchema = z.object({
   duplicates: z.enum(['skip', 'update', 'create']).default('skip'),
   unknownValues: z.enum(['create', 'empty']).default('create'),
@@ -40,26 +33,14 @@ const importRoutes: FastifyPluginAsync = async (app) => {
   app.addHook('preClose', async () => app.imports.stop());
 
   await app.register(async (upload) => {
-    // The size limit cuts the file (truncated) rather than throwing while parsing, so the handler —
-    // after the session and CSRF checks — answers with the form and a message by the field.
-    await upload.register(multipart, { attachFieldsToBody: true, throwFileSizeLimit: false, limits: { fileSize: app.config.importMaxBytes, files: 1, fields: 10 } });
-    // Fields arrive as { value } objects; the CSRF check (preHandler) reads a plain _csrf.
-    upload.addHook('preValidation', async (request) => {
-      const body = request.body as Record<string, { value?: unknown }> | undefined;
-      if (body && typeof body === 'object') for (const k of Object.keys(body)) if (k !== 'file' && body[k] && typeof body[k] === 'object' && 'value' in body[k]) (body as Record<string, unknown>)[k] = body[k].value;
-    });
-    upload.setErrorHandler(async (error: { code?: string; statusCode?: number }, request, reply) => {
-      if (error.code === 'FST_REQ_FILE_TOO_LARGE') return renderUpload(app, request, reply, { file: tooLarge(app) }, 413);
-      if (error.code === 'FST_INVALID_MULTIPART_CONTENT_TYPE') return renderUpload(app, request, reply, { file: 'Choose a CSV file to upload.' }, 422);
-      throw error;
-    });
+    await multipartForms(upload, { fileSize: app.config.importMaxBytes, fields: 10, notMultipart: (request, reply) => renderUpload(app, request, reply, { file: 'Choose a CSV file to upload.' }, 422), tooLarge: (request, reply) => renderUpload(app, request, reply, { file: tooLarge(app) }, 413) });
     upload.post('/import', async (request, reply) => {
       const scope = scopeOf(request);
-      const body = (request.body ?? {}) as { entity?: unknown; encoding?: unknown; file?: UploadedFile };
+      const body = (request.body ?? {}) as { entity?: unknown; encoding?: unknown };
       let importer = IMPORTERS[String(body.entity ?? 'contact')];
       if (!importer) return renderUpload(app, request, reply, { entity: 'Choose what to import.' }, 422);
-      const file = body.file && typeof body.file === 'object' && 'toBuffer' in body.file ? body.file : null;
-      if (!file || !file.filename) return renderUpload(app, request, reply, { file: 'Choose a CSV file to upload.' }, 422);
+      const file = uploadedFile(body);
+      if (!file) return renderUpload(app, request, reply, { file: 'Choose a CSV file to upload.' }, 422);
       const encoding = ENCODINGS.includes(body.encoding as Encoding) ? (body.encoding as Encoding) : undefined;
       const buf = await file.toBuffer();
       if (file.file?.truncated) return renderUpload(app, request, reply, { file: tooLarge(app) }, 413);

@@ -1,11 +1,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import multipart from '@fastify/multipart';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { scopeOf } from '../../plugins/session.js';
 import { asFormBody, fieldErrorsFrom } from '../../lib/forms.js';
 import { runWorker } from '../../lib/workers.js';
+import { multipartForms, uploadedFile } from '../../lib/uploads.js';
 import { DATE_FORMATS, formatDate } from '../../lib/format.js';
 import { timelinePage } from '../timeline/timeline.present.js';
 import { recordSecurityEvent } from '../security/security.queries.js';
@@ -70,19 +70,11 @@ const settingsRoutes: FastifyPluginAsync = async (app) => {
   });
 
   await app.register(async (upload) => {
-    await upload.register(multipart, { attachFieldsToBody: true, throwFileSizeLimit: false, limits: { fileSize: MAX_JSON_BYTES, files: 1, fields: 5 } });
-    upload.addHook('preValidation', async (request) => {
-      const body = request.body as Record<string, { value?: unknown }> | undefined;
-      if (body && typeof body === 'object') for (const k of Object.keys(body)) if (k !== 'file' && body[k] && typeof body[k] === 'object' && 'value' in body[k]) (body as Record<string, unknown>)[k] = body[k].value;
-    });
-    upload.setErrorHandler(async (error: { code?: string }, request, reply) => {
-      if (error.code === 'FST_INVALID_MULTIPART_CONTENT_TYPE') return renderCrm(request, reply, { importErrors: ['Choose a JSON file to import.'] }, 422);
-      throw error;
-    });
+    await multipartForms(upload, { fileSize: MAX_JSON_BYTES, fields: 5, notMultipart: (request, reply) => renderCrm(request, reply, { importErrors: ['Choose a JSON file to import.'] }, 422) });
     /** A JSON file of settings: all of it applies, or — with the reasons — none of it. */
     upload.post('/settings/crm/import', admin, async (request, reply) => {
-      const file = (request.body as { file?: { toBuffer?: () => Promise<Buffer>; filename?: string; file?: { truncated?: boolean } } } | undefined)?.file;
-      if (!file?.toBuffer || !file.filename) return renderCrm(request, reply, { importErrors: ['Choose a JSON file to import.'] }, 422);
+      const file = uploadedFile(request.body);
+      if (!file) return renderCrm(request, reply, { importErrors: ['Choose a JSON file to import.'] }, 422);
       const buf = await file.toBuffer();
       if (file.file?.truncated) return renderCrm(request, reply, { importErrors: [`The file is larger than ${MAX_JSON_BYTES / 1024} KB; a settings file is a few hundred bytes.`] }, 413);
       let json: unknown;
