@@ -30,6 +30,7 @@ const all: [string, string][] = [
   ['task', '/tasks/1'],
   ['task-edit', '/tasks/1/edit'],
   ['profile', '/profile'],
+  ['settings-crm', '/settings/crm'],
   ['duplicates', '/duplicates?kind=contacts'],
   ['duplicates-companies', '/duplicates?kind=companies'],
   ['merge', '/duplicates/merge?kind=contacts&ids=2&ids=81'],
