@@ -65,3 +65,45 @@ t.test('import contacts in Chromium: upload, change a mapping, preview, progress
   t.notMatch(await page.locator('main').textContent(), /Person42/, 'reverted: the imported contact is gone');
   t.same(jsErrors(page), [], 'no console errors');
 });
+
+t.test('duplicates in Chromium: find a pair, tick two, compare, pick values, merge through the confirmation', async (t) => {
+  const { createContact } = await import('../../src/features/contacts/contacts.service.js');
+  const { createDeal } = await import('../../src/features/deals/deals.service.js');
+  const server = await startServer(
+    {},
+    withAdmin(async (db, scope) => {
+      await db.transaction().execute(async (trx) => {
+        const blank = { position: null, email: null, phone: null, company_id: null, assigned_to: null };
+        const a = await createContact(trx, scope, { ...blank, first_name: 'Ada', last_name: 'Lovelace', email: 'ada@example.com' } as never, {});
+        const b = await createContact(trx, scope, { ...blank, first_name: 'Ada', last_name: 'Lovelace', email: 'ADA@example.com', phone: '+44 20 7946 0000', position: 'Analyst' } as never, {});
+        await createContact(trx, scope, { ...blank, first_name: 'Grace', last_name: 'Hopper' } as never, {});
+        const pipeline = (await trx.selectFrom('pipelines').select('id').where('is_default', '=', 1).executeTakeFirstOrThrow()).id;
+        await createDeal(trx, scope, { title: 'Engine', description: null, value: 5000, expected_close_date: null, probability: null, pipeline_id: pipeline, stage_id: null, company_id: null, customer_id: null, contact_ids: [b], assigned_to: scope.viewer.id, lost_reason_id: null, lost_reason: null } as never, {});
+        void a;
+      });
+    }),
+  );
+  t.teardown(server.stop);
+  const { page, close } = await openBrowser({ width: 1280, height: 900 });
+  t.teardown(close);
+  await signIn(page, server.base);
+  await page.click('nav a:has-text("Duplicates")');
+  await page.waitForURL(/\/duplicates$/);
+  t.match(await page.locator('.dup-group h2').first().textContent(), /Same email: ada@example\.com/, 'the pair is found by its email, case aside');
+  await shot(page, 'duplicates');
+  await Promise.all([page.waitForURL(/\/duplicates\/merge\?/), page.click('button:has-text("Compare and merge")')]);
+  t.equal(await page.locator('input[name=pick_phone]:checked').count(), 1, 'one phone picked by default');
+  await page.locator('input[name=pick_email]').nth(1).check();
+  await shot(page, 'duplicates-merge');
+  page.once('dialog', (d) => void d.accept());
+  await Promise.all([page.waitForURL(/\/contacts\/\d+$/), page.click('button:has-text("Merge")')]);
+  t.match(await page.locator('body').textContent(), /Merged into Ada Lovelace/, 'the flash says so');
+  const main = (await page.locator('main').textContent()) ?? '';
+  t.match(main, /ADA@example\.com/, 'the picked email kept');
+  t.match(main, /\+44 20 7946 0000/, "the other's phone filled the empty one");
+  t.match(main, /Engine/, "the other's deal moved here");
+  t.match(main, /merged a duplicate into this contact/, 'the timeline says so');
+  await page.goto(`${server.base}/duplicates?kind=contacts&by=email`);
+  t.match(await page.locator('main').textContent(), /No likely duplicates here/, 'no pair left');
+  t.same(jsErrors(page), []);
+});

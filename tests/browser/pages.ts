@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { openDatabase } from '../../src/db/database.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
 import { seedDemo } from '../../src/seed/demo.js';
@@ -30,6 +31,8 @@ export async function everyPage(dbFile: string): Promise<string[]> {
   const industry = (await db.selectFrom('industries').select('id').orderBy('id').executeTakeFirstOrThrow()).id;
   const converted = (await db.selectFrom('leads').select('id').where('converted_at', 'is not', null).orderBy('id').executeTakeFirstOrThrow()).id;
   const open = (await db.selectFrom('leads').select('id').where('converted_at', 'is', null).orderBy('id').executeTakeFirstOrThrow()).id;
+  // The demo enters a contact twice (same email): the merge page compares them.
+  const twins = (await sql<{ id: number }>`select id from contacts where dup_email = (select dup_email from contacts where dup_email is not null group by dup_email having count(*) > 1 limit 1) order by id limit 2`.execute(db)).rows.map((r) => r.id);
   await db.destroy();
   return [
     '/',
@@ -91,5 +94,9 @@ export async function everyPage(dbFile: string): Promise<string[]> {
     '/settings/directories/industries',
     `/settings/directories/industries/${industry}/edit`,
     '/settings/security',
+    '/settings/crm',
+    '/duplicates',
+    '/duplicates?kind=companies',
+    `/duplicates/merge?kind=contacts&ids=${twins[0]}&ids=${twins[1]}`,
   ];
 }
