@@ -31,6 +31,8 @@ const all: [string, string][] = [
   ['task-edit', '/tasks/1/edit'],
   ['profile', '/profile'],
   ['settings-crm', '/settings/crm'],
+  ['api-tokens', '/profile/api-tokens'],
+  ['api-tokens-all', '/settings/api-tokens'],
   ['duplicates', '/duplicates?kind=contacts'],
   ['duplicates-companies', '/duplicates?kind=companies'],
   ['merge', '/duplicates/merge?kind=contacts&ids=2&ids=81'],

@@ -34,6 +34,8 @@ declare module 'fastify' {
     viewer: Viewer | null;
     /** Viewer and settings, computed once per request (plugins/session). */
     scope: Scope | null;
+    /** Set when a personal API token, not a session, signed the request in. */
+    apiToken: { id: number; scope: 'read' | 'write' } | null;
   }
   interface FastifyReply {
     locals: Record<string, unknown>;

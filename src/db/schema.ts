@@ -46,7 +46,8 @@ export interface AuditEntriesTable {
 export type SecurityEventKind =
   | 'sign_in' | 'sign_in_failed' | 'locked_out' | 'sign_out' | 'password_changed' | 'password_reset'
   | 'role_changed' | 'user_created' | 'user_deactivated' | 'user_reactivated' | 'backup'
-  | 'two_factor_enabled' | 'two_factor_disabled' | 'two_factor_failed' | 'recovery_code_used' | 'two_factor_required';
+  | 'two_factor_enabled' | 'two_factor_disabled' | 'two_factor_failed' | 'recovery_code_used' | 'two_factor_required'
+  | 'api_token_created' | 'api_token_revoked';
 
 export interface RecoveryCodesTable {
   id: Generated<number>;
@@ -82,6 +83,20 @@ export interface Database extends CustomerDatabase, DealsDatabase, LeadsDatabase
   settings: SettingsTable;
   security_events: SecurityEventsTable;
   recovery_codes: RecoveryCodesTable;
+  api_tokens: ApiTokensTable;
+}
+
+export interface ApiTokensTable {
+  id: Generated<number>;
+  user_id: number;
+  name: string;
+  token_hash: string;
+  /** The secret's last characters, to tell tokens apart; never enough to use one. */
+  hint: string;
+  scope: 'read' | 'write';
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
 }
 
 export type User = Selectable<UsersTable>;

@@ -30,7 +30,8 @@ export default fp(async (app) => {
   });
 
   app.addHook('preHandler', (request, reply, done) => {
-    if (SAFE.has(request.method) || request.routeOptions.config?.csrf === false) return done();
+    // A bearer token is no ambient credential (a browser never adds it by itself): no CSRF token needed.
+    if (SAFE.has(request.method) || request.routeOptions.config?.csrf === false || request.apiToken) return done();
     app.csrfProtection(request, reply, done);
   });
 });

@@ -23,8 +23,16 @@ const TITLES: Record<number, string> = {
   503: 'Not saved',
 };
 
+/** API errors as RFC 9457 problem details; field errors (422) under `errors`, by field. */
+export function sendProblem(reply: FastifyReply, status: number, detail: string, extra: Record<string, unknown> = {}) {
+  return reply
+    .code(status)
+    .header('content-type', 'application/problem+json; charset=utf-8')
+    .send(JSON.stringify({ type: 'about:blank', title: TITLES[status] ?? (status === 401 ? 'Unauthorized' : 'Error'), status, detail, ...extra }));
+}
+
 export async function renderError(request: FastifyRequest, reply: FastifyReply, status: number, message: string) {
-  if (wantsJson(request)) return reply.code(status).send({ error: TITLES[status] ?? 'Error', message });
+  if (wantsJson(request)) return sendProblem(reply, status, message);
   if (isHtmx(request)) {
     // Errors for htmx requests land in the flash area, whatever the request targeted.
     reply.header('HX-Retarget', '#flash').header('HX-Reswap', 'innerHTML');
@@ -43,12 +51,13 @@ export default fp(async (app) => {
 
   app.setErrorHandler(async (error, request, reply) => {
     if (error instanceof UnauthenticatedError) {
-      if (wantsJson(request)) return reply.code(401).send({ error: 'Unauthorized', message: 'Sign in first.' });
+      if (wantsJson(request)) return sendProblem(reply.header('www-authenticate', 'Bearer'), 401, 'Send a personal API token: Authorization: Bearer <token> (create one in your profile).');
       const next = request.method === 'GET' ? `?next=${encodeURIComponent(request.url)}` : '';
       if (isHtmx(request)) return reply.header('HX-Redirect', `/login${next}`).code(204).send();
       return reply.redirect(`/login${next}`, 303);
     }
     if (error instanceof ValidationError) {
+      if (wantsJson(request)) return sendProblem(reply, 422, 'Some fields are not valid.', { errors: error.fieldErrors });
       // Handlers render their own forms; one that did not falls back to a message.
       return renderError(request, reply, 422, Object.values(error.fieldErrors).join(' ') || error.message);
     }

@@ -6,6 +6,7 @@ import { ForbiddenError } from '../lib/errors.js';
 import { deleteExpiredSessions, findSessionViewer, touchSession } from '../features/auth/sessions.queries.js';
 import { scopeFor, type Scope } from '../lib/access.js';
 import { purgeOldSecurityEvents } from '../features/security/security.queries.js';
+import { touchApiToken, viewerForToken } from '../features/api-tokens/api-tokens.queries.js';
 
 export const SESSION_COOKIE = 'orchard_sid';
 export const SESSION_IDLE_DAYS = 14;
@@ -71,6 +72,7 @@ export default fp(async (app) => {
   });
 
   app.decorateRequest('viewer', null);
+  app.decorateRequest('apiToken', null);
   app.decorateRequest('scope', null);
 
   // Static assets are public; every other route is guarded unless it says otherwise.
@@ -79,6 +81,19 @@ export default fp(async (app) => {
   });
 
   app.addHook('onRequest', async (request) => {
+    // The API (/api/…) takes a personal token instead of the session cookie: it acts as its user,
+    // with their role and visibility, and never carries a cookie a browser could send by itself.
+    if (request.url.startsWith('/api/')) {
+      const auth = request.headers.authorization;
+      const bearer = typeof auth === 'string' && /^Bearer\s+(\S+)$/i.exec(auth)?.[1];
+      if (!bearer) return;
+      const found = await viewerForToken(app.db, bearer);
+      if (!found) return;
+      request.viewer = found.viewer;
+      request.apiToken = found.token;
+      await touchApiToken(app.db, found.token.id, found.lastUsedAt);
+      return;
+    }
     const token = request.cookies[SESSION_COOKIE];
     if (!token) return;
     const found = await findSessionViewer(app.db, token);
@@ -91,6 +106,8 @@ export default fp(async (app) => {
     const access = request.routeOptions.config?.access ?? 'user';
     if (access === 'public') return;
     assertAccess(request, access);
+    // A read-only token reads.
+    if (request.apiToken?.scope === 'read' && !['GET', 'HEAD'].includes(request.method)) throw new ForbiddenError('This API token is read-only: create a read-write token in your profile to make changes.');
     if (request.viewer) request.scope = await scopeFor(app.db, request.viewer);
     // When an admin requires a second factor, a user without one sets it up before anything else.
     if (request.scope?.settings.require_two_factor && !request.viewer?.twoFactor && !TWO_FACTOR_SETUP.test(request.routeOptions.url ?? '')) {

@@ -95,6 +95,8 @@ export async function everyPage(dbFile: string): Promise<string[]> {
     `/settings/directories/industries/${industry}/edit`,
     '/settings/security',
     '/settings/crm',
+    '/settings/api-tokens',
+    '/profile/api-tokens',
     '/duplicates',
     '/duplicates?kind=companies',
     `/duplicates/merge?kind=contacts&ids=${twins[0]}&ids=${twins[1]}`,

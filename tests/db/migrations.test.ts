@@ -96,6 +96,7 @@ const COLUMNS: { [T in Tables]: { [C in keyof Database[T]]-?: true } } = {
   audit_entries: { id: true, entity_type: true, entity_id: true, action: true, changes: true, user_id: true, created_at: true },
   settings: { key: true, value: true, updated_at: true },
   recovery_codes: { id: true, user_id: true, code_hash: true, used_at: true, created_at: true },
+  api_tokens: { id: true, user_id: true, name: true, token_hash: true, hint: true, scope: true, created_at: true, last_used_at: true, revoked_at: true },
   security_events: { id: true, kind: true, user_id: true, actor_id: true, email: true, ip: true, detail: true, created_at: true },
   industries: { id: true, name: true, is_active: true, position: true, created_at: true, updated_at: true },
   company_sizes: { id: true, name: true, is_active: true, position: true, created_at: true, updated_at: true },

@@ -21,6 +21,8 @@ export const EVENT_LABELS: Record<SecurityEventKind, string> = {
   two_factor_failed: 'Wrong two-factor code',
   recovery_code_used: 'Signed in with a recovery code',
   two_factor_required: 'Two-factor sign-in required for everyone',
+  api_token_created: 'API token created',
+  api_token_revoked: 'API token revoked',
 };
 const KINDS = Object.keys(EVENT_LABELS) as [SecurityEventKind, ...SecurityEventKind[]];
 

@@ -121,3 +121,52 @@ t.test('backup download: a consistent copy that passes integrity_check while wri
   const logged = await app.db.selectFrom('security_events').select(['kind', 'user_id']).where('kind', '=', 'backup').execute();
   t.same(logged, [{ kind: 'backup', user_id: admin.id }], 'the download is in the security log');
 });
+
+t.test('API tokens: made in the profile (shown once, stored hashed), act as their user, read-only refused for writes, revoked at once; problem+json', async (t) => {
+  const { app } = await buildTestApp(t);
+  const admin = await makeUser(app, { role: 'admin' });
+  const rep = await makeUser(app, { name: 'Rita Rep', email: 'rita@orchard.test' });
+  const r = await loginAs(app, rep);
+  const api = (token: string | null, method: 'GET' | 'POST' = 'GET', url = '/api/v1/me') => app.inject({ method, url, headers: token ? { authorization: `Bearer ${token}` } : {} });
+
+  const bad = await r.post('/profile/api-tokens', { name: '  ', scope: 'root' });
+  t.equal(bad.statusCode, 422);
+  t.match(bad.body, /id="f-name-error">Name is required/);
+  const made = await r.post('/profile/api-tokens', { name: 'Website form', scope: 'read' });
+  t.equal(made.statusCode, 201);
+  const secret = /id="new-token"[^>]*value="(orch_[^"]+)"/.exec(made.body)?.[1] ?? '';
+  t.ok(secret.length > 40, 'the secret is shown once');
+  const stored = await app.db.selectFrom('api_tokens').selectAll().executeTakeFirstOrThrow();
+  t.not(stored.token_hash, secret, 'only its hash is stored');
+  t.notMatch((await r.get('/profile/api-tokens')).body, new RegExp(secret), 'and it is not shown again');
+
+  const none = await api(null);
+  t.equal(none.statusCode, 401);
+  t.match(none.headers['content-type'], /^application\/problem\+json/);
+  t.match(JSON.parse(none.body), { type: 'about:blank', status: 401, title: 'Unauthorized' });
+  t.equal((await api('orch_not-a-token')).statusCode, 401);
+  const me = await api(secret);
+  t.equal(me.statusCode, 200);
+  t.match(JSON.parse(me.body), { id: rep.id, role: 'rep', token: { scope: 'read' } }, 'the token acts as its user');
+  const write = await api(secret, 'POST');
+  t.equal(write.statusCode, 403, 'a read-only token does not write');
+  t.match(JSON.parse(write.body), { status: 403, detail: /read-only/ });
+  t.equal((await app.inject({ method: 'GET', url: '/contacts', headers: { authorization: `Bearer ${secret}` } })).statusCode, 303, 'a token opens no page: only the API');
+  t.ok((await app.db.selectFrom('api_tokens').select('last_used_at').executeTakeFirstOrThrow()).last_used_at, 'last use recorded');
+
+  // Another user cannot revoke it; the admin sees it, its owner revokes it: refused at once.
+  const other = await loginAs(app, await makeUser(app, { email: 'sam@orchard.test' }));
+  t.equal((await other.post(`/profile/api-tokens/${stored.id}/revoke`, {})).statusCode, 404);
+  const a = await loginAs(app, admin);
+  t.match((await a.get('/settings/api-tokens')).body, /Website form[\s\S]*Rita Rep/);
+  t.equal((await r.get('/settings/api-tokens')).statusCode, 403);
+  t.equal((await r.post(`/profile/api-tokens/${stored.id}/revoke`, {})).statusCode, 303);
+  t.equal((await api(secret)).statusCode, 401, 'revoked: refused at the next request');
+  const second = /value="(orch_[^"]+)"/.exec((await r.post('/profile/api-tokens', { name: 'Billing', scope: 'write' })).body)?.[1] ?? '';
+  t.equal((await api(second)).statusCode, 200);
+  t.equal((await a.post(`/settings/api-tokens/${(await app.db.selectFrom('api_tokens').select('id').where('name', '=', 'Billing').executeTakeFirstOrThrow()).id}/revoke`, {})).statusCode, 303, 'an admin revokes anyone\'s');
+  t.equal((await api(second)).statusCode, 401);
+  const events = (await app.db.selectFrom('security_events').select('kind').where('kind', 'in', ['api_token_created', 'api_token_revoked']).execute()).map((e) => e.kind);
+  t.same(events.sort(), ['api_token_created', 'api_token_created', 'api_token_revoked', 'api_token_revoked'], 'in the security log');
+  t.equal((await r.post('/profile/api-tokens', { name: 'x', scope: 'read' }, { csrf: false })).statusCode, 403, 'the form is CSRF protected');
+});

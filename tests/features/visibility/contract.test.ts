@@ -5,6 +5,7 @@ import { makeCompany, makeContact, makeCustomer, makeCustomerGroup, makeDeal, ma
 import { setSetting } from '../../../src/features/settings/settings.queries.js';
 import { RECORD_KINDS, type RecordType } from '../../../src/lib/entities.js';
 import { addNote } from '../../../src/features/notes/notes.service.js';
+import { createApiToken } from '../../../src/features/api-tokens/api-tokens.queries.js';
 
 /**
  * The visibility contract: with rep_visibility = own, a rep reaches none of another rep's
@@ -40,6 +41,7 @@ const NOT_RECORD_IDS: Record<string, string> = {
   '/settings/users/:id/deactivate': 'users (admins only)',
   '/settings/users/:id/reactivate': 'users (admins only)',
   '/settings/users/:id/reset-password': 'users (admins only)',
+  '/settings/api-tokens/:id/revoke': 'any user\'s API token (admins only)',
 };
 const isSettingsRoute = (url: string) => url.startsWith('/settings/pipelines/') || url.startsWith('/settings/directories/') || url.startsWith('/settings/lead-statuses/');
 
@@ -57,6 +59,8 @@ t.test('every registered kind and every route taking a record id: another rep\'s
   const now = new Date().toISOString();
   const imported = Number((await app.db.insertInto('imports').values({ entity_type: 'contact', file_name: 'zyx-people.csv', encoding: 'utf-8', delimiter: ',', headers: '["Name"]', total_rows: 1, user_id: other.id, created_at: now, updated_at: now }).returning('id').executeTakeFirstOrThrow()).id);
   await app.db.insertInto('import_rows').values({ import_id: imported, n: 0, line: 2, cells: '["Zyxperson"]' }).execute();
+  // Another rep's API token: theirs alone to revoke.
+  const token = (await createApiToken(app.db, other.id, 'Zyxtoken', 'write')).id;
   await setSetting(app.db, 'rep_visibility', 'own');
   const c = await loginAs(app, rep);
 
@@ -88,6 +92,7 @@ t.test('every registered kind and every route taking a record id: another rep\'s
     else if (route.url.startsWith('/tasks/:id')) url = route.url.replace(':id', String(task));
     else if (route.url.startsWith('/notifications/:id')) url = route.url.replace(':id', String(notification));
     else if (route.url.startsWith('/import/:id')) url = route.url.replace(':id', String(imported));
+    else if (route.url.startsWith('/profile/api-tokens/:id')) url = route.url.replace(':id', String(token));
     if (url) {
       const res = route.method === 'GET' ? await c.get(url) : await c.post(url, {});
       t.equal(res.statusCode, 404, `${route.method} ${route.url}`);
