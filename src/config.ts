@@ -16,6 +16,7 @@ export const configSchema = z
     LOG_LEVEL: z.preprocess(emptyAsUndefined, z.enum(LOG_LEVELS).default('info')),
     ORCHARD_TRUST_PROXY: z.preprocess(emptyAsUndefined, z.enum(['true', 'false', '1', '0'], { message: 'must be true or false' }).default('false')),
     NODE_ENV: z.preprocess(emptyAsUndefined, z.string().default('production')),
+    ORCHARD_API_RATE_PER_MINUTE: z.preprocess(emptyAsUndefined, z.coerce.number({ message: 'must be a whole number of requests' }).int('must be a whole number of requests').min(1, 'must be at least 1').max(100_000, 'must be at most 100000').default(600)),
     ORCHARD_IMPORT_MAX_MB: z.preprocess(emptyAsUndefined, z.coerce.number({ message: 'must be a number of megabytes' }).positive('must be more than 0').max(2048, 'must be at most 2048').default(50)),
   })
   .refine((c) => Boolean(c.ORCHARD_ADMIN_EMAIL) === Boolean(c.ORCHARD_ADMIN_PASSWORD), {
@@ -37,6 +38,8 @@ export interface Config {
   isDev: boolean;
   /** The largest CSV or vCard file an import accepts. */
   importMaxBytes: number;
+  /** API requests per token (or, without one, per IP) per minute; past it, 429. */
+  apiRatePerMinute: number;
 }
 
 export class ConfigError extends Error {}
@@ -65,5 +68,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     secureCookies: (c.ORCHARD_BASE_URL ?? '').startsWith('https://'),
     isDev: c.NODE_ENV === 'development',
     importMaxBytes: Math.round(c.ORCHARD_IMPORT_MAX_MB * 1024 * 1024),
+    apiRatePerMinute: c.ORCHARD_API_RATE_PER_MINUTE,
   };
 }

@@ -170,3 +170,19 @@ t.test('API tokens: made in the profile (shown once, stored hashed), act as thei
   t.same(events.sort(), ['api_token_created', 'api_token_created', 'api_token_revoked', 'api_token_revoked'], 'in the security log');
   t.equal((await r.post('/profile/api-tokens', { name: 'x', scope: 'read' }, { csrf: false })).statusCode, 403, 'the form is CSRF protected');
 });
+
+t.test('the API is rate limited per token: past the limit 429 as problem+json, another token unaffected', async (t) => {
+  const { app } = await buildTestApp(t, { env: { ORCHARD_API_RATE_PER_MINUTE: '3' } });
+  const rep = await makeUser(app, { email: 'rita@orchard.test' });
+  const r = await loginAs(app, rep);
+  const token = async (name: string) => /id="new-token"[^>]*value="(orch_[^"]+)"/.exec((await r.post('/profile/api-tokens', { name, scope: 'read' })).body)?.[1] ?? '';
+  const [one, two] = [await token('One'), await token('Two')];
+  const me = (secret: string) => app.inject({ method: 'GET', url: '/api/v1/me', headers: { authorization: `Bearer ${secret}` } });
+  for (let i = 0; i < 3; i++) t.equal((await me(one)).statusCode, 200);
+  const limited = await me(one);
+  t.equal(limited.statusCode, 429);
+  t.match(limited.headers['content-type'], /^application\/problem\+json/);
+  t.match(JSON.parse(limited.body), { status: 429, detail: /at most 3 a minute/ });
+  t.ok(limited.headers['retry-after'], 'says when to try again');
+  t.equal((await me(two)).statusCode, 200, 'another token has its own budget');
+});
