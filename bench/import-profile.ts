@@ -14,11 +14,14 @@ import { contactImporter } from '../src/features/import/import.importers.js';
 const ROWS = Number(process.env.ROWS ?? 5000);
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orchard-imp-'));
 const file = path.join(dir, 'o.db');
+// IMPORT_DB=bench/out/large.db: into a copy of that file instead of a fresh one.
+if (process.env.IMPORT_DB) fs.copyFileSync(process.env.IMPORT_DB, file);
 const { db, sqlite } = openDatabase(file);
+if (process.env.CACHE_MB) sqlite.pragma(`cache_size = -${Number(process.env.CACHE_MB) * 1024}`);
 await migrateToLatest(db, sqlite);
 const app = await buildApp({ config: loadConfig({ ORCHARD_DB: file, LOG_LEVEL: 'silent' }), db, sqlite, logger: false });
 const now = new Date().toISOString();
-const user = await db.insertInto('users').values({ name: 'A', email: 'a@x.test', password_hash: 'x', role: 'admin', is_active: 1, created_at: now, updated_at: now }).returning('id').executeTakeFirstOrThrow();
+const user = await db.insertInto('users').values({ name: 'A', email: `a${Date.now()}@x.test`, password_hash: 'x', role: 'admin', is_active: 1, created_at: now, updated_at: now }).returning('id').executeTakeFirstOrThrow();
 const lines = ['First Name,Last Name,E-mail Address,Mobile Phone,Job Title,Company'];
 for (let i = 0; i < ROWS; i++) lines.push(`P${i},Importer,p.${i}@example.com,+1 555 ${i % 10000},Buyer,Hooli ${i % 50}`);
 const parsed = readCsv(Buffer.from(lines.join('\n')));

@@ -3,7 +3,7 @@ import type { Database } from '../db/schema.js';
 import { assertCanEdit, type Scope } from './access.js';
 import { ConflictError, NotFoundError } from './errors.js';
 import type { AnyKind, RecordKind } from './entities.js';
-import { record, type Changes } from '../features/timeline/timeline.queries.js';
+import { record, recordMany, type Changes } from '../features/timeline/timeline.queries.js';
 import { deleteNotesOf } from '../features/notes/notes.queries.js';
 import { deleteTasksOf } from '../features/tasks/tasks.queries.js';
 import { notifyAssigned } from '../features/notifications/notifications.queries.js';
@@ -32,9 +32,16 @@ function nameFromChanges(changes: Changes): string {
 }
 
 export async function recordCreated(trx: Trx, scope: Scope, kind: AnyKind, id: number, changes: Changes): Promise<void> {
-  await record(trx, { entityType: kind.type, entityId: id, action: 'created', userId: scope.viewer.id, changes });
+  await recordCreatedMany(trx, scope, kind, [{ id, changes }]);
+}
+
+/** The same for many records of one kind made together (an import batch): the audit entries in multi-row INSERTs. */
+export async function recordCreatedMany(trx: Trx, scope: Scope, kind: AnyKind, made: readonly { id: number; changes: Changes }[]): Promise<void> {
+  await recordMany(trx, made.map(({ id, changes }) => ({ entityType: kind.type, entityId: id, action: 'created', userId: scope.viewer.id, changes })));
   // Created for someone else (a form, a conversion, an import): they hear of it (SPEC §8).
-  if (changes.assigned_to) await notifyAssigned(trx, scope.viewer.id, { entityType: kind.type, entityId: id, title: nameFromChanges(changes), from: null, to: changes.assigned_to[1] });
+  for (const { id, changes } of made) {
+    if (changes.assigned_to) await notifyAssigned(trx, scope.viewer.id, { entityType: kind.type, entityId: id, title: nameFromChanges(changes), from: null, to: changes.assigned_to[1] });
+  }
 }
 
 /**

@@ -58,8 +58,31 @@ export function contactsOfCompany(db: Executor, scope: Scope, companyId: number,
 type ContactValues = Omit<ContactInput, 'version'>;
 
 export async function insertContact(db: Executor, values: ContactValues, now: string): Promise<number> {
-  const row = await db.insertInto('contacts').values({ ...values, created_at: now, updated_at: now }).returning('id').executeTakeFirstOrThrow();
-  return row.id;
+  return (await insertContacts(db, [values], now))[0];
+}
+
+/**
+ * Many contacts in multi-row INSERTs (100 a statement), their ids in the order given: a rowid
+ * table gives each inserted row the next id, so the ids of one statement sorted ascending are its
+ * rows in order (RETURNING itself promises no order).
+ */
+export async function insertContacts(db: Executor, values: readonly ContactValues[], now: string): Promise<number[]> {
+  const ids: number[] = [];
+  for (let i = 0; i < values.length; i += 100) {
+    const rows = await db
+      .insertInto('contacts')
+      .values(
+        values.slice(i, i + 100).map((v) => ({
+          ...v,
+          created_at: now,
+          updated_at: now,
+        })),
+      )
+      .returning('id')
+      .execute();
+    ids.push(...rows.map((r) => r.id).sort((a, b) => a - b));
+  }
+  return ids;
 }
 
 export async function updateContact(db: Executor, id: number, version: number | null, values: Partial<ContactValues>, now: string): Promise<boolean> {

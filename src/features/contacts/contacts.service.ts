@@ -3,7 +3,7 @@ import type { Scope } from '../../lib/access.js';
 import { company, contact } from '../../lib/entities.js';
 import { ValidationError, type FieldErrors } from '../../lib/errors.js';
 import { nowIso } from '../../lib/time.js';
-import { commitUpdate, loadEditable, recordCreated, removeRecord, type Trx } from '../../lib/writes.js';
+import { commitUpdate, loadEditable, recordCreatedMany, removeRecord, type Trx } from '../../lib/writes.js';
 import { changedFields } from '../timeline/timeline.queries.js';
 import { isAssignable } from '../users/users.queries.js';
 import { linkable } from '../../lib/links.js';
@@ -23,11 +23,33 @@ async function validate(trx: Trx, scope: Scope, input: ContactInput, current: Co
 const valuesOf = ({ version: _v, ...rest }: ContactInput) => rest;
 
 export async function createContact(trx: Trx, scope: Scope, input: ContactInput, values: Record<string, unknown>): Promise<number> {
-  await validate(trx, scope, input, null, values);
-  const data = valuesOf(input);
-  const id = await q.insertContact(trx, data, nowIso());
-  await recordCreated(trx, scope, contact, id, changedFields(null, data, CONTACT_FIELDS));
-  return id;
+  const [made] = await createContacts(trx, scope, [{ input, values }]);
+  if (made instanceof ValidationError) throw made;
+  return made;
+}
+
+/**
+ * Many contacts at once (an import batch), each checked as the form checks it: the new id, or
+ * why it was refused (then nothing of it is written). The valid ones go in with multi-row
+ * INSERTs, their audit entries too — the form's single create is this with one.
+ */
+export async function createContacts(trx: Trx, scope: Scope, items: readonly { input: ContactInput; values: Record<string, unknown> }[]): Promise<(number | ValidationError)[]> {
+  const out: (number | ValidationError)[] = [];
+  const ok: { at: number; data: ReturnType<typeof valuesOf> }[] = [];
+  for (const [at, { input, values }] of items.entries()) {
+    try {
+      await validate(trx, scope, input, null, values);
+      ok.push({ at, data: valuesOf(input) });
+      out.push(0);
+    } catch (e) {
+      if (!(e instanceof ValidationError)) throw e;
+      out.push(e);
+    }
+  }
+  const ids = await q.insertContacts(trx, ok.map((o) => o.data), nowIso());
+  ok.forEach((o, k) => (out[o.at] = ids[k]));
+  await recordCreatedMany(trx, scope, contact, ok.map((o, k) => ({ id: ids[k], changes: changedFields(null, o.data, CONTACT_FIELDS) })));
+  return out;
 }
 
 export async function updateContactFromForm(trx: Trx, scope: Scope, id: number, input: ContactInput, values: Record<string, unknown>): Promise<void> {

@@ -4,8 +4,8 @@ import { visible } from '../../lib/entities.js';
 import type { Scope } from '../../lib/access.js';
 import { ConflictError, ValidationError } from '../../lib/errors.js';
 import type { Trx } from '../../lib/writes.js';
-import { contactFormSchema } from '../contacts/contacts.schemas.js';
-import { CONTACT_FIELDS, createContact, deleteContactChecked, updateContactFromForm } from '../contacts/contacts.service.js';
+import { contactFormSchema, type ContactInput } from '../contacts/contacts.schemas.js';
+import { CONTACT_FIELDS, createContact, createContacts, deleteContactChecked, updateContactFromForm } from '../contacts/contacts.service.js';
 import { companyFormSchema } from '../companies/companies.schemas.js';
 import { COMPANY_FIELDS, createCompany, deleteCompanyChecked, updateCompanyFromForm } from '../companies/companies.service.js';
 import { createDirectoryItem } from '../directories/directories.service.js';
@@ -44,6 +44,21 @@ export interface Lookups {
 
 export type Mapped = Record<string, string | null>;
 
+/** A create `write` left for `createMany`: the checked input and the typed values (for messages). */
+export interface PendingCreate {
+  input: unknown;
+  values: Record<string, unknown>;
+}
+
+/** A row's outcome; `pending` (with id null) when its create waits for the batch's `createMany`. */
+export interface WriteResult {
+  outcome: 'created' | 'updated' | 'skipped';
+  id: number | null;
+  reason?: string;
+  touched?: Touched[];
+  pending?: PendingCreate;
+}
+
 /** A record an import wrote: kept in import_records for revert. */
 export interface Touched {
   entity_type: 'contact' | 'company' | 'customer' | 'lead' | 'deal';
@@ -73,7 +88,12 @@ export interface Importer {
   /** Names in the rows that no directory knows (listed in the preview with the choice). */
   unknown(rows: Mapped[], l: Lookups): { values: string[]; users: string[] };
   /** Write one row through the entity's own schema and service; throws ValidationError. `touched`: what revert must undo. */
-  write(trx: Trx, scope: Scope, row: Mapped, l: Lookups, o: ImportOptions): Promise<{ outcome: 'created' | 'updated' | 'skipped'; id: number | null; reason?: string; touched?: Touched[] }>;
+  write(trx: Trx, scope: Scope, row: Mapped, l: Lookups, o: ImportOptions, defer?: boolean): Promise<WriteResult>;
+  /**
+   * Creates many records through the entity's own bulk service (multi-row INSERTs): the rows
+   * `write` deferred (`pending`), each an id or why it was refused. Importers without it create row by row.
+   */
+  createMany?(trx: Trx, scope: Scope, items: PendingCreate[]): Promise<(number | ValidationError)[]>;
   /** Undo: delete what the import created, put back what it updated (through the services). */
   undo(trx: Trx, scope: Scope, r: Touched): Promise<void>;
   /** The row as it would be stored (the preview), or why not. */
@@ -153,8 +173,8 @@ async function updateOrCreate<I>(
   l: Lookups,
   o: ImportOptions,
   touched: Touched[],
-  w: { fields: readonly string[]; table: 'contacts' | 'customers' | 'companies' | 'leads'; input: I; update: (id: number, input: I & { version: number }) => Promise<void>; create: (input: I) => Promise<number> },
-): Promise<{ outcome: 'created' | 'updated'; id: number; touched: Touched[] }> {
+  w: { fields: readonly string[]; table: 'contacts' | 'customers' | 'companies' | 'leads'; input: I; update: (id: number, input: I & { version: number }) => Promise<void>; create: (input: I) => Promise<number>; defer?: Record<string, unknown> },
+): Promise<WriteResult> {
   if (dup && o.duplicates === 'update') {
     const before = (await trx.selectFrom(w.table).select(w.fields as never).where('id', '=', dup.id).executeTakeFirstOrThrow()) as Record<string, unknown>;
     await w.update(dup.id, { ...w.input, version: dup.version });
@@ -162,6 +182,8 @@ async function updateOrCreate<I>(
     touched.push({ entity_type: kind, entity_id: dup.id, action: 'updated', version_after: dup.version, before });
     return { outcome: 'updated', id: dup.id, touched };
   }
+  // Left for the batch's createMany, which records the id, the duplicate key and what revert undoes.
+  if (w.defer) return { outcome: 'created', id: null, touched, pending: { input: w.input, values: w.defer } };
   const id = await w.create(w.input);
   if (key && !l.duplicates.has(key)) l.duplicates.set(key, { id, version: 1 });
   touched.push({ entity_type: kind, entity_id: id, action: 'created', version_after: 1, before: null });
@@ -249,7 +271,7 @@ export const contactImporter: Importer = {
       duplicate,
     };
   },
-  async write(trx, scope, row, l, o) {
+  async write(trx, scope, row, l, o, defer) {
     const { first, last } = firstLast(row);
     const email = row.email?.trim().toLowerCase() ?? '';
     const dup = email ? l.duplicates.get(email) : undefined;
@@ -264,8 +286,10 @@ export const contactImporter: Importer = {
       fields: CONTACT_FIELDS, table: 'contacts', input,
       update: (id, x) => updateContactFromForm(trx, scope, id, x, values),
       create: (x) => createContact(trx, scope, x, values),
+      defer: defer ? values : undefined,
     });
   },
+  createMany: (trx, scope, items) => createContacts(trx, scope, items as { input: ContactInput; values: Record<string, unknown> }[]),
   async undo(trx, scope, r) {
     if (r.entity_type === 'company') return undoCompanyMadeOnTheWay(trx, scope, r.entity_id);
     if (r.action === 'created') {

@@ -7,7 +7,7 @@ import type { DB } from '../../db/database.js';
 import { scopeFor, type Scope } from '../../lib/access.js';
 import { HttpError, ValidationError } from '../../lib/errors.js';
 import { nowIso } from '../../lib/time.js';
-import { IMPORTERS, DEFAULT_OPTIONS, type ImportOptions, type Touched } from './import.importers.js';
+import { IMPORTERS, DEFAULT_OPTIONS, type ImportOptions, type PendingCreate, type Touched } from './import.importers.js';
 import { mapRow } from './import.mapping.js';
 
 /**
@@ -61,29 +61,69 @@ export async function runBatch(app: Connection, importId: number, size = BATCH_S
     const importedChanges = JSON.stringify({ file: [null, imp.file_name] });
     const stamp = nowIso();
     let handled = 0;
+    // Plain creates wait here for one createMany (multi-row INSERTs through the entity's bulk
+    // service) at the end of the batch, or earlier when a later row's duplicate key needs their ids.
+    const defer = Boolean(importer.createMany);
+    const pending: { at: number; key: string | null; item: PendingCreate; touched: Touched[] }[] = [];
+    const pendingKeys = new Set<string>();
+    const keep = (x: Touched) => touched.push({ import_id: importId, entity_type: x.entity_type, entity_id: x.entity_id, action: x.action, version_after: x.version_after, before: x.before ? JSON.stringify(x.before) : null });
+    const flush = async () => {
+      if (!pending.length) return;
+      const made = await importer.createMany!(trx, scope, pending.map((p) => p.item));
+      made.forEach((m, k) => {
+        const p = pending[k];
+        const res = results[p.at];
+        if (m instanceof ValidationError) {
+          counts.created--;
+          counts.skipped++;
+          Object.assign(res, { outcome: 'skipped', entity_id: null, reason: Object.values(m.fieldErrors).join(' ') });
+        } else {
+          res.entity_id = m;
+          imported.push({ entity_type: importer.kind, entity_id: m, action: 'imported', changes: importedChanges, user_id: scope.viewer.id, created_at: stamp });
+          if (p.key && !lookups.duplicates.has(p.key)) lookups.duplicates.set(p.key, { id: m, version: 1 });
+        }
+        p.touched.forEach(keep);
+      });
+      pending.length = 0;
+      pendingKeys.clear();
+    };
+    const savepoint = app.sqlite.prepare('savepoint import_row');
+    const release = app.sqlite.prepare('release import_row');
+    const rollback = app.sqlite.prepare('rollback to import_row');
     for (const [i, row] of rows.entries()) {
       // A row's writes (a company made on the way, the contact) stand or fall together. The
       // savepoint is plain SQL on the transaction's own connection: no query building per row.
       if (i > 0 && performance.now() - started > budgetMs) break;
       handled = i + 1;
-      app.sqlite.exec('savepoint import_row');
+      const key = defer ? importer.duplicateKey(mapped[i]) : null;
+      if (key && pendingKeys.has(key)) await flush();
+      savepoint.run();
       try {
-        const r = await importer.write(trx, scope, mapped[i], lookups, options);
-        // "Imported from contacts.csv" on the record's timeline, beside the service's own entry (written with the batch).
-        if (r.id !== null && r.outcome !== 'skipped') imported.push({ entity_type: importer.kind, entity_id: r.id, action: 'imported', changes: importedChanges, user_id: scope.viewer.id, created_at: stamp });
-        app.sqlite.exec('release import_row');
+        const r = await importer.write(trx, scope, mapped[i], lookups, options, defer);
+        release.run();
         counts[r.outcome]++;
-        for (const x of r.touched ?? []) touched.push({ import_id: importId, entity_type: x.entity_type, entity_id: x.entity_id, action: x.action, version_after: x.version_after, before: x.before ? JSON.stringify(x.before) : null });
+        if (r.pending) {
+          pending.push({ at: results.length, key, item: r.pending, touched: r.touched ?? [] });
+          if (key) pendingKeys.add(key);
+        } else {
+          // "Imported from contacts.csv" on the record's timeline, beside the service's own entry (written with the batch).
+          if (r.id !== null && r.outcome !== 'skipped') imported.push({ entity_type: importer.kind, entity_id: r.id, action: 'imported', changes: importedChanges, user_id: scope.viewer.id, created_at: stamp });
+          // The record a row created is its import_results line (revert reads it there); import_records keeps the rest.
+          for (const x of r.touched ?? []) if (!(r.outcome === 'created' && x.action === 'created' && x.entity_type === importer.kind && x.entity_id === r.id)) keep(x);
+        }
         results.push({ import_id: importId, n: row.n, outcome: r.outcome, entity_id: r.id, reason: r.reason ?? null });
       } catch (e) {
-        app.sqlite.exec('rollback to import_row');
-        app.sqlite.exec('release import_row');
+        rollback.run();
+        release.run();
         // The entity's rules refused the row (422), or the importer may not touch that record (403, 404, 409): skipped, with why.
         if (!(e instanceof HttpError) || e.statusCode >= 500) throw e;
         counts.skipped++;
         results.push({ import_id: importId, n: row.n, outcome: 'skipped', entity_id: null, reason: e instanceof ValidationError ? Object.values(e.fieldErrors).join(' ') : e.message });
       }
+      // Written in turns, so the batch's time budget sees their cost.
+      if (pending.length >= 500) await flush();
     }
+    await flush();
     for (let i = 0; i < results.length; i += 100) await trx.insertInto('import_results').values(results.slice(i, i + 100)).execute();
     for (let i = 0; i < imported.length; i += 100) await trx.insertInto('audit_entries').values(imported.slice(i, i + 100)).execute();
     for (let i = 0; i < touched.length; i += 100) await trx.insertInto('import_records').values(touched.slice(i, i + 100)).onConflict((oc) => oc.columns(['import_id', 'entity_type', 'entity_id', 'action']).doUpdateSet({ version_after: (eb) => eb.ref('excluded.version_after') })).execute();
@@ -200,7 +240,10 @@ export async function revertImport(app: FastifyInstance, importId: number, scope
   return app.db.transaction().execute(async (trx) => {
     const imp = await trx.selectFrom('imports').selectAll().where('id', '=', importId).executeTakeFirstOrThrow();
     const importer = IMPORTERS[imp.entity_type]!;
-    const records = await trx.selectFrom('import_records').selectAll().where('import_id', '=', importId).execute();
+    const records: { entity_type: string; entity_id: number; action: 'created' | 'updated'; version_after: number; before: string | null }[] = await trx.selectFrom('import_records').selectAll().where('import_id', '=', importId).execute();
+    // The records its rows created: their import_results lines (at version 1 unless a later row updated them).
+    const made = await trx.selectFrom('import_results').select('entity_id').where('import_id', '=', importId).where('outcome', '=', 'created').where('entity_id', 'is not', null).execute();
+    for (const m of made) records.push({ entity_type: importer.kind, entity_id: m.entity_id!, action: 'created', version_after: 1, before: null });
     // Per record: the version the import left it at (the last of its writes), created or only updated.
     const byKey = new Map<string, { type: Touched['entity_type']; id: number; version: number; created: boolean; before: Record<string, unknown> | null }>();
     for (const r of records) {

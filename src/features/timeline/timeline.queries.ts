@@ -16,17 +16,27 @@ export interface AuditInput {
 
 /** Every write calls this inside its own transaction, so the audit entry commits with the change. */
 export async function record(trx: Transaction<Database>, input: AuditInput): Promise<void> {
-  await trx
-    .insertInto('audit_entries')
-    .values({
-      entity_type: input.entityType,
-      entity_id: input.entityId,
-      action: input.action,
-      changes: input.changes && Object.keys(input.changes).length ? JSON.stringify(input.changes) : null,
-      user_id: input.userId,
-      created_at: nowIso(),
-    })
-    .execute();
+  await recordMany(trx, [input]);
+}
+
+/** Many audit entries (an import batch's creations) in multi-row INSERTs: one statement per 100. */
+export async function recordMany(trx: Transaction<Database>, inputs: readonly AuditInput[]): Promise<void> {
+  const now = nowIso();
+  for (let i = 0; i < inputs.length; i += 100) {
+    await trx
+      .insertInto('audit_entries')
+      .values(
+        inputs.slice(i, i + 100).map((input) => ({
+          entity_type: input.entityType,
+          entity_id: input.entityId,
+          action: input.action,
+          changes: input.changes && Object.keys(input.changes).length ? JSON.stringify(input.changes) : null,
+          user_id: input.userId,
+          created_at: now,
+        })),
+      )
+      .execute();
+  }
 }
 
 /** The fields among `fields` whose value differs between before and after, as [old, new]. */

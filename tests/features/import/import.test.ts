@@ -196,6 +196,43 @@ t.test('an import stopped between batches holds whole batches only; resumed, it 
   t.same(results.map((r) => r.n), Array.from({ length: 25 }, (_, i) => i), 'one result per row, none twice');
 });
 
+t.test('bulk creates: the same email twice in one batch, each duplicate mode; one refused create leaves the others in', async (t) => {
+  const { app } = await buildTestApp(t);
+  const admin = await makeUser(app, { role: 'admin' });
+  const c = await loginAs(app, admin);
+  const csv = 'First name,Last name,Email,Phone\nAda,One,same@example.com,1\nBob,Two,other@example.com,2\nAda,Again,SAME@example.com,3\n';
+  const run = async (duplicates: string) => {
+    const res = await upload(c, `${duplicates}.csv`, csv);
+    const id = Number((res.headers.location as string).split('/').pop());
+    await c.get(`/import/${id}`);
+    await c.post(`/import/${id}/mapping`, { col_0: 'first_name', col_1: 'last_name', col_2: 'email', col_3: 'phone', duplicates, unknownValues: 'empty', start: '1' });
+    await app.imports.settle(id);
+    return app.db.selectFrom('import_results').select(['n', 'outcome', 'entity_id', 'reason']).where('import_id', '=', id).orderBy('n').execute();
+  };
+  const skip = await run('skip');
+  t.same(skip.map((r) => r.outcome), ['created', 'created', 'skipped'], 'skip: the second "same" is a duplicate of the first, made in the same batch');
+  t.equal(skip[2].entity_id, skip[0].entity_id, '… and points at it');
+  const mine = await app.db.selectFrom('contacts').select(['id', 'first_name', 'last_name', 'version']).where(sql<boolean>`lower(email) = 'same@example.com'`).execute();
+  t.same(mine.map((m) => m.last_name), ['One']);
+  const created = await app.db.selectFrom('audit_entries').select(['entity_id', 'action']).where('entity_type', '=', 'contact').where('action', 'in', ['created', 'imported']).where('entity_id', 'in', [skip[0].entity_id!, skip[1].entity_id!]).execute();
+  t.equal(created.length, 4, 'each bulk-created contact has its "created" and "imported" entries');
+  const update = await run('update');
+  t.same(update.map((r) => r.outcome), ['updated', 'updated', 'updated'], 'update: every row updates the contact already in');
+  t.same((await app.db.selectFrom('contacts').select(['last_name', 'phone', 'version']).where('id', '=', mine[0].id).executeTakeFirstOrThrow()), { last_name: 'Again', phone: '3', version: 3 }, 'the last row wins, each update versioned');
+
+  // The bulk service checks each contact as the form does: one it refuses is not written, the others are.
+  const { createContacts } = await import('../../../src/features/contacts/contacts.service.js');
+  const { scopeFor } = await import('../../../src/lib/access.js');
+  const scope = await scopeFor(app.db, { id: admin.id, name: admin.name, email: admin.email, role: 'admin', timeZone: 'UTC', sessionId: '' });
+  const input = (first: string, company_id: number | null) => ({ first_name: first, last_name: 'Bulk', position: null, email: null, phone: null, company_id, assigned_to: null });
+  const out = await app.db.transaction().execute((trx) => createContacts(trx, scope, [{ input: input('A', null), values: {} }, { input: input('B', 999999), values: {} }, { input: input('C', null), values: {} }]));
+  t.type(out[0], 'number');
+  t.match(out[1], { fieldErrors: { company_id: 'Choose a company from the list.' } }, 'an unknown company: refused with the form\'s message');
+  t.type(out[2], 'number');
+  t.ok((out[2] as number) > (out[0] as number), 'ids in the order given');
+  t.same((await app.db.selectFrom('contacts').select('first_name').where('last_name', '=', 'Bulk').orderBy('id').execute()).map((r) => r.first_name), ['A', 'C']);
+});
+
 t.test('revert: deletes what the import created, puts back what it updated; refused, with the list, after a later edit', async (t) => {
   const { app } = await buildTestApp(t);
   const admin = await makeUser(app, { role: 'admin' });
