@@ -33,6 +33,8 @@ const all: [string, string][] = [
   ['settings-crm', '/settings/crm'],
   ['api-tokens', '/profile/api-tokens'],
   ['api-tokens-all', '/settings/api-tokens'],
+  ['api-reference', '/help/api'],
+  ['api-reference-top', '/help/api#deals'],
   ['duplicates', '/duplicates?kind=contacts'],
   ['duplicates-companies', '/duplicates?kind=companies'],
   ['merge', '/duplicates/merge?kind=contacts&ids=2&ids=81'],
@@ -52,7 +54,7 @@ for (const [label, width, height] of [['desktop', 1280, 800], ['phone', 390, 844
   for (const [name, url] of pages) {
     await page.goto(base + url);
     await page.waitForTimeout(300);
-    await page.screenshot({ path: `${out}/${name}-${label}.png`, fullPage: !name.endsWith('board') });
+    await page.screenshot({ path: `${out}/${name}-${label}.png`, fullPage: !name.endsWith('board') && !name.endsWith('-top') });
     // A record's task panel with one task being edited in place.
     if (name === 'deal' && (await page.locator('.task-edit').count())) {
       await page.locator('.task-edit').first().click();

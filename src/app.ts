@@ -41,6 +41,7 @@ import { startOverdueJob } from './features/tasks/tasks.overdue.js';
 import calendarRoutes from './features/tasks/tasks.calendar.js';
 import reportsRoutes from './features/reports/reports.routes.js';
 import duplicatesRoutes from './features/duplicates/duplicates.routes.js';
+import apiRoutes from './features/api/api.routes.js';
 import apiTokenRoutes from './features/api-tokens/api-tokens.routes.js';
 
 export interface BuildOptions {
@@ -132,6 +133,7 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   await app.register(reportsRoutes);
   await app.register(duplicatesRoutes);
   await app.register(apiTokenRoutes);
+  await app.register(apiRoutes);
   await app.register(importRoutes);
   await app.register(searchRoutes);
   await app.register(securityRoutes);

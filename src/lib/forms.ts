@@ -113,7 +113,12 @@ export const f = {
   /** The one date parser: YYYY-MM-DD that exists on the calendar; empty → null. */
   date: (message = 'Enter a date like 2026-06-30.') =>
     z.preprocess((v) => (typeof v === 'string' && v.trim() !== '' ? v.trim() : null), z.string().refine(isRealDate, message).nullable()),
-  checkbox: () => z.preprocess((v) => (Array.isArray(v) ? v.at(-1) : v), z.any()).transform((v) => (v === '1' || v === 'on' || v === 'true' || v === true ? 1 : 0)),
+  checkbox: () =>
+    z
+      .preprocess((v) => (Array.isArray(v) ? v.at(-1) : v), z.any())
+      .transform((v) => (v === '1' || v === 'on' || v === 'true' || v === true ? 1 : 0))
+      // Typed for the OpenAPI document (0 or 1; a JSON true or false is read as a form's tick).
+      .pipe(z.union([z.literal(0), z.literal(1)])),
   trimmed,
 };
 

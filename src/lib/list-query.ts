@@ -57,6 +57,13 @@ export interface ListSpec<DB, TB extends keyof DB, F extends Partial<ListBase>, 
   countWhole?: boolean;
 }
 
+/** An API page: ids after `after` in id order (stable while rows are added), changed since `updatedSince`. */
+export interface KeysetOptions {
+  after: number | null;
+  updatedSince: string | null;
+  limit: number;
+}
+
 /** How a search narrows the list: the few matching ids, or (a broad term) a probe per row. */
 type Matches = { ids: number[] } | { broad: string } | null;
 
@@ -145,9 +152,25 @@ export function defineList<DB, TB extends keyof DB, F extends Partial<ListBase>,
     return spec.rows(db).where(sql<boolean>`${idRef} in (${ids})`).orderBy(sortOf(f).order);
   }
 
+  /**
+   * The API's list: the page's filters and search, then ids in id order after a cursor — a page
+   * boundary does not move when records are added (new ones have higher ids) or removed. The
+   * primary key (or an updated_at index) is walked; no count, no offset.
+   */
+  async function keyset(db: Executor, scope: Scope, f: Partial<F>, o: KeysetOptions): Promise<{ ids: number[]; more: boolean }> {
+    let q = filtered(db, scope, f, await matches(db, f), true);
+    const updatedAt = sql.ref(spec.id.replace(/\.id$/, '.updated_at'));
+    if (o.after !== null) q = q.where(sql<boolean>`${idRef} > ${o.after}`);
+    if (o.updatedSince !== null) q = q.where(sql<boolean>`${updatedAt} >= ${o.updatedSince}`);
+    const rows = await q.select(sql<number>`${idRef}`.as('id')).orderBy(sql`${idRef}`).limit(o.limit + 1).execute();
+    const ids = (rows as { id: number }[]).map((r) => Number(r.id));
+    return { ids: ids.slice(0, o.limit), more: ids.length > o.limit };
+  }
+
   return {
     summary,
     rowsQuery,
+    keyset,
     pageIds,
     /**
      * One page (ids first: page 2,000 skips index entries, not joined rows) and the header

@@ -8,7 +8,7 @@ import { ForbiddenError, NotFoundError, type FieldErrors } from './errors.js';
 import { asFormBody, parseForm, parseQuery, submitForm, type FormBody } from './forms.js';
 import { idParam, redirectAfterPost, safeRedirectPath, wantsFragment } from './http.js';
 import { listView, pageInfo, type ListBase } from './listing.js';
-import type { ListSummary } from './list-query.js';
+import type { KeysetOptions, ListSummary } from './list-query.js';
 import { sendCsv, type CsvColumn } from './csv.js';
 import type { Trx } from './writes.js';
 import { scopeOf } from '../plugins/session.js';
@@ -21,6 +21,8 @@ type DB = Kysely<Database>;
 /** What a list page needs of a defineList result (see lib/list-query). */
 export interface ListDef<P, Row> {
   page: (db: DB, scope: Scope, params: P & { page: number }, pageSize: number) => Promise<{ rows: Row[]; total: number; summary: ListSummary; hasNext: boolean; page: number }>;
+  /** The API's pages: ids in id order after a cursor (see lib/list-query). */
+  keyset: (db: DB, scope: Scope, params: Partial<P>, opts: KeysetOptions) => Promise<{ ids: number[]; more: boolean }>;
   rowsQuery: (db: DB, scope: Scope, params: P) => Promise<{ compile: () => Parameters<typeof sendCsv>[3] }>;
 }
 
@@ -53,6 +55,16 @@ export interface ResourceSpec<P extends ListBase, Row, Rec extends { id: number;
   /** Who may create, edit and delete (default: everyone, with the rep assignment rule). */
   manage?: (scope: Scope) => boolean;
 }
+
+/**
+ * What the pages, the JSON API (features/api) and the OpenAPI document share of a kind: its
+ * list (filters, scoped query), form schema, scoped find and services. Each feature exports
+ * its core once; the pages add their views and options, the API its JSON door.
+ */
+export type ResourceCore<P extends ListBase, Row, Rec extends { id: number; assigned_to?: number | null }, I> = Pick<
+  ResourceSpec<P, Row, Rec, I>,
+  'kind' | 'listSchema' | 'list' | 'formSchema' | 'find' | 'toFormValues' | 'create' | 'update' | 'remove' | 'manage'
+>;
 
 const capitalized = (s: string) => `${s[0].toUpperCase()}${s.slice(1)}`;
 

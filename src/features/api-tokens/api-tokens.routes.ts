@@ -1,8 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { viewerOf } from '../../plugins/session.js';
-import rateLimit from '@fastify/rate-limit';
-import { HttpError, NotFoundError } from '../../lib/errors.js';
+import { NotFoundError } from '../../lib/errors.js';
 import { asFormBody, fieldErrorsFrom, f } from '../../lib/forms.js';
 import { recordSecurityEvent } from '../security/security.queries.js';
 import { createApiToken, listApiTokens, revokeApiToken } from './api-tokens.queries.js';
@@ -13,12 +12,6 @@ const tokenSchema = z.object({
 });
 
 const admin = { config: { access: ['admin'] as ['admin'] } };
-
-class TooManyRequestsError extends HttpError {
-  constructor(message: string) {
-    super(429, message);
-  }
-}
 
 /**
  * Personal API tokens (SPEC §12): made in the profile with a name and a scope, the secret shown
@@ -63,20 +56,6 @@ const apiTokenRoutes: FastifyPluginAsync = async (app) => {
 
   app.get('/settings/api-tokens', admin, async (_request, reply) => reply.render('api-tokens/all', { title: 'API tokens', tokens: await listApiTokens(app.db, null) }));
   app.post('/settings/api-tokens/:id/revoke', admin, revoke(true));
-
-  // A per-token rate limit on the API (per IP for requests without a valid token): 429 as problem+json.
-  await app.register(rateLimit, {
-    global: false,
-    keyGenerator: (request) => (request.apiToken ? `token:${request.apiToken.id}` : `ip:${request.ip}`),
-    errorResponseBuilder: (_request, context) => new TooManyRequestsError(`Too many requests for this token: at most ${context.max} a minute. Try again in ${Math.ceil(context.ttl / 1000)} s.`),
-  });
-  const api = { config: { rateLimit: { max: app.config.apiRatePerMinute, timeWindow: 60_000 } } };
-
-  /** Who a token acts as: the smallest call an integration makes to check its token. */
-  app.get('/api/v1/me', api, async (request, reply) => {
-    const viewer = viewerOf(request);
-    return reply.send({ id: viewer.id, name: viewer.name, email: viewer.email, role: viewer.role, token: request.apiToken ? { id: request.apiToken.id, scope: request.apiToken.scope } : null });
-  });
 };
 
 export default apiTokenRoutes;

@@ -2,7 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { company } from '../../lib/entities.js';
 import { asFormBody } from '../../lib/forms.js';
 import { redirectAfterPost, wantsFragment } from '../../lib/http.js';
-import { resource } from '../../lib/resource-routes.js';
+import { resource, type ResourceCore } from '../../lib/resource-routes.js';
 import { scopeOf } from '../../plugins/session.js';
 import { directoryOptions } from '../directories/directories.queries.js';
 import { assigneeOptions } from '../users/users.queries.js';
@@ -12,18 +12,29 @@ import { dealsLinkedTo } from '../deals/deals.queries.js';
 import * as q from './companies.queries.js';
 import { convertedFrom } from '../leads/leads.queries.js';
 import * as service from './companies.service.js';
-import { companyFormSchema, companyListSchema } from './companies.schemas.js';
+import { companyFormSchema, companyListSchema, type CompanyFilters, type CompanyInput } from './companies.schemas.js';
 
 type Row = q.CompanyRow;
 
+/** What the pages and the API share (lib/resource-routes ResourceCore). */
+export const companyResource = {
+  kind: company,
+  listSchema: companyListSchema,
+  list: q.companyList,
+  formSchema: companyFormSchema,
+  toFormValues: (c) => ({ ...c }),
+  find: q.findCompany,
+  create: service.createCompany,
+  update: service.updateCompanyFromForm,
+  remove: service.deleteCompanyChecked,
+} satisfies ResourceCore<CompanyFilters, q.CompanyRow, NonNullable<Awaited<ReturnType<typeof q.findCompany>>>, CompanyInput>;
+
 const companiesRoutes: FastifyPluginAsync = async (app) => {
   const r = resource(app, {
-    kind: company,
+    ...companyResource,
     title: 'Companies',
     defaultSort: 'name',
     views: 'companies',
-    listSchema: companyListSchema,
-    list: q.companyList,
     listOptions: async (db) => ({ industries: await directoryOptions(db, 'industries'), assignees: await assigneeOptions(db) }),
     csv: [
       { header: 'ID', value: (r: Row) => r.id },
@@ -43,18 +54,12 @@ const companiesRoutes: FastifyPluginAsync = async (app) => {
       { header: 'Description', value: (r: Row) => r.description },
       { header: 'Created at', value: (r: Row) => r.created_at, kind: 'datetime' },
     ],
-    formSchema: companyFormSchema,
     formOptions: async (db, _scope, rec) => ({
       industries: await directoryOptions(db, 'industries', rec?.industry_id),
       sizes: await directoryOptions(db, 'company_sizes', rec?.size_id),
       assignees: await assigneeOptions(db, rec?.assigned_to),
     }),
     newValues: (scope) => ({ is_active: 1, assigned_to: scope.viewer.id }),
-    toFormValues: (c) => ({ ...c }),
-    find: q.findCompany,
-    create: service.createCompany,
-    update: service.updateCompanyFromForm,
-    remove: service.deleteCompanyChecked,
     showData: async (db, scope, c) => ({
       convertedFrom: await convertedFrom(db, scope, 'company_id', c.id),
       contacts: await contactsOfCompany(db, scope, c.id),

@@ -16,7 +16,8 @@ export const companyFormSchema = z.object({
         const url = normalizeWebsite(v);
         if (!url) ctx.addIssue({ code: 'custom', message: 'Enter a website like example.com.' });
         return url;
-      }),
+      })
+      .pipe(z.string().nullable()),
   ),
   phone: f.optionalText(50),
   email: f.optionalEmail(),

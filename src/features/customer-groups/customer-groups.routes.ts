@@ -1,23 +1,35 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { canManage } from '../../lib/access.js';
-import { resource } from '../../lib/resource-routes.js';
+import { resource, type ResourceCore } from '../../lib/resource-routes.js';
 import { customerGroup } from '../../lib/entities.js';
 import { customersOfGroup } from '../customers/customers.queries.js';
 import * as q from './customer-groups.queries.js';
 import * as service from './customer-groups.service.js';
-import { customerGroupFormSchema, customerGroupListSchema } from './customer-groups.schemas.js';
+import { customerGroupFormSchema, customerGroupListSchema, type CustomerGroupFilters, type CustomerGroupInput } from './customer-groups.schemas.js';
 
 type Row = Awaited<ReturnType<typeof q.customerGroupList.page>>['rows'][number];
 
+/** What the pages and the API share (lib/resource-routes ResourceCore). */
+export const customerGroupResource = {
+  kind: customerGroup,
+  listSchema: customerGroupListSchema,
+  list: q.customerGroupList,
+  formSchema: customerGroupFormSchema,
+  find: customerGroup.findRow,
+  toFormValues: (rec) => ({ ...rec }),
+  create: service.createCustomerGroup,
+  update: service.updateCustomerGroupFromForm,
+  remove: service.deleteCustomerGroupChecked,
+  manage: (scope) => canManage(scope.viewer),
+} satisfies ResourceCore<CustomerGroupFilters, Row, NonNullable<Awaited<ReturnType<typeof customerGroup.findRow>>>, CustomerGroupInput>;
+
 const customerGroupsRoutes: FastifyPluginAsync = async (app) => {
   const r = resource(app, {
-    kind: customerGroup,
+    ...customerGroupResource,
     title: 'Customer groups',
     defaultSort: 'priority',
     defaultDir: 'desc',
     views: 'customer-groups',
-    listSchema: customerGroupListSchema,
-    list: q.customerGroupList,
     listOptions: async (db) => ({ stats: await q.customerGroupStats(db) }),
     csv: [
       { header: 'ID', value: (r: Row) => r.id },
@@ -28,16 +40,9 @@ const customerGroupsRoutes: FastifyPluginAsync = async (app) => {
       { header: 'Priority', value: (r: Row) => r.priority },
       { header: 'Active', value: (r: Row) => (r.is_active ? 'yes' : 'no') },
     ],
-    formSchema: customerGroupFormSchema,
     formOptions: async () => ({}),
     newValues: () => ({ is_active: 1, priority: 0 }),
-    find: customerGroup.findRow,
-    toFormValues: (rec) => ({ ...rec }),
-    create: service.createCustomerGroup,
-    update: service.updateCustomerGroupFromForm,
-    remove: service.deleteCustomerGroupChecked,
     showData: async (db, scope, g) => ({ customers: await customersOfGroup(db, scope, g.id) }),
-    manage: (scope) => canManage(scope.viewer),
   });
 
   app.get('/customer-groups', r.list);

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { resource } from '../../lib/resource-routes.js';
+import { resource, type ResourceCore } from '../../lib/resource-routes.js';
 import { customer } from '../../lib/entities.js';
 import { assigneeOptions } from '../users/users.queries.js';
 import { companyOptions, FILTER_OPTIONS } from '../companies/companies.queries.js';
@@ -8,18 +8,29 @@ import { dealsLinkedTo } from '../deals/deals.queries.js';
 import * as q from './customers.queries.js';
 import { convertedFrom } from '../leads/leads.queries.js';
 import * as service from './customers.service.js';
-import { customerFormSchema, customerListSchema } from './customers.schemas.js';
+import { customerFormSchema, customerListSchema, type CustomerFilters, type CustomerInput } from './customers.schemas.js';
 
 type Row = q.CustomerRow;
 
+/** What the pages and the API share (lib/resource-routes ResourceCore). */
+export const customerResource = {
+  kind: customer,
+  listSchema: customerListSchema,
+  list: q.customerList,
+  formSchema: customerFormSchema,
+  find: q.findCustomer,
+  toFormValues: (rec) => ({ ...rec }),
+  create: service.createCustomer,
+  update: service.updateCustomerFromForm,
+  remove: service.deleteCustomerChecked,
+} satisfies ResourceCore<CustomerFilters, q.CustomerRow, NonNullable<Awaited<ReturnType<typeof q.findCustomer>>>, CustomerInput>;
+
 const customersRoutes: FastifyPluginAsync = async (app) => {
   const r = resource(app, {
-    kind: customer,
+    ...customerResource,
     title: 'Customers',
     defaultSort: 'name',
     views: 'customers',
-    listSchema: customerListSchema,
-    list: q.customerList,
     listOptions: async (db, scope, params) => ({
       groups: await customerGroupOptions(db, typeof params.customer_group_id === 'number' ? params.customer_group_id : null),
       // The filter lists the first companies by name; "Find company" fetches others.
@@ -36,18 +47,12 @@ const customersRoutes: FastifyPluginAsync = async (app) => {
       { header: 'Assigned to', value: (r: Row) => r.assigned_name },
       { header: 'Created at', value: (r: Row) => r.created_at, kind: 'datetime' },
     ],
-    formSchema: customerFormSchema,
     formOptions: async (db, scope, rec, values) => ({
       companies: await companyOptions(db, scope, rec?.company_id ? { id: rec.company_id, name: rec.company_name ?? '' } : Number(values.company_id) || null),
       groups: await customerGroupOptions(db, rec?.customer_group_id),
       assignees: await assigneeOptions(db, rec?.assigned_to),
     }),
     newValues: (scope, query) => ({ assigned_to: scope.viewer.id, company_id: query.company_id, customer_group_id: query.customer_group_id }),
-    find: q.findCustomer,
-    toFormValues: (rec) => ({ ...rec }),
-    create: service.createCustomer,
-    update: service.updateCustomerFromForm,
-    remove: service.deleteCustomerChecked,
     showData: async (db, scope, rec) => ({ deals: await dealsLinkedTo(db, scope, { customer_id: rec.id }), convertedFrom: await convertedFrom(db, scope, 'customer_id', rec.id) }),
   });
 

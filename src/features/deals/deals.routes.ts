@@ -5,7 +5,7 @@ import type { Scope } from '../../lib/access.js';
 import { NotFoundError } from '../../lib/errors.js';
 import { asFormBody, parseForm } from '../../lib/forms.js';
 import { idParam, redirectAfterPost, wantsFragment } from '../../lib/http.js';
-import { resource } from '../../lib/resource-routes.js';
+import { resource, type ResourceCore } from '../../lib/resource-routes.js';
 import { deal } from '../../lib/entities.js';
 import { centsToInput } from '../../lib/format.js';
 import { todayIso } from '../../lib/time.js';
@@ -22,7 +22,7 @@ import * as service from './deals.service.js';
 import { cardView, dealBoard, DEAL_KANBAN, loadBoard } from './deals.board.js';
 import { boardOwner, ownerParamOf, parseCursor } from '../../lib/kanban.js';
 import { dealKey, weightedValue } from './deals.rules.js';
-import { dealFormSchema, dealListSchema, moveSchema } from './deals.schemas.js';
+import { dealFormSchema, dealListSchema, moveSchema, type DealFilters, type DealInput } from './deals.schemas.js';
 
 type Row = q.DealRow;
 
@@ -33,6 +33,19 @@ async function findDealForPage(db: Kysely<Database>, scope: Scope, id: number) {
   return { ...deal, contact_ids: (await q.dealContacts(db, id)).map((c) => String(c.id)) };
 }
 
+/** What the pages and the API share (lib/resource-routes ResourceCore). */
+export const dealResource = {
+  kind: deal,
+  listSchema: dealListSchema,
+  list: q.dealList,
+  formSchema: dealFormSchema,
+  toFormValues: (d) => ({ ...d, value: centsToInput(d.value_cents), contact_ids: d.contact_ids }),
+  find: findDealForPage,
+  create: service.createDeal,
+  update: service.updateDealFromForm,
+  remove: service.deleteDealChecked,
+} satisfies ResourceCore<DealFilters, q.DealRow, NonNullable<Awaited<ReturnType<typeof findDealForPage>>>, DealInput>;
+
 const dealsRoutes: FastifyPluginAsync = async (app) => {
 
   /** Stages follow the chosen pipeline (on 422 re-renders too). */
@@ -42,13 +55,11 @@ const dealsRoutes: FastifyPluginAsync = async (app) => {
   };
 
   const r = resource(app, {
-    kind: deal,
+    ...dealResource,
     title: 'Deals',
     defaultSort: 'created_at',
     defaultDir: 'desc',
     views: 'deals',
-    listSchema: dealListSchema,
-    list: q.dealList,
     listOptions: async (db, _scope, params) => {
       // A stage set by a link (the board's "More deals…") shows in the filter bar with its pipeline's stages.
       const pipelineId = params.pipeline_id ?? (params.stage_id ? (await findStage(db, params.stage_id))?.pipeline_id : undefined);
@@ -73,7 +84,6 @@ const dealsRoutes: FastifyPluginAsync = async (app) => {
       { header: 'Lost reason', value: (r: Row) => [r.lost_reason_name, r.lost_reason].filter(Boolean).join(': ') },
       { header: 'Created at', value: (r: Row) => r.created_at, kind: 'datetime' },
     ],
-    formSchema: dealFormSchema,
     formOptions: async (db, scope, rec, values) => {
       const pipelineId = values.pipeline_id ?? rec?.pipeline_id;
       const companyId = Number(values.company_id ?? rec?.company_id) || null;
@@ -92,11 +102,6 @@ const dealsRoutes: FastifyPluginAsync = async (app) => {
       };
     },
     newValues: (scope, query) => ({ assigned_to: scope.viewer.id, pipeline_id: query.pipeline_id, stage_id: query.stage_id, company_id: query.company_id, customer_id: query.customer_id }),
-    toFormValues: (d) => ({ ...d, value: centsToInput(d.value_cents), contact_ids: d.contact_ids }),
-    find: findDealForPage,
-    create: service.createDeal,
-    update: service.updateDealFromForm,
-    remove: service.deleteDealChecked,
     showData: async (db, scope, d) => ({
       convertedFrom: await convertedFrom(db, scope, 'deal_id', d.id),
       key: dealKey(d.id),

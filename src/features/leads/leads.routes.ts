@@ -1,9 +1,10 @@
 import type { FastifyPluginAsync } from 'fastify';
-import type { LeadStatus } from '../../db/schema.js';
+import type { Kysely } from 'kysely';
+import type { Database, Lead, LeadStatus } from '../../db/schema.js';
 import { NotFoundError } from '../../lib/errors.js';
 import { asFormBody, parseForm, submitForm, type FormBody } from '../../lib/forms.js';
 import { idParam, redirectAfterPost, wantsFragment } from '../../lib/http.js';
-import { resource } from '../../lib/resource-routes.js';
+import { resource, type ResourceCore } from '../../lib/resource-routes.js';
 import { lead } from '../../lib/entities.js';
 import { centsToInput } from '../../lib/format.js';
 import { boardOwner, ownerParamOf, parseCursor } from '../../lib/kanban.js';
@@ -18,22 +19,43 @@ import * as q from './leads.queries.js';
 import * as service from './leads.service.js';
 import { boardStatuses, leadBoard, leadCardView, LEAD_KANBAN } from './leads.board.js';
 import { leadKey } from './leads.rules.js';
-import { convertSchema, leadFormSchema, leadListSchema, leadMoveSchema } from './leads.schemas.js';
+import { convertSchema, leadFormSchema, leadListSchema, leadMoveSchema, type LeadFilters, type LeadInput } from './leads.schemas.js';
 
 type Row = q.LeadRow;
 
 const statusOptions = (all: LeadStatus[], current?: number | null) =>
   all.filter((s) => !s.is_conversion_target || s.id === current).map((s) => ({ value: s.id, label: s.name }));
 
+/** What the pages and the API share (lib/resource-routes ResourceCore). */
+export const leadResource = {
+  kind: lead,
+  listSchema: leadListSchema,
+  list: q.leadList,
+  formSchema: leadFormSchema,
+  toFormValues: (l) => ({ ...l, value: centsToInput(l.value_cents) }),
+  find: q.findLead,
+  create: service.createLead,
+  update: service.updateLeadFromForm,
+  remove: service.deleteLeadChecked,
+} satisfies ResourceCore<LeadFilters, q.LeadRow, NonNullable<Awaited<ReturnType<typeof q.findLead>>>, LeadInput>;
+
+/** What a conversion starts from (the form, and the API where a field is not sent): the lead's own contact, company and value. */
+export async function convertDefaults(db: Kysely<Database>, rec: Pick<Lead, 'title' | 'contact_name' | 'contact_email' | 'contact_phone' | 'company_name' | 'value_cents'>) {
+  const pipeline = await findDefaultPipeline(db);
+  return {
+    customer_name: rec.contact_name ?? rec.company_name ?? rec.title, customer_email: rec.contact_email, customer_phone: rec.contact_phone,
+    company_mode: rec.company_name ? 'new' : 'none', company_new_name: rec.company_name, create_deal: '1', deal_title: rec.title,
+    deal_value: centsToInput(rec.value_cents), pipeline_id: pipeline?.id,
+  };
+}
+
 const leadsRoutes: FastifyPluginAsync = async (app) => {
   const r = resource(app, {
-    kind: lead,
+    ...leadResource,
     title: 'Leads',
     defaultSort: 'created_at',
     defaultDir: 'desc',
     views: 'leads',
-    listSchema: leadListSchema,
-    list: q.leadList,
     listOptions: async (db) => ({
       statuses: (await listLeadStatuses(db)).map((s) => ({ value: s.id, label: s.name })),
       sources: await directoryOptions(db, 'lead_sources'),
@@ -55,7 +77,6 @@ const leadsRoutes: FastifyPluginAsync = async (app) => {
       { header: 'Converted at', value: (r: Row) => r.converted_at, kind: 'datetime' },
       { header: 'Created at', value: (r: Row) => r.created_at, kind: 'datetime' },
     ],
-    formSchema: leadFormSchema,
     formOptions: async (db, _scope, rec) => ({
       statuses: statusOptions(await listLeadStatuses(db), rec?.lead_status_id),
       sources: await directoryOptions(db, 'lead_sources', rec?.lead_source_id),
@@ -64,11 +85,6 @@ const leadsRoutes: FastifyPluginAsync = async (app) => {
       assignees: await assigneeOptions(db, rec?.assigned_to),
     }),
     newValues: (scope, query) => ({ assigned_to: scope.viewer.id, lead_status_id: query.lead_status_id, lead_source_id: query.lead_source_id, campaign_id: query.campaign_id }),
-    toFormValues: (l) => ({ ...l, value: centsToInput(l.value_cents) }),
-    find: q.findLead,
-    create: service.createLead,
-    update: service.updateLeadFromForm,
-    remove: service.deleteLeadChecked,
     showData: async (db, scope, l) => {
       const statuses = await listLeadStatuses(db);
       return { key: leadKey(l.id), became: await q.becameOf(db, scope, l), statuses: statuses.filter((s) => !s.is_conversion_target) };
@@ -167,12 +183,7 @@ const leadsRoutes: FastifyPluginAsync = async (app) => {
     const { scope, rec } = await r.load(request);
     assertCanEdit(scope.viewer, rec.assigned_to, 'lead');
     if (service.alreadyConverted(rec)) return refuseConverted(reply, scope, rec);
-    const pipeline = await findDefaultPipeline(app.db);
-    return convertForm(scope, rec, {
-      customer_name: rec.contact_name ?? rec.company_name ?? rec.title, customer_email: rec.contact_email, customer_phone: rec.contact_phone,
-      company_mode: rec.company_name ? 'new' : 'none', company_new_name: rec.company_name, create_deal: '1', deal_title: rec.title,
-      deal_value: centsToInput(rec.value_cents), pipeline_id: pipeline?.id,
-    }, {}, 200, reply);
+    return convertForm(scope, rec, await convertDefaults(app.db, rec), {}, 200, reply);
   });
 
   app.post('/leads/:id/convert', async (request, reply) => {

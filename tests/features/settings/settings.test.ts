@@ -148,7 +148,7 @@ t.test('API tokens: made in the profile (shown once, stored hashed), act as thei
   const me = await api(secret);
   t.equal(me.statusCode, 200);
   t.match(JSON.parse(me.body), { id: rep.id, role: 'rep', token: { scope: 'read' } }, 'the token acts as its user');
-  const write = await api(secret, 'POST');
+  const write = await api(secret, 'POST', '/api/v1/contacts');
   t.equal(write.statusCode, 403, 'a read-only token does not write');
   t.match(JSON.parse(write.body), { status: 403, detail: /read-only/ });
   t.equal((await app.inject({ method: 'GET', url: '/contacts', headers: { authorization: `Bearer ${secret}` } })).statusCode, 303, 'a token opens no page: only the API');

@@ -42,7 +42,13 @@ const NOT_RECORD_IDS: Record<string, string> = {
   '/settings/users/:id/reactivate': 'users (admins only)',
   '/settings/users/:id/reset-password': 'users (admins only)',
   '/settings/api-tokens/:id/revoke': 'any user\'s API token (admins only)',
+  '/api/v1/pipelines/:id': 'pipelines: everyone reads them (option lists)',
+  '/api/v1/lead-statuses/:id': 'lead statuses: everyone reads them',
+  '/api/v1/users/:id': 'users: everyone reads names and roles (assignee lists)',
+  '/api/v1/customer-groups/:id': 'customer groups have no owner',
 };
+/** The API's collections and the kinds their ids are. */
+const API_KINDS: Record<string, RecordType | 'note' | 'task'> = { companies: 'company', contacts: 'contact', customers: 'customer', deals: 'deal', leads: 'lead', notes: 'note', tasks: 'task' };
 const isSettingsRoute = (url: string) => url.startsWith('/settings/pipelines/') || url.startsWith('/settings/directories/') || url.startsWith('/settings/lead-statuses/');
 
 t.test('every registered kind and every route taking a record id: another rep\'s record is 404 or absent', async (t) => {
@@ -63,6 +69,7 @@ t.test('every registered kind and every route taking a record id: another rep\'s
   const token = (await createApiToken(app.db, other.id, 'Zyxtoken', 'write')).id;
   await setSetting(app.db, 'rep_visibility', 'own');
   const c = await loginAs(app, rep);
+  const repToken = (await createApiToken(app.db, rep.id, 'Rep token', 'write')).secret;
 
   for (const kind of RECORD_KINDS) {
     const { marker, name, owned: hidden } = FIXTURES[kind.type];
@@ -93,7 +100,17 @@ t.test('every registered kind and every route taking a record id: another rep\'s
     else if (route.url.startsWith('/notifications/:id')) url = route.url.replace(':id', String(notification));
     else if (route.url.startsWith('/import/:id')) url = route.url.replace(':id', String(imported));
     else if (route.url.startsWith('/profile/api-tokens/:id')) url = route.url.replace(':id', String(token));
-    if (url) {
+    const api = /^\/api\/v1\/([a-z-]+)\/:id/.exec(route.url);
+    if (api && API_KINDS[api[1]]) {
+      const type = API_KINDS[api[1]];
+      url = route.url.replace(':id', String(type === 'note' ? note : type === 'task' ? task : ids[type]));
+    }
+    if (url && api) {
+      const res = await app.inject({ method: route.method as 'GET', url, headers: { authorization: `Bearer ${repToken}`, 'content-type': 'application/json' }, payload: route.method === 'GET' || route.method === 'HEAD' ? undefined : '{}' });
+      t.equal(res.statusCode, 404, `API ${route.method} ${route.url}`);
+      t.notMatch(res.body, /Zyx/, `API ${route.method} ${route.url} names nothing`);
+      covered += 1;
+    } else if (url) {
       const res = route.method === 'GET' ? await c.get(url) : await c.post(url, {});
       t.equal(res.statusCode, 404, `${route.method} ${route.url}`);
       t.notMatch(res.body, /Zyx/, `${route.method} ${route.url} names nothing`);

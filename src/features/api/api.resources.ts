@@ -1,0 +1,284 @@
+import { sql, type Kysely } from 'kysely';
+import { z } from 'zod';
+import type { Database } from '../../db/schema.js';
+import type { Scope } from '../../lib/access.js';
+import { recordKind, visible, type Executor } from '../../lib/entities.js';
+import { NotFoundError, ValidationError } from '../../lib/errors.js';
+import type { FormBody } from '../../lib/forms.js';
+import { filters } from '../../lib/listing.js';
+import type { KeysetOptions } from '../../lib/list-query.js';
+import type { ResourceCore } from '../../lib/resource-routes.js';
+import type { Trx } from '../../lib/writes.js';
+import { companyResource } from '../companies/companies.routes.js';
+import { contactResource } from '../contacts/contacts.routes.js';
+import { customerResource } from '../customers/customers.routes.js';
+import { customerGroupResource } from '../customer-groups/customer-groups.routes.js';
+import { dealResource } from '../deals/deals.routes.js';
+import { leadResource } from '../leads/leads.routes.js';
+import { TASK_PARENTS } from '../tasks/tasks.panel.js';
+import * as taskQ from '../tasks/tasks.queries.js';
+import * as taskService from '../tasks/tasks.service.js';
+import { taskEditSchema, taskFormSchema, TASK_PRIORITIES, TASK_STATUSES, TASK_TYPES } from '../tasks/tasks.schemas.js';
+import * as noteQ from '../notes/notes.queries.js';
+import * as noteService from '../notes/notes.service.js';
+
+type DB = Kysely<Database>;
+type Row = Record<string, unknown> & { id: number };
+
+/**
+ * One collection of the JSON API (SPEC §12): how to find, list, create, change and delete its
+ * records — the pages' own scoped queries, form schemas and services behind a JSON door. The
+ * record kinds with pages come from their ResourceCore (`fromCore`); tasks, notes, pipelines,
+ * lead statuses and users describe theirs here.
+ */
+export interface ApiResource {
+  /** The URL segment: /api/v1/{name}. */
+  name: string;
+  /** "contact": the OpenAPI schema and operation names. */
+  noun: string;
+  table: 'companies' | 'contacts' | 'customers' | 'customer_groups' | 'deals' | 'leads' | 'tasks' | 'notes' | 'pipelines' | 'lead_statuses' | 'users';
+  /** The list's filters as query parameters (the page's list schema, or the API's own). */
+  filters: z.ZodObject;
+  /** Query parameters the page's schema has that the API list does not use (its own paging and sort). */
+  omitFilters?: string[];
+  keyset(db: DB, scope: Scope, filters: Record<string, unknown>, o: KeysetOptions): Promise<{ ids: number[]; more: boolean }>;
+  /** The record if the viewer may see it. */
+  find(db: DB, scope: Scope, id: number): Promise<Row | undefined>;
+  /** What a record holds beyond its write schema (read-only collections: all of it), for the OpenAPI document. */
+  record?: z.ZodObject;
+  /** Columns of the table the API returns (default: all but internal sort and duplicate keys). */
+  columns?: readonly string[];
+  /** Adds what a record carries beyond its row (a deal's contact ids, a pipeline's stages), for a page of rows at once. */
+  extend?(db: DB, rows: Row[]): Promise<void>;
+  write?: {
+    /** New records are assigned to their creator unless the body names someone (as the new forms start). */
+    assignable?: boolean;
+    createSchema: z.ZodType;
+    updateSchema: z.ZodType;
+    manage?: (scope: Scope) => boolean;
+    /** The record as its edit form holds it: a PATCH changes only the fields it sends. */
+    formValues(rec: Row, scope: Scope): FormBody;
+    create(trx: Trx, scope: Scope, input: unknown, body: FormBody): Promise<number>;
+    update(trx: Trx, scope: Scope, rec: Row, input: unknown, body: FormBody): Promise<void>;
+    remove(trx: Trx, scope: Scope, rec: Row): Promise<void>;
+  };
+}
+
+const flag = z.union([z.literal(0), z.literal(1)]);
+const stageRecord = z.looseObject({ id: z.number().int(), pipeline_id: z.number().int(), name: z.string(), color: z.string().nullable(), position: z.number().int(), probability: z.number().nullable(), rotting_days: z.number().int().nullable(), is_default: flag, is_won: flag, is_lost: flag });
+const pipelineRecord = z.object({ name: z.string(), description: z.string().nullable(), is_active: flag, is_default: flag, position: z.number().int(), stages: z.array(stageRecord) });
+const leadStatusRecord = z.object({ name: z.string(), color: z.string().nullable(), position: z.number().int(), is_default: flag, is_final: flag, is_conversion_target: flag });
+const userRecord = z.object({ name: z.string(), email: z.string(), role: z.enum(['admin', 'manager', 'rep']), is_active: flag, time_zone: z.string().nullable() });
+const noteRecord = z.object({ entity_type: z.string(), entity_id: z.number().int(), body: z.string(), user_id: z.number().int().nullable() });
+const taskRecord = z.object({ title: z.string(), type: z.enum(TASK_TYPES), priority: z.enum(TASK_PRIORITIES), description: z.string().nullable(), assigned_to: z.number().int().nullable(), status: z.enum(TASK_STATUSES), due_at: z.string().nullable(), completed_at: z.string().nullable(), entity_type: z.string().nullable(), entity_id: z.number().int().nullable(), created_by: z.number().int().nullable() });
+
+/** Never in an answer: kept sort keys, duplicate keys, secrets. */
+export const isInternalColumn = (c: string) => c.endsWith('_sort') || c.startsWith('dup_') || c.endsWith('_hash') || c.includes('secret') || c === 'overdue_notified_at';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyCore = ResourceCore<any, any, any, any>;
+
+function fromCore(name: string, core: AnyCore, extend?: ApiResource['extend']): ApiResource {
+  return {
+    name,
+    noun: core.kind.type,
+    table: core.kind.table as ApiResource['table'],
+    filters: core.listSchema as unknown as z.ZodObject,
+    omitFilters: ['sort', 'dir', 'page'],
+    keyset: (db, scope, f, o) => core.list.keyset(db, scope, f, o),
+    find: (db, scope, id) => core.find(db, scope, id),
+    extend,
+    write: {
+      assignable: 'assigned_to' in ((core.formSchema as unknown as { shape?: object }).shape ?? {}),
+      createSchema: core.formSchema,
+      updateSchema: core.formSchema,
+      manage: core.manage,
+      formValues: (rec) => core.toFormValues(rec),
+      create: (trx, scope, input, body) => core.create(trx, scope, input, body),
+      update: (trx, scope, rec, input, body) => core.update(trx, scope, rec.id, input, body),
+      remove: async (trx, scope, rec) => {
+        await core.remove(trx, scope, rec.id);
+      },
+    },
+  };
+}
+
+/** Keyset paging over a scoped query: ids after the cursor, in id order. */
+async function keysetOf(q: ReturnType<DB['selectFrom']>, idColumn: string, o: KeysetOptions): Promise<{ ids: number[]; more: boolean }> {
+  let query = q as unknown as ReturnType<typeof visible.deals>;
+  const id = sql.ref(idColumn);
+  if (o.after !== null) query = query.where(sql<boolean>`${id} > ${o.after}`);
+  if (o.updatedSince !== null) query = query.where(sql<boolean>`${sql.ref(idColumn.replace(/id$/, 'updated_at'))} >= ${o.updatedSince}`);
+  const rows = (await query.select(sql<number>`${id}`.as('id')).orderBy(sql`${id}`).limit(o.limit + 1).execute()) as { id: number }[];
+  const ids = rows.map((r) => Number(r.id));
+  return { ids: ids.slice(0, o.limit), more: ids.length > o.limit };
+}
+
+/** A record the viewer may see, by type and id (a task's or a note's parent). */
+async function parentVisible(db: Executor, scope: Scope, type: string | null, id: number | null): Promise<boolean> {
+  if (!type || !id) return false;
+  const kind = recordKind(type);
+  return Boolean(kind && (await kind.findRow(db, scope, id)));
+}
+
+const parentFilters = {
+  entity_type: z.preprocess((v) => (typeof v === 'string' && v ? v : undefined), z.enum(['lead', 'deal', 'company', 'contact', 'customer', 'customer_group']).optional()),
+  entity_id: z.preprocess((v) => (v === '' || v === undefined ? undefined : v), z.coerce.number().int().positive().optional()),
+};
+
+/** Tasks: visible as on the task pages (with `own`, a rep's own or the ones they made); on a record while the record is visible. */
+async function findTaskFor(db: DB, scope: Scope, id: number): Promise<Row | undefined> {
+  const task = await taskQ.findTask(db, id);
+  if (!task) return undefined;
+  if (task.entity_type && task.entity_id) return (await parentVisible(db, scope, task.entity_type, task.entity_id)) ? task : undefined;
+  if (scope.ownOnly && task.assigned_to !== scope.viewer.id && task.created_by !== scope.viewer.id) return undefined;
+  return task;
+}
+
+const taskCreateSchema = taskFormSchema.and(z.object(parentFilters));
+
+const tasks: ApiResource = {
+  name: 'tasks',
+  noun: 'task',
+  table: 'tasks',
+  record: taskRecord,
+  filters: z.object({
+    status: z.preprocess((v) => (v === '' ? undefined : v), z.enum(TASK_STATUSES).optional()),
+    assigned_to: filters.idOrNone,
+    ...parentFilters,
+  }),
+  async keyset(db, scope, fl, o) {
+    let q = visible.tasks(db, scope);
+    if (fl.entity_type && fl.entity_id) {
+      if (!(await parentVisible(db, scope, fl.entity_type as string, fl.entity_id as number))) return { ids: [], more: false };
+      q = q.where('t.entity_type', '=', fl.entity_type as taskQ.TaskEntity).where('t.entity_id', '=', fl.entity_id as number);
+    }
+    if (fl.status) q = q.where('t.status', '=', fl.status as (typeof TASK_STATUSES)[number]);
+    if (fl.assigned_to === 'none') q = q.where('t.assigned_to', 'is', null);
+    else if (typeof fl.assigned_to === 'number') q = q.where('t.assigned_to', '=', fl.assigned_to);
+    return keysetOf(q as never, 't.id', o);
+  },
+  find: findTaskFor,
+  write: {
+    assignable: true,
+    createSchema: taskCreateSchema,
+    updateSchema: taskEditSchema,
+    formValues: (rec, scope) => taskService.taskFormValues(rec as never, scope.viewer.timeZone),
+    async create(trx, scope, input, body) {
+      const i = input as z.output<typeof taskCreateSchema>;
+      let parent: { type: taskQ.TaskEntity; id: number } | null = null;
+      if (i.entity_type || i.entity_id) {
+        if (!i.entity_type || !i.entity_id || !TASK_PARENTS.has(i.entity_type) || !(await parentVisible(trx, scope, i.entity_type, i.entity_id))) {
+          throw new ValidationError({ entity_id: 'Choose a lead, deal, company, contact or customer you can see (entity_type and entity_id).' }, body);
+        }
+        parent = { type: i.entity_type as taskQ.TaskEntity, id: i.entity_id };
+      }
+      return taskService.createTask(trx, scope, parent, i, body);
+    },
+    update: (trx, scope, rec, input, body) => taskService.updateTask(trx, scope, rec as never, input as never, body),
+    remove: (trx, scope, rec) => taskService.deleteTask(trx, scope, rec as never),
+  },
+};
+
+const noteBody = z.object({
+  body: z.preprocess((v) => (typeof v === 'string' ? v.replace(/\r\n/g, '\n').trim() : ''), z.string().min(1, 'Write something first.').max(20_000, 'Notes are limited to 20,000 characters.')),
+});
+const noteCreateSchema = noteBody.extend({
+  entity_type: z.enum(['lead', 'deal', 'company', 'contact', 'customer', 'customer_group'], { message: 'Say which kind of record the note is on.' }),
+  entity_id: z.coerce.number({ message: 'Say which record the note is on.' }).int().positive('Say which record the note is on.'),
+});
+
+/** Notes: on a record, visible while the record is; the author or an admin changes one. */
+const notes: ApiResource = {
+  name: 'notes',
+  noun: 'note',
+  table: 'notes',
+  record: noteRecord,
+  filters: z.object(parentFilters),
+  async keyset(db, scope, fl, o) {
+    // Notes are read per record (their index): the list needs the record.
+    if (!fl.entity_type || !fl.entity_id) throw new ValidationError({ entity_id: 'List the notes of one record: entity_type and entity_id.' }, {});
+    if (!(await parentVisible(db, scope, fl.entity_type as string, fl.entity_id as number))) throw new NotFoundError();
+    return keysetOf(db.selectFrom('notes as n').where('n.entity_type', '=', fl.entity_type as string).where('n.entity_id', '=', fl.entity_id as number) as never, 'n.id', o);
+  },
+  async find(db, scope, id) {
+    const note = await noteQ.findNote(db, id);
+    return note && (await parentVisible(db, scope, note.entity_type, note.entity_id)) ? note : undefined;
+  },
+  write: {
+    createSchema: noteCreateSchema,
+    updateSchema: noteBody,
+    formValues: (rec) => ({ body: rec.body }),
+    async create(trx, scope, input, body) {
+      const i = input as z.output<typeof noteCreateSchema>;
+      if (!(await parentVisible(trx, scope, i.entity_type, i.entity_id))) throw new ValidationError({ entity_id: 'Choose a record you can see.' }, body);
+      return noteService.addNote(trx, scope.viewer, i.entity_type, i.entity_id, i.body);
+    },
+    update: (trx, scope, rec, input) => noteService.editNote(trx, scope.viewer, rec as never, (input as z.output<typeof noteBody>).body),
+    remove: (trx, scope, rec) => noteService.removeNote(trx, scope.viewer, rec as never),
+  },
+};
+
+const noFilters = z.object({});
+
+/** Read-only settings collections, small: everyone reads them (the pages' option lists do). */
+function settingsList(name: string, noun: string, table: 'pipelines' | 'lead_statuses' | 'users', record: z.ZodObject, columns?: readonly string[], extend?: ApiResource['extend']): ApiResource {
+  return {
+    name,
+    noun,
+    table,
+    record,
+    filters: noFilters,
+    keyset: (db, _scope, _f, o) => keysetOf(db.selectFrom(`${table} as x`) as never, 'x.id', o),
+    find: async (db, _scope, id) => (await db.selectFrom(table).select('id').where('id', '=', id).executeTakeFirst()) as Row | undefined,
+    columns,
+    extend,
+  };
+}
+
+export const API_RESOURCES: readonly ApiResource[] = [
+  fromCore('companies', companyResource),
+  fromCore('contacts', contactResource),
+  fromCore('customers', customerResource),
+  fromCore('customer-groups', customerGroupResource),
+  fromCore('leads', leadResource),
+  fromCore('deals', dealResource, async (db, rows) => {
+    const ids = rows.map((r) => r.id);
+    const links = ids.length ? await db.selectFrom('deal_contacts').select(['deal_id', 'contact_id']).where('deal_id', 'in', ids).orderBy('contact_id').execute() : [];
+    for (const r of rows) r.contact_ids = links.filter((l) => l.deal_id === r.id).map((l) => l.contact_id);
+  }),
+  tasks,
+  notes,
+  settingsList('pipelines', 'pipeline', 'pipelines', pipelineRecord, undefined, async (db, rows) => {
+    const ids = rows.map((r) => r.id);
+    const stages = ids.length ? await db.selectFrom('deal_stages').selectAll().where('pipeline_id', 'in', ids).orderBy('position').orderBy('id').execute() : [];
+    for (const r of rows) r.stages = stages.filter((s) => s.pipeline_id === r.id);
+  }),
+  settingsList('lead-statuses', 'lead_status', 'lead_statuses', leadStatusRecord),
+  settingsList('users', 'user', 'users', userRecord, ['id', 'name', 'email', 'role', 'is_active', 'time_zone', 'created_at', 'updated_at']),
+];
+
+/** The records of `ids` as the API returns them, in that order, with what `extend` adds: a few queries per page, none per row. */
+export async function apiRows(db: DB, r: ApiResource, ids: number[]): Promise<Row[]> {
+  if (!ids.length) return [];
+  const rows = (await db.selectFrom(r.table).selectAll().where('id', 'in', ids).execute()) as unknown as Row[];
+  const byId = new Map(rows.map((row) => [row.id, present(r, row)]));
+  const out = ids.map((id) => byId.get(id)).filter((x): x is Row => Boolean(x));
+  await r.extend?.(db, out);
+  return out;
+}
+
+function present(r: ApiResource, row: Row): Row {
+  const out: Row = { id: row.id };
+  for (const [k, v] of Object.entries(row)) {
+    if (r.columns ? !r.columns.includes(k) : isInternalColumn(k)) continue;
+    out[k] = v;
+  }
+  // Money as the forms take it (value), beside the stored minor units (value_cents).
+  if ('value_cents' in out) out.value = out.value_cents === null ? null : Number(out.value_cents) / 100;
+  return out;
+}
+
+/** Who may write to a collection at all (customer groups: managers and admins). */
+export const mayWrite = (r: ApiResource, scope: Scope) => Boolean(r.write) && (r.write?.manage ? r.write.manage(scope) : true);
+

@@ -1,0 +1,168 @@
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import rateLimit from '@fastify/rate-limit';
+import { ConflictError, ForbiddenError, HttpError, NotFoundError } from '../../lib/errors.js';
+import { asFormBody, fieldErrorsFrom, parseForm, parseQuery, type FormBody } from '../../lib/forms.js';
+import { idParam } from '../../lib/http.js';
+import { assertCanEdit } from '../../lib/access.js';
+import { lead } from '../../lib/entities.js';
+import { ValidationError } from '../../lib/errors.js';
+import { scopeOf, viewerOf } from '../../plugins/session.js';
+import { moveSchema } from '../deals/deals.schemas.js';
+import { moveDeal } from '../deals/deals.service.js';
+import { convertSchema } from '../leads/leads.schemas.js';
+import { alreadyConverted, convertLead } from '../leads/leads.service.js';
+import { convertDefaults } from '../leads/leads.routes.js';
+import { API_RESOURCES, apiRows, mayWrite, type ApiResource } from './api.resources.js';
+import { API_PAGE_MAX, cursorAfter, pagingSchema } from './api.paging.js';
+import { recordShapes, referenceSections } from './api.reference.js';
+import { openApiDocument } from './api.openapi.js';
+
+export const API_BASE = '/api/v1';
+
+class TooManyRequestsError extends HttpError {
+  constructor(message: string) {
+    super(429, message);
+  }
+}
+
+/** A JSON body as a form holds it; null clears a field (a form sends it empty). */
+function jsonBody(body: unknown): FormBody {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) return {};
+  const cleared = Object.fromEntries(Object.entries(body).map(([k, v]) => [k, v === null ? '' : v]));
+  return asFormBody(cleared);
+}
+
+/**
+ * The JSON API (SPEC §12) at /api/v1: every collection of the registry (api.resources) gets list,
+ * get and — where it has services — create, update and delete, through the pages' own scoped
+ * queries, form schemas and services; deals move and leads convert through theirs. A personal
+ * token acts as its user (plugins/session): role and visibility as on the pages, 404 for what
+ * they cannot see, 403 for a read-only token writing, problem+json errors (plugins/errors), and a
+ * per-token rate limit.
+ */
+const apiRoutes: FastifyPluginAsync = async (app) => {
+  // A per-token rate limit on the API (per IP for requests without a valid token): 429 as problem+json.
+  await app.register(rateLimit, {
+    global: false,
+    keyGenerator: (request) => (request.apiToken ? `token:${request.apiToken.id}` : `ip:${request.ip}`),
+    errorResponseBuilder: (_request, context) => new TooManyRequestsError(`Too many requests for this token: at most ${context.max} a minute. Try again in ${Math.ceil(context.ttl / 1000)} s.`),
+  });
+  const api = { config: { rateLimit: { max: app.config.apiRatePerMinute, timeWindow: 60_000 } } };
+
+  /** Who a token acts as: the smallest call an integration makes to check its token. */
+  app.get(`${API_BASE}/me`, api, async (request, reply) => {
+    const viewer = viewerOf(request);
+    return reply.send({ id: viewer.id, name: viewer.name, email: viewer.email, role: viewer.role, token: request.apiToken ? { id: request.apiToken.id, scope: request.apiToken.scope } : null });
+  });
+
+  // The document describes the API; it holds nothing of anyone's data, so it needs no token.
+  let doc: unknown = null;
+  app.get(`${API_BASE}/openapi.json`, { config: { access: 'public' } }, async (_request, reply) => reply.send((doc ??= openApiDocument())));
+
+  /** The reference page: the same document, read for people (linked from the API tokens page). */
+  app.get('/help/api', async (request, reply) => {
+    const d = (doc ??= openApiDocument()) as Record<string, unknown>;
+    return reply.render('api/reference', {
+      title: 'API reference',
+      sections: referenceSections(d),
+      records: recordShapes(d),
+      origin: `${request.protocol}://${request.host}`,
+      pageMax: API_PAGE_MAX,
+      ratePerMinute: app.config.apiRatePerMinute,
+    });
+  });
+
+  const loadFor = async (r: ApiResource, request: FastifyRequest) => {
+    const scope = scopeOf(request);
+    const rec = await r.find(app.db, scope, idParam(request));
+    if (!rec) throw new NotFoundError();
+    return { scope, rec };
+  };
+  const writer = (r: ApiResource, request: FastifyRequest) => {
+    const scope = scopeOf(request);
+    if (!r.write || !mayWrite(r, scope)) throw new ForbiddenError(`Only managers and admins can change ${r.name.replace('-', ' ')}.`);
+    return { scope, write: r.write };
+  };
+
+  for (const r of API_RESOURCES) {
+    const base = `${API_BASE}/${r.name}`;
+
+    app.get(base, api, async (request, reply) => {
+      const scope = scopeOf(request);
+      const query = asFormBody(request.query);
+      const paging = pagingSchema.safeParse({ limit: query.limit, cursor: query.cursor, updated_since: query.updated_since });
+      if (!paging.success) throw new ValidationError(fieldErrorsFrom(paging.error), query);
+      const filters = parseQuery(r.filters, Object.fromEntries(Object.entries(query).filter(([k]) => !['limit', 'cursor', 'updated_since'].includes(k)))) as Record<string, unknown>;
+      const { ids, more } = await r.keyset(app.db, scope, filters, { after: paging.data.cursor, updatedSince: paging.data.updated_since, limit: paging.data.limit });
+      const data = await apiRows(app.db, r, ids);
+      return reply.send({ data, next_cursor: more && ids.length ? cursorAfter(ids[ids.length - 1]) : null });
+    });
+
+    app.get(`${base}/:id`, api, async (request, reply) => {
+      const { rec } = await loadFor(r, request);
+      const [row] = await apiRows(app.db, r, [rec.id]);
+      return reply.send(row);
+    });
+
+    if (!r.write) continue;
+
+    app.post(base, api, async (request, reply) => {
+      const { scope, write } = writer(r, request);
+      const body = jsonBody(request.body);
+      // As the pages' new forms start: assigned to whoever creates it, unless the body says otherwise.
+      if (!('assigned_to' in body) && write.assignable) body.assigned_to = String(scope.viewer.id);
+      const input = parseForm(write.createSchema, body);
+      const id = await app.db.transaction().execute((trx) => write.create(trx, scope, input, body));
+      const [row] = await apiRows(app.db, r, [id]);
+      return reply.code(201).header('location', `${base}/${id}`).send(row);
+    });
+
+    // Only the fields sent change: the rest are the record's, as its edit form would hold them.
+    // With `version` a stale update is refused (409); without it, the update applies to the record as read.
+    app.patch(`${base}/:id`, api, async (request, reply) => {
+      const { write } = writer(r, request);
+      const { scope, rec } = await loadFor(r, request);
+      const body = { ...asFormBody(write.formValues(rec, scope)), ...jsonBody(request.body) };
+      const input = parseForm(write.updateSchema, body);
+      await app.db.transaction().execute((trx) => write.update(trx, scope, rec, input, body));
+      const [row] = await apiRows(app.db, r, [rec.id]);
+      return reply.send(row);
+    });
+
+    app.delete(`${base}/:id`, api, async (request, reply) => {
+      const { write } = writer(r, request);
+      const { scope, rec } = await loadFor(r, request);
+      await app.db.transaction().execute((trx) => write.remove(trx, scope, rec));
+      return reply.code(204).send();
+    });
+  }
+
+  const deals = API_RESOURCES.find((r) => r.name === 'deals')!;
+  const leads = API_RESOURCES.find((r) => r.name === 'leads')!;
+
+  /** A deal to another stage: the board's rules (won/lost dates, a lost reason where required, probabilities, history). */
+  app.post(`${API_BASE}/deals/:id/move`, api, async (request, reply) => {
+    const { scope, rec } = await loadFor(deals, request);
+    const input = parseForm(moveSchema, jsonBody(request.body));
+    await app.db.transaction().execute((trx) => moveDeal(trx, scope, rec.id, input));
+    const [row] = await apiRows(app.db, deals, [rec.id]);
+    return reply.send(row);
+  });
+
+  /** A lead into a customer (and a company and a deal), as the conversion form does; fields not sent start as the form's do. */
+  app.post(`${API_BASE}/leads/:id/convert`, api, async (request, reply) => {
+    const scope = scopeOf(request);
+    const l = await lead.findRow(app.db, scope, idParam(request));
+    if (!l) throw new NotFoundError();
+    assertCanEdit(scope.viewer, l.assigned_to, 'lead');
+    if (alreadyConverted(l)) throw new ConflictError('This lead was already converted: read its customer_id, company_id and deal_id.');
+    const body = { ...asFormBody(await convertDefaults(app.db, l)), ...jsonBody(request.body) };
+    const input = parseForm(convertSchema, body);
+    const result = await app.db.transaction().execute((trx) => convertLead(trx, scope, l.id, input, body));
+    const [row] = await apiRows(app.db, leads, [l.id]);
+    return reply.send({ lead: row, customer_id: result.customerId, customer_created: result.customerCreated, company_id: result.companyId, deal_id: result.dealId });
+  });
+
+};
+
+export default apiRoutes;

@@ -1,0 +1,218 @@
+import t from 'tap';
+import { buildTestApp, loginAs } from '../../helpers/app.js';
+import { makeCompany, makeContact, makeDeal, makeLead, makeUser, stagesOf, type TestUser } from '../../helpers/factories.js';
+import { createApiToken } from '../../../src/features/api-tokens/api-tokens.queries.js';
+import { setSetting } from '../../../src/features/settings/settings.queries.js';
+import type { FastifyInstance } from 'fastify';
+import fs from 'node:fs';
+import SwaggerParser from '@apidevtools/swagger-parser';
+import createClient from 'openapi-fetch';
+import type { paths } from '../../helpers/orchard-api.js';
+import { generateTypes, TYPES_FILE } from '../../helpers/generate-api-types.js';
+
+type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+
+async function tokenFor(app: FastifyInstance, user: TestUser, scope: 'read' | 'write' = 'write') {
+  const { secret } = await createApiToken(app.db, user.id, `${user.email} ${scope}`, scope);
+  return (method: Method, url: string, body?: unknown) =>
+    app.inject({ method, url: `/api/v1${url}`, headers: { authorization: `Bearer ${secret}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, payload: body === undefined ? undefined : JSON.stringify(body) });
+}
+
+const json = (r: { body: string }) => JSON.parse(r.body) as Record<string, unknown> & { data?: Record<string, unknown>[]; next_cursor?: string | null; errors?: Record<string, string> };
+
+t.test('CRUD for every collection with a read-write token: create 201, get, list, change, delete 204 — through the pages’ schemas and services', async (t) => {
+  const { app } = await buildTestApp(t);
+  const manager = await makeUser(app, { role: 'manager', name: 'Mia Manager', email: 'mia@orchard.test' });
+  const api = await tokenFor(app, manager);
+  const { pipeline, by } = await stagesOf(app);
+  const company = await makeCompany(app, manager, { name: 'Hooli' });
+
+  const cases: { name: string; create: Record<string, unknown>; change: Record<string, unknown>; check: (rec: Record<string, unknown>) => void }[] = [
+    { name: 'companies', create: { name: 'Initech', website: 'initech.example', is_active: true }, change: { city: 'Austin' }, check: (r) => t.match(r, { name: 'Initech', website: 'https://initech.example', city: 'Austin', is_active: 1 }) },
+    { name: 'contacts', create: { first_name: 'Ada', last_name: 'Lovelace', email: 'ada@example.com', company_id: company }, change: { position: 'CTO' }, check: (r) => t.match(r, { first_name: 'Ada', email: 'ada@example.com', company_id: company, position: 'CTO', assigned_to: manager.id }) },
+    { name: 'customers', create: { name: 'Bob Buyer', email: 'bob@example.com' }, change: { phone: '+1 555 0100' }, check: (r) => t.match(r, { name: 'Bob Buyer', phone: '+1 555 0100' }) },
+    { name: 'customer-groups', create: { name: 'Gold', code: 'GOLD', priority: 5, discount_percent: 10 }, change: { priority: 7 }, check: (r) => t.match(r, { code: 'GOLD', priority: 7, discount_percent: 10 }) },
+    { name: 'leads', create: { title: 'Website enquiry', contact_email: 'lead@example.com', value: 1200.5 }, change: { contact_name: 'Lee' }, check: (r) => t.match(r, { title: 'Website enquiry', value_cents: 120050, value: 1200.5, contact_name: 'Lee' }) },
+    { name: 'deals', create: { title: 'Big deal', pipeline_id: pipeline.id, value: 5000, company_id: company }, change: { probability: 40 }, check: (r) => t.match(r, { title: 'Big deal', value_cents: 500000, stage_id: by('Lead').id, probability: 40, contact_ids: [] }) },
+    { name: 'tasks', create: { title: 'Call Ada', type: 'call', due_date: '2026-12-01', due_time: '10:00' }, change: { status: 'completed' }, check: (r) => t.match(r, { title: 'Call Ada', type: 'call', status: 'completed', due_at: '2026-12-01T10:00:00.000Z' }) },
+    { name: 'notes', create: { entity_type: 'company', entity_id: company, body: 'Met at the fair' }, change: { body: 'Met at the fair in Berlin' }, check: (r) => t.match(r, { entity_type: 'company', entity_id: company, body: 'Met at the fair in Berlin' }) },
+  ];
+  for (const c of cases) {
+    const made = await api('POST', `/${c.name}`, c.create);
+    t.equal(made.statusCode, 201, `${c.name}: created`);
+    const rec = json(made);
+    t.equal(made.headers.location, `/api/v1/${c.name}/${rec.id}`);
+    const changed = await api('PATCH', `/${c.name}/${rec.id}`, c.change);
+    t.equal(changed.statusCode, 200, `${c.name}: changed (${changed.body.slice(0, 200)})`);
+    c.check(json(changed));
+    const got = await api('GET', `/${c.name}/${rec.id}`);
+    t.same(json(got), json(changed), `${c.name}: get answers the record as the change did`);
+    t.notOk(Object.keys(json(got)).some((k) => k.endsWith('_sort') || k.startsWith('dup_')), 'no internal columns');
+    const listed = await api('GET', `/${c.name}${c.name === 'notes' ? `?entity_type=company&entity_id=${company}` : ''}`);
+    t.ok(json(listed).data!.some((r) => r.id === rec.id), `${c.name}: listed`);
+    const audit = await app.db.selectFrom('audit_entries').select('action').where('entity_type', '=', c.name === 'customer-groups' ? 'customer_group' : c.name.replace(/ies$/, 'y').replace(/s$/, '')).where('entity_id', '=', rec.id as number).execute();
+    t.ok(audit.some((a) => a.action === 'created'), `${c.name}: the create is on the audit trail`);
+    t.equal((await api('DELETE', `/${c.name}/${rec.id}`)).statusCode, 204, `${c.name}: deleted`);
+    t.equal((await api('GET', `/${c.name}/${rec.id}`)).statusCode, 404);
+  }
+
+  // Read-only collections: pipelines with their stages, lead statuses, users (no secrets).
+  const pipelines = json(await api('GET', '/pipelines')).data!;
+  t.match(pipelines.find((p) => p.id === pipeline.id), { name: 'Sales', stages: [{ name: 'Lead' }] });
+  t.ok(json(await api('GET', '/lead-statuses')).data!.length >= 3);
+  const users = json(await api('GET', '/users')).data!;
+  t.match(users[0], { id: manager.id, email: 'mia@orchard.test', role: 'manager' });
+  t.notOk('password_hash' in users[0], 'no password hash');
+  t.equal((await api('POST', '/pipelines', { name: 'x' })).statusCode, 404, 'no writes where the API has none');
+  t.equal((await api('DELETE', '/users/1')).statusCode, 404);
+});
+
+t.test('deals move and leads convert through their services; version conflicts 409; field errors 422 as problem+json', async (t) => {
+  const { app } = await buildTestApp(t);
+  const rep = await makeUser(app, { email: 'rita@orchard.test' });
+  const api = await tokenFor(app, rep);
+  const { by } = await stagesOf(app);
+  const dealId = await makeDeal(app, rep, { title: 'Moving deal' });
+
+  const won = await api('POST', `/deals/${dealId}/move`, { stage_id: by('Won').id });
+  t.equal(won.statusCode, 200);
+  t.match(json(won), { stage_id: by('Won').id, probability: 100, actual_close_date: /^\d{4}-\d{2}-\d{2}$/ }, 'won: the stage rules ran');
+  t.ok(await app.db.selectFrom('deal_stage_history').select('id').where('deal_id', '=', dealId).executeTakeFirst(), 'stage history written');
+  const lost = await api('POST', `/deals/${dealId}/move`, { stage_id: by('Lost').id, lost_reason_id: 999 });
+  t.equal(lost.statusCode, 422, 'an unknown lost reason: 422');
+  t.match(json(lost), { status: 422, errors: { lost_reason_id: 'Choose an active lost reason.' } });
+  t.match(json(await api('POST', `/deals/${dealId}/move`, { stage_id: by('Lost').id, lost_reason: 'Budget cut' })), { stage_id: by('Lost').id, lost_reason: 'Budget cut', probability: 0 });
+  t.equal((await api('POST', `/deals/${dealId}/move`, { stage_id: 'x' })).statusCode, 422);
+
+  // Versions: a change with the version read goes through; with a stale one, 409.
+  const v = json(await api('GET', `/deals/${dealId}`)).version as number;
+  t.equal((await api('PATCH', `/deals/${dealId}`, { title: 'Renamed', version: v })).statusCode, 200);
+  const stale = await api('PATCH', `/deals/${dealId}`, { title: 'Again', version: v });
+  t.equal(stale.statusCode, 409);
+  t.match(stale.headers['content-type'], /^application\/problem\+json/);
+  t.match(json(stale), { type: 'about:blank', status: 409, title: 'Cannot do that', detail: /changed by someone else/ });
+
+  const bad = await api('POST', '/contacts', { email: 'not an email' });
+  t.equal(bad.statusCode, 422);
+  t.match(json(bad), { status: 422, errors: { first_name: 'Enter a first or a last name.', email: /email/i } });
+  t.equal((await app.db.selectFrom('contacts').select('id').execute()).length, 0, 'nothing written');
+  const malformed = await app.inject({ method: 'POST', url: '/api/v1/contacts', headers: { authorization: (await tokenHeader(app, rep)), 'content-type': 'application/json' }, payload: '{"first_name": ' });
+  t.equal(malformed.statusCode, 400, 'unreadable JSON: 400');
+  t.match(malformed.headers['content-type'], /problem\+json/);
+  t.equal((await api('POST', '/contacts', [1, 2])).statusCode, 422, 'an array body: field errors, not a 500');
+  t.equal((await api('PATCH', `/contacts/abc`, {})).statusCode, 404);
+
+  // Convert: defaults from the lead, a customer and a deal made; a second convert 409.
+  const leadId = await makeLead(app, rep, { title: 'Acme rollout', contact_name: 'Wile E.', contact_email: 'wile@acme.example', value: 900 });
+  const conv = await api('POST', `/leads/${leadId}/convert`, {});
+  t.equal(conv.statusCode, 200, conv.body.slice(0, 300));
+  const c = json(conv);
+  t.match(c, { customer_created: true, lead: { id: leadId, converted_at: /\d/ } });
+  t.ok(c.deal_id, 'a deal made');
+  t.match(json(await api('GET', `/customers/${c.customer_id}`)), { name: 'Wile E.', email: 'wile@acme.example' });
+  t.match(json(await api('GET', `/deals/${c.deal_id}`)), { title: 'Acme rollout', value_cents: 900, assigned_to: rep.id });
+  const again = await api('POST', `/leads/${leadId}/convert`, {});
+  t.equal(again.statusCode, 409);
+  t.match(json(again), { detail: /already converted/ });
+});
+
+async function tokenHeader(app: FastifyInstance, user: TestUser) {
+  return `Bearer ${(await createApiToken(app.db, user.id, 'raw', 'write')).secret}`;
+}
+
+t.test('visibility and scope: 404 for what a rep cannot see, read-only tokens refused, managers-only collections; cursor pages stable under inserts; filters and updated_since', async (t) => {
+  const { app } = await buildTestApp(t);
+  const rita = await makeUser(app, { email: 'rita@orchard.test' });
+  const sam = await makeUser(app, { email: 'sam@orchard.test' });
+  await setSetting(app.db, 'rep_visibility', 'own');
+  const ritas = await makeContact(app, rita, { first_name: 'Rita’s', last_name: 'Contact', assigned_to: rita.id });
+  const sams = await makeContact(app, sam, { first_name: 'Sam’s', last_name: 'Contact', assigned_to: sam.id });
+  const api = await tokenFor(app, rita);
+  t.equal((await api('GET', `/contacts/${ritas}`)).statusCode, 200);
+  for (const [m, body] of [['GET'], ['PATCH', { position: 'x' }], ['DELETE']] as [Method, unknown?][]) {
+    const r = await api(m, `/contacts/${sams}`, body);
+    t.equal(r.statusCode, 404, `${m} someone else’s: 404`);
+    t.match(r.headers['content-type'], /problem\+json/);
+  }
+  t.same(json(await api('GET', '/contacts')).data!.map((c) => c.id), [ritas], 'the list holds what she may see');
+  t.equal((await api('POST', '/contacts', { first_name: 'New', company_id: await makeCompany(app, sam, { name: 'Sam Co', assigned_to: sam.id }) })).statusCode, 422, 'no link to a record she cannot see');
+  t.equal((await api('POST', '/customer-groups', { name: 'G', code: 'G', priority: 1 })).statusCode, 403, 'customer groups: managers and admins');
+  t.equal((await api('POST', '/notes', { entity_type: 'contact', entity_id: sams, body: 'hi' })).statusCode, 422, 'no note on an invisible record');
+  t.equal((await api('GET', `/notes?entity_type=contact&entity_id=${sams}`)).statusCode, 404);
+
+  const read = await tokenFor(app, rita, 'read');
+  t.equal((await read('GET', '/contacts')).statusCode, 200);
+  for (const [m, url] of [['POST', '/contacts'], ['PATCH', `/contacts/${ritas}`], ['DELETE', `/contacts/${ritas}`], ['POST', `/leads/1/convert`]] as [Method, string][]) {
+    const r = await read(m, url, {});
+    t.equal(r.statusCode, 403, `read-only ${m} ${url}: 403`);
+    t.match(json(r), { status: 403, detail: /read-only/ });
+  }
+  t.equal((await app.inject({ method: 'GET', url: '/api/v1/contacts' })).statusCode, 401, 'no token: 401');
+
+  // Cursor pages: limit 2 over 5 of hers, a record added between pages is neither skipped nor repeated.
+  await setSetting(app.db, 'rep_visibility', 'all');
+  const admin = await makeUser(app, { role: 'admin', email: 'ada@orchard.test' });
+  const a = await tokenFor(app, admin);
+  const hooli = await makeCompany(app, admin, { name: 'Hooli' });
+  for (let i = 0; i < 4; i++) await makeContact(app, admin, { first_name: `P${i}`, company_id: hooli });
+  const seen: number[] = [];
+  let cursor: string | null = null;
+  let pages = 0;
+  do {
+    const page = json(await a('GET', `/contacts?limit=2${cursor ? `&cursor=${cursor}` : ''}`));
+    seen.push(...page.data!.map((r) => r.id as number));
+    cursor = page.next_cursor ?? null;
+    if (pages++ === 0) await makeContact(app, admin, { first_name: 'Late' });
+  } while (cursor);
+  t.equal(new Set(seen).size, seen.length, 'no record twice');
+  t.equal(seen.length, 7, 'every record, the late one too');
+  t.same(seen, [...seen].sort((x, y) => x - y), 'in id order');
+  t.same(json(await a('GET', `/contacts?company_id=${hooli}`)).data!.map((r) => r.first_name), ['P0', 'P1', 'P2', 'P3'], 'the page’s filters apply');
+  t.same(json(await a('GET', `/contacts?q=Late`)).data!.map((r) => r.first_name), ['Late'], 'and its search');
+  await app.db.updateTable('contacts').set({ updated_at: '2030-01-01T00:00:00.000Z' }).where('first_name', '=', 'P2').execute();
+  t.same(json(await a('GET', '/contacts?updated_since=2029-12-31')).data!.map((r) => r.first_name), ['P2'], 'updated_since');
+  for (const q of ['limit=0', 'limit=500', 'limit=x', 'cursor=%%%', 'cursor=bm9wZQ', 'updated_since=yesterday']) {
+    const r = await a('GET', `/contacts?${q}`);
+    t.equal(r.statusCode, 422, `${q}: 422`);
+    t.ok(json(r).errors, 'with the field');
+  }
+  t.equal((await a('GET', '/contacts?company_id=abc&sort=nope')).statusCode, 200, 'an unknown filter value is ignored, as on the page');
+  t.equal((await a('GET', '/deals?limit=1')).statusCode, 200);
+});
+
+t.test('the OpenAPI 3.1 document validates, is served without a token, and a client generated from it creates, moves and reads back a deal', async (t) => {
+  const { app } = await buildTestApp(t);
+  const served = await app.inject({ method: 'GET', url: '/api/v1/openapi.json' });
+  t.equal(served.statusCode, 200, 'served without a token: it names no one’s data');
+  const doc = JSON.parse(served.body);
+  t.equal(doc.openapi, '3.1.0');
+  await t.resolves(SwaggerParser.validate(structuredClone(doc)), 'valid per @apidevtools/swagger-parser');
+  for (const p of ['/companies', '/contacts/{id}', '/customers', '/customer-groups/{id}', '/leads', '/deals/{id}', '/deals/{id}/move', '/leads/{id}/convert', '/tasks', '/notes/{id}', '/pipelines', '/lead-statuses', '/users/{id}']) t.ok(doc.paths[p], `documents ${p}`);
+  t.same(doc.components.schemas.ContactCreate.required, ['first_name'], 'what a create must send comes from the form schema');
+  t.match(doc.paths['/contacts'].get.parameters.map((x: { name: string }) => x.name), ['q', 'company_id', 'assigned_to', 'limit', 'cursor', 'updated_since'], 'the list page’s filters and the paging');
+  t.equal(await generateTypes(), fs.readFileSync(TYPES_FILE, 'utf8'), 'tests/helpers/orchard-api.d.ts is current (regenerate: node --import tsx tests/helpers/generate-api-types.ts)');
+
+  // The typed client (openapi-fetch over the generated paths) against the app on a real port.
+  const rep = await makeUser(app, { email: 'rita@orchard.test' });
+  const page = await (await loginAs(app, rep)).get('/help/api');
+  t.equal(page.statusCode, 200, 'the reference page');
+  t.match(page.body, /<span class="api-method api-post">POST<\/span> <code>\/api\/v1\/deals\/\{id\}\/move<\/code>/);
+  t.match(page.body, /<code>first_name<\/code> <span class="api-req">required<\/span>/, 'with what a create must send');
+  t.equal((await app.inject({ method: 'GET', url: '/help/api' })).statusCode, 303, 'for people signed in');
+  const { secret } = await createApiToken(app.db, rep.id, 'client', 'write');
+  const address = await app.listen({ port: 0, host: '127.0.0.1' });
+  const client = createClient<paths>({ baseUrl: `${address}/api/v1`, headers: { authorization: `Bearer ${secret}` } });
+  const { pipeline, by } = await stagesOf(app);
+  const made = await client.POST('/deals', { body: { title: 'Typed deal', pipeline_id: pipeline.id, value: 2500 } });
+  t.equal(made.response.status, 201);
+  const id = made.data!.id;
+  const moved = await client.POST('/deals/{id}/move', { params: { path: { id } }, body: { stage_id: by('Won').id } });
+  t.equal(moved.data?.stage_id, by('Won').id, 'moved');
+  const read = await client.GET('/deals/{id}', { params: { path: { id } } });
+  t.match(read.data, { id, title: 'Typed deal', value: 2500, stage_id: by('Won').id, assigned_to: rep.id });
+  const list = await client.GET('/deals', { params: { query: { limit: 10 } } });
+  t.same(list.data?.data.map((d) => d.id), [id]);
+  const refused = await client.PATCH('/deals/{id}', { params: { path: { id } }, body: { title: '', version: read.data!.version } });
+  t.equal(refused.response.status, 422);
+  t.match(refused.error, { errors: { title: 'Title is required.' } }, 'problem+json reaches the client as its error');
+});
