@@ -4,7 +4,7 @@
  * connections, floor and app alternating so machine noise hits both. Prints req/s, p50, p99,
  * non-2xx, the ratio to the floor and the server's RSS; writes the table as JSON to bench/out/.
  *   BENCH_SECONDS=10 (per URL), BENCH_FLOOR_SECONDS=2 (the floor, before each URL),
- *   BENCH_CONNECTIONS=10, BENCH_ONLY=board (names). 39 URLs: ~8.5 minutes.
+ *   BENCH_CONNECTIONS=10, BENCH_ONLY=board (names).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -14,6 +14,9 @@ import SQLite from 'better-sqlite3';
 import { prepareDb } from './prepare.js';
 import { pages, type BenchPage } from './pages.js';
 import { measureStreams } from './sse.js';
+import { openDatabase } from '../src/db/database.js';
+import { createApiToken } from '../src/features/api-tokens/api-tokens.queries.js';
+import { cursorAfter } from '../src/features/api/api.paging.js';
 
 const dbFile = path.resolve(process.env.BENCH_DB ?? 'bench/out/large.db');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -150,6 +153,26 @@ async function writeTargets(base: string, cookie: string, sqlite: SQLite.Databas
   ];
 }
 
+/** The JSON API with personal tokens (made here, after the server's migrations): lists, a cursor page, filters, gets; a rep's own. */
+async function apiTargets(sqlite: SQLite.Database): Promise<Target[]> {
+  const { db } = openDatabase(dbFile);
+  const idOf = (email: string) => (sqlite.prepare('select id from users where email = ?').get(email) as { id: number }).id;
+  const admin = { authorization: `Bearer ${(await createApiToken(db, idOf('admin@orchard.test'), 'bench', 'read')).secret}` };
+  const rep = { authorization: `Bearer ${(await createApiToken(db, idOf('dana@orchard.test'), 'bench', 'read')).secret}` };
+  await db.destroy();
+  const mid = (table: string) => (sqlite.prepare(`select id from ${table} order by id limit 1 offset (select count(*) / 2 from ${table})`).get() as { id: number }).id;
+  const stage = (sqlite.prepare('select stage_id as id from deals order by id desc limit 1').get() as { id: number }).id;
+  return [
+    { name: 'api: contacts list (50)', url: '/api/v1/contacts', cookie: '', headers: admin },
+    { name: 'api: deals, a cursor page mid-table', url: `/api/v1/deals?cursor=${cursorAfter(mid('deals'))}`, cookie: '', headers: admin },
+    { name: 'api: deals filtered by stage (200)', url: `/api/v1/deals?stage_id=${stage}&limit=200`, cookie: '', headers: admin },
+    { name: 'api: leads updated since', url: `/api/v1/leads?updated_since=${new Date(Date.now() - 86_400_000).toISOString().slice(0, 10)}`, cookie: '', headers: admin },
+    { name: 'api: get a contact', url: `/api/v1/contacts/${mid('contacts')}`, cookie: '', headers: admin },
+    { name: 'api: get a deal', url: `/api/v1/deals/${mid('deals')}`, cookie: '', headers: admin },
+    { name: 'own: api contacts list (rep)', url: '/api/v1/contacts', cookie: '', headers: rep },
+  ];
+}
+
 async function main(): Promise<void> {
   await prepareDb(dbFile, 1);
   const sqlite = new SQLite(dbFile);
@@ -163,7 +186,8 @@ async function main(): Promise<void> {
   // The server runs as `npm start` runs it, with the same Node flags.
   const startScript = (JSON.parse(fs.readFileSync('package.json', 'utf8')) as { scripts: { start: string } }).scripts.start;
   const nodeFlags = startScript.split(/\s+/).filter((a) => a.startsWith('--'));
-  const app = start([...nodeFlags, 'dist/src/server.js'], { ORCHARD_DB: dbFile, PORT: appPort, HOST: '127.0.0.1', LOG_LEVEL: 'warn', NODE_ENV: 'production' });
+  // The API's per-token limit (600 a minute by default) is raised: the bench measures speed, not the limit.
+  const app = start([...nodeFlags, 'dist/src/server.js'], { ORCHARD_DB: dbFile, PORT: appPort, HOST: '127.0.0.1', LOG_LEVEL: 'warn', NODE_ENV: 'production', ORCHARD_API_RATE_PER_MINUTE: '100000' });
   const base = `http://127.0.0.1:${appPort}`;
   const startMs = await waitFor(`${base}/healthz`);
   const floor = start(['--import', 'tsx', 'bench/floor.ts'], { ORCHARD_DB: dbFile, PORT: floorPort });
@@ -215,6 +239,11 @@ async function main(): Promise<void> {
     { name: 'own: search "hooli" (rep)', url: '/search?q=hooli', cookie: rep },
     { name: 'own: tasks (rep)', url: '/tasks', cookie: rep },
     { name: 'own: my tasks (rep)', url: '/tasks/mine', cookie: rep },
+    { name: 'settings: CRM', url: '/settings/crm', cookie: admin },
+    { name: 'settings: webhooks', url: '/settings/webhooks', cookie: admin },
+    { name: 'profile: API tokens', url: '/profile/api-tokens', cookie: admin },
+    { name: 'API reference page', url: '/help/api', cookie: admin },
+    ...(await apiTargets(sqlite)),
     ...(await writeTargets(base, admin, sqlite)),
   ].filter((p) => !ONLY || p.name.includes(ONLY));
   const adminId = (sqlite.prepare("select id from users where email = 'admin@orchard.test'").get() as { id: number }).id;

@@ -42,6 +42,7 @@ import calendarRoutes from './features/tasks/tasks.calendar.js';
 import reportsRoutes from './features/reports/reports.routes.js';
 import duplicatesRoutes from './features/duplicates/duplicates.routes.js';
 import apiRoutes from './features/api/api.routes.js';
+import webhookRoutes from './features/webhooks/webhooks.routes.js';
 import apiTokenRoutes from './features/api-tokens/api-tokens.routes.js';
 
 export interface BuildOptions {
@@ -134,6 +135,7 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   await app.register(duplicatesRoutes);
   await app.register(apiTokenRoutes);
   await app.register(apiRoutes);
+  await app.register(webhookRoutes);
   await app.register(importRoutes);
   await app.register(searchRoutes);
   await app.register(securityRoutes);

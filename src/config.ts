@@ -18,6 +18,9 @@ export const configSchema = z
     NODE_ENV: z.preprocess(emptyAsUndefined, z.string().default('production')),
     ORCHARD_API_RATE_PER_MINUTE: z.preprocess(emptyAsUndefined, z.coerce.number({ message: 'must be a whole number of requests' }).int('must be a whole number of requests').min(1, 'must be at least 1').max(100_000, 'must be at most 100000').default(600)),
     ORCHARD_IMPORT_MAX_MB: z.preprocess(emptyAsUndefined, z.coerce.number({ message: 'must be a number of megabytes' }).positive('must be more than 0').max(2048, 'must be at most 2048').default(50)),
+    ORCHARD_WEBHOOK_ALLOW_PRIVATE: z.preprocess(emptyAsUndefined, z.enum(['true', 'false', '1', '0'], { message: 'must be true or false' }).default('false')),
+    ORCHARD_WEBHOOK_TIMEOUT_MS: z.preprocess(emptyAsUndefined, z.coerce.number({ message: 'must be a number of milliseconds' }).int('must be a whole number').min(100, 'must be at least 100').max(60_000, 'must be at most 60000').default(10_000)),
+    ORCHARD_WEBHOOK_RETRY_SCALE: z.preprocess(emptyAsUndefined, z.coerce.number({ message: 'must be a number' }).min(0, 'must be 0 or more').max(10, 'must be at most 10').default(1)),
   })
   .refine((c) => Boolean(c.ORCHARD_ADMIN_EMAIL) === Boolean(c.ORCHARD_ADMIN_PASSWORD), {
     message: 'set both ORCHARD_ADMIN_EMAIL and ORCHARD_ADMIN_PASSWORD, or neither',
@@ -40,6 +43,11 @@ export interface Config {
   importMaxBytes: number;
   /** API requests per token (or, without one, per IP) per minute; past it, 429. */
   apiRatePerMinute: number;
+  /** Webhook URLs on loopback and private networks are refused unless this is set (SSRF). */
+  webhookAllowPrivate: boolean;
+  webhookTimeoutMs: number;
+  /** Scales the retry delays (tests shrink a day of retries to milliseconds). */
+  webhookRetryScale: number;
 }
 
 export class ConfigError extends Error {}
@@ -69,5 +77,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     isDev: c.NODE_ENV === 'development',
     importMaxBytes: Math.round(c.ORCHARD_IMPORT_MAX_MB * 1024 * 1024),
     apiRatePerMinute: c.ORCHARD_API_RATE_PER_MINUTE,
+    webhookAllowPrivate: c.ORCHARD_WEBHOOK_ALLOW_PRIVATE === 'true' || c.ORCHARD_WEBHOOK_ALLOW_PRIVATE === '1',
+    webhookTimeoutMs: c.ORCHARD_WEBHOOK_TIMEOUT_MS,
+    webhookRetryScale: c.ORCHARD_WEBHOOK_RETRY_SCALE,
   };
 }

@@ -84,7 +84,52 @@ export interface Database extends CustomerDatabase, DealsDatabase, LeadsDatabase
   security_events: SecurityEventsTable;
   recovery_codes: RecoveryCodesTable;
   api_tokens: ApiTokensTable;
+  webhooks: WebhooksTable;
+  webhook_events: WebhookEventsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
 }
+
+export interface WebhooksTable {
+  id: Generated<number>;
+  url: string;
+  description: string | null;
+  /** JSON array of event types ("deal.won"), or ["*"] for all. */
+  events: string;
+  /** Standard Webhooks signing secret (whsec_…): shown once, kept to sign. */
+  secret: string;
+  is_active: ColumnType<number, number | undefined, number>;
+  created_by: number | null;
+  version: ColumnType<number, number | undefined, number>;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface WebhookEventsTable {
+  id: Generated<number>;
+  /** The webhook-id header: the same on every attempt, so receivers can drop repeats. */
+  msg_id: string;
+  type: string;
+  payload: string;
+  created_at: string;
+}
+
+export interface WebhookDeliveriesTable {
+  id: Generated<number>;
+  webhook_id: number;
+  event_id: number;
+  status: ColumnType<'pending' | 'delivered' | 'failed', 'pending' | 'delivered' | 'failed' | undefined, 'pending' | 'delivered' | 'failed'>;
+  attempts: ColumnType<number, number | undefined, number>;
+  next_attempt_at: string;
+  last_attempt_at: string | null;
+  response_code: number | null;
+  response_body: string | null;
+  error: string | null;
+  delivered_at: string | null;
+  created_at: string;
+}
+
+export type Webhook = Selectable<WebhooksTable>;
+export type WebhookDelivery = Selectable<WebhookDeliveriesTable>;
 
 export interface ApiTokensTable {
   id: Generated<number>;

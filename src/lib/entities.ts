@@ -364,6 +364,7 @@ const SETTINGS_KINDS: Record<string, AuditedKind> = {
     },
   },
   note: { noun: 'note', fields: { body: { label: 'Note' } } },
+  webhook: { noun: 'webhook', fields: { url: { label: 'URL' }, description: { label: 'Description' }, events: { label: 'Events' }, is_active: { label: 'Active', kind: 'bool' } } },
   crm_settings: {
     noun: 'CRM settings',
     fields: {

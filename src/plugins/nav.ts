@@ -36,6 +36,7 @@ const SETTINGS_TABS: SettingsTab[] = [
   { href: '/settings/pipelines', label: 'Pipelines', about: 'Pipelines and their stages: order, colour, probability and when a deal starts to rot.', roles: ['admin', 'manager'] },
   { href: '/settings/lead-statuses', label: 'Lead statuses', about: 'The steps a lead goes through: order, colour, the default, final ones and where converted leads go.', roles: ['admin', 'manager'] },
   { href: '/settings/directories', label: 'Directories', about: 'The lists forms choose from: industries, lost reasons, sources and more.', roles: ['admin', 'manager'] },
+  { href: '/settings/webhooks', label: 'Webhooks', about: 'Tell other systems when deals, leads and records change: signed HTTP calls, retried, with a delivery log.', roles: ['admin'] },
   { href: '/settings/api-tokens', label: 'API tokens', about: 'Every personal API token: whose, its scope, when it was last used; revoke any.', roles: ['admin'] },
   { href: '/settings/security', label: 'Security log', about: 'Sign-ins, failed attempts and two-factor changes.', roles: ['admin'] },
 ];

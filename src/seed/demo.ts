@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { newSecret } from '../features/webhooks/webhooks.outbox.js';
 import type { Database } from '../db/schema.js';
 import { findUserByEmail } from '../features/users/users.queries.js';
 import { createUser, withPasswordHash } from '../features/users/users.service.js';
@@ -43,7 +44,18 @@ export async function seedDemoTeam(db: Kysely<Database>): Promise<DemoContext> {
 export type DemoStep = (ctx: DemoContext) => Promise<string>;
 
 /** Seed steps in dependency order; each returns a line for the console. */
-export const DEMO_STEPS: DemoStep[] = [seedCustomerDatabase, seedDeals, seedLeads, seedTasks];
+/** A paused webhook, so the settings show what one looks like (paused: the demo sends nothing out). Idempotent. */
+async function seedWebhook(ctx: DemoContext): Promise<string> {
+  if (await ctx.db.selectFrom('webhooks').select('id').executeTakeFirst()) return 'Webhook: already there';
+  const now = new Date().toISOString();
+  await ctx.db
+    .insertInto('webhooks')
+    .values({ url: 'https://hooks.example.com/orchard', description: 'Billing: invoice won deals (paused)', events: JSON.stringify(['deal.won', 'deal.lost']), secret: newSecret(), is_active: 0, created_by: ctx.adminId, created_at: now, updated_at: now })
+    .execute();
+  return 'Webhook: 1 (paused)';
+}
+
+export const DEMO_STEPS: DemoStep[] = [seedCustomerDatabase, seedDeals, seedLeads, seedTasks, seedWebhook];
 
 export async function seedDemo(db: Kysely<Database>): Promise<string[]> {
   const ctx = await seedDemoTeam(db);

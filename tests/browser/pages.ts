@@ -33,6 +33,7 @@ export async function everyPage(dbFile: string): Promise<string[]> {
   const open = (await db.selectFrom('leads').select('id').where('converted_at', 'is', null).orderBy('id').executeTakeFirstOrThrow()).id;
   // The demo enters a contact twice (same email): the merge page compares them.
   const twins = (await sql<{ id: number }>`select id from contacts where dup_email = (select dup_email from contacts where dup_email is not null group by dup_email having count(*) > 1 limit 1) order by id limit 2`.execute(db)).rows.map((r) => r.id);
+  const webhook = (await db.selectFrom('webhooks').select('id').orderBy('id').executeTakeFirstOrThrow()).id;
   await db.destroy();
   return [
     '/',
@@ -97,6 +98,11 @@ export async function everyPage(dbFile: string): Promise<string[]> {
     '/settings/crm',
     '/settings/api-tokens',
     '/profile/api-tokens',
+    '/help/api',
+    '/settings/webhooks',
+    '/settings/webhooks/new',
+    `/settings/webhooks/${webhook}`,
+    `/settings/webhooks/${webhook}/edit`,
     '/duplicates',
     '/duplicates?kind=companies',
     `/duplicates/merge?kind=contacts&ids=${twins[0]}&ids=${twins[1]}`,

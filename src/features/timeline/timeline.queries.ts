@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import { nowIso } from '../../lib/time.js';
+import { queueEvents } from '../webhooks/webhooks.outbox.js';
 import type { RefTable } from '../../lib/entities.js';
 
 export type Executor = Kysely<Database> | Transaction<Database>;
@@ -37,6 +38,8 @@ export async function recordMany(trx: Transaction<Database>, inputs: readonly Au
       )
       .execute();
   }
+  // Webhook events for these changes, in the same transaction (features/webhooks).
+  await queueEvents(trx, inputs);
 }
 
 /** The fields among `fields` whose value differs between before and after, as [old, new]. */

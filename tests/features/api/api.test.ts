@@ -5,6 +5,12 @@ import { createApiToken } from '../../../src/features/api-tokens/api-tokens.quer
 import { setSetting } from '../../../src/features/settings/settings.queries.js';
 import type { FastifyInstance } from 'fastify';
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Webhook as StandardWebhook } from 'standardwebhooks';
+import { buildApp } from '../../../src/app.js';
+import { loadConfig } from '../../../src/config.js';
+import { openDatabase } from '../../../src/db/database.js';
 import SwaggerParser from '@apidevtools/swagger-parser';
 import createClient from 'openapi-fetch';
 import type { paths } from '../../helpers/orchard-api.js';
@@ -215,4 +221,152 @@ t.test('the OpenAPI 3.1 document validates, is served without a token, and a cli
   const refused = await client.PATCH('/deals/{id}', { params: { path: { id } }, body: { title: '', version: read.data!.version } });
   t.equal(refused.response.status, 422);
   t.match(refused.error, { errors: { title: 'Title is required.' } }, 'problem+json reaches the client as its error');
+});
+
+/* ---------- webhooks: settings pages, the outbox, the delivery worker ---------- */
+
+/** A real HTTP receiver: answers each request with the next of `codes` (the last one repeats). */
+async function receiver(codes: number[] = [200]) {
+  const got: { headers: http.IncomingHttpHeaders; body: string }[] = [];
+  let n = 0;
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      got.push({ headers: req.headers, body });
+      res.statusCode = codes[Math.min(n++, codes.length - 1)];
+      res.end(res.statusCode === 200 ? 'thanks' : 'not now');
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`;
+  return { url, got, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+const WEBHOOK_ENV = { ORCHARD_WEBHOOK_ALLOW_PRIVATE: '1', ORCHARD_WEBHOOK_RETRY_SCALE: '0.00001' };
+
+async function makeWebhook(c: Awaited<ReturnType<typeof loginAs>>, url: string, events: string[]) {
+  const res = await c.post('/settings/webhooks', { url, description: 'Test receiver', events, is_active: '1' });
+  const secret = /id="new-secret"[^>]*value="(whsec_[^"]+)"/.exec(res.body)?.[1] ?? '';
+  return { res, secret };
+}
+
+t.test('webhooks: admins set them up (URL checked, private networks refused, secret shown once); events are signed per Standard Webhooks and verify', async (t) => {
+  const { app } = await buildTestApp(t);
+  const admin = await makeUser(app, { role: 'admin', email: 'ada@orchard.test' });
+  const a = await loginAs(app, admin);
+  const bad = await a.post('/settings/webhooks', { url: 'ftp://x', events: [] });
+  t.equal(bad.statusCode, 422);
+  t.match(bad.body, /id="f-url-error">Use an http:\/\/ or https:\/\/ URL/);
+  t.match(bad.body, /id="f-events-error">Choose at least one event/);
+  for (const url of ['http://127.0.0.1:9/x', 'http://localhost/x', 'http://10.1.2.3/x', 'http://[::1]/x', 'http://169.254.169.254/latest']) {
+    const r = await a.post('/settings/webhooks', { url, events: ['deal.won'] });
+    t.equal(r.statusCode, 422, `${url}: refused (SSRF)`);
+    t.match(r.body, /server’s own network/);
+  }
+  t.equal((await app.db.selectFrom('webhooks').select('id').execute()).length, 0, 'nothing saved');
+  const { res, secret } = await makeWebhook(a, 'https://hooks.example.com/orchard', ['deal.won']);
+  t.equal(res.statusCode, 201);
+  t.match(secret, /^whsec_/, 'the secret is shown once');
+  t.notMatch((await a.get('/settings/webhooks/1')).body, new RegExp(secret.slice(6, 20)), 'and not again');
+  t.match((await a.get('/settings/webhooks')).body, /hooks\.example\.com\/orchard/);
+  const rep = await loginAs(app, await makeUser(app, { role: 'manager', email: 'mia@orchard.test' }));
+  t.equal((await rep.get('/settings/webhooks')).statusCode, 403, 'admins only');
+  t.equal((await a.post('/settings/webhooks', { url: 'https://x.example', events: ['deal.won'] }, { csrf: false })).statusCode, 403, 'CSRF protected');
+  const edit = await a.post('/settings/webhooks/1', { url: 'https://hooks.example.com/v2', events: ['deal.won', 'lead.created'], is_active: '0', version: '1' });
+  t.equal(edit.statusCode, 303);
+  t.equal((await a.post('/settings/webhooks/1', { url: 'https://hooks.example.com/v3', events: ['deal.won'], version: '1' })).statusCode, 409, 'a stale edit: 409');
+  t.ok(await app.db.selectFrom('audit_entries').select('id').where('entity_type', '=', 'webhook').where('action', '=', 'updated').executeTakeFirst(), 'changes on the audit trail');
+
+  // Sending, for real: the receiver verifies with the standardwebhooks package.
+  const { app: live } = await buildTestApp(t, { env: WEBHOOK_ENV });
+  const r = await receiver();
+  t.teardown(r.close);
+  const boss = await makeUser(live, { role: 'admin', email: 'boss@orchard.test' });
+  const b = await loginAs(live, boss);
+  const hook = await makeWebhook(b, r.url, ['deal.created', 'deal.won', 'deal.stage_changed', 'contact.created']);
+  const api = await tokenFor(live, boss);
+  const { pipeline, by } = await stagesOf(live);
+  const deal = json(await api('POST', '/deals', { title: 'Signed deal', pipeline_id: pipeline.id, value: 100 }));
+  await api('POST', `/deals/${deal.id}/move`, { stage_id: by('Won').id });
+  await api('POST', '/companies', { name: 'Not subscribed' });
+  t.ok(await live.webhooks.drain(), 'delivered');
+  t.same(r.got.map((g) => JSON.parse(g.body).type), ['deal.created', 'deal.stage_changed', 'deal.won'], 'the subscribed events, in order');
+  const wh = new StandardWebhook(hook.secret);
+  for (const g of r.got) t.doesNotThrow(() => wh.verify(g.body, g.headers as Record<string, string>), 'signature verifies');
+  t.throws(() => wh.verify(r.got[0].body.replace('Signed', 'Forged'), r.got[0].headers as Record<string, string>), 'a changed body does not');
+  t.match(JSON.parse(r.got[2].body), { type: 'deal.won', data: { id: deal.id, object: 'deal', changes: { stage_id: [by('Lead').id, by('Won').id] }, actor_id: boss.id } });
+  t.match(r.got[0].headers, { 'webhook-id': /^msg_/, 'content-type': 'application/json', 'user-agent': 'Orchard-Webhooks/1' });
+  const log = await b.get('/settings/webhooks/1');
+  t.match(log.body, /deal\.won[\s\S]*Delivered/);
+
+  // Redeliver: the same event (same webhook-id) again, as a new line of the log.
+  const first = await live.db.selectFrom('webhook_deliveries').select('id').orderBy('id').executeTakeFirstOrThrow();
+  t.equal((await b.post(`/settings/webhooks/1/deliveries/${first.id}/redeliver`, {})).statusCode, 303);
+  t.ok(await live.webhooks.drain());
+  t.equal(r.got.length, 4);
+  t.equal(r.got[3].headers['webhook-id'], r.got[0].headers['webhook-id'], 'same webhook-id');
+  t.equal((await b.post('/settings/webhooks/1/test', {})).statusCode, 303);
+  t.ok(await live.webhooks.drain());
+  t.equal(JSON.parse(r.got[4].body).type, 'webhook.test', 'a test event');
+});
+
+t.test('webhook delivery: 500 twice then 200 arrives on the third try; a dead receiver is marked failed after the last retry; a rollback emits nothing; undelivered events go out after a restart', async (t) => {
+  const { app, dbFile } = await buildTestApp(t, { env: WEBHOOK_ENV });
+  const admin = await makeUser(app, { role: 'admin', email: 'ada@orchard.test' });
+  const a = await loginAs(app, admin);
+  const flaky = await receiver([500, 500, 200]);
+  t.teardown(flaky.close);
+  t.equal((await makeWebhook(a, flaky.url, ['contact.created'])).res.statusCode, 201);
+  await makeContact(app, admin, { first_name: 'Flaky' });
+  for (let i = 0; i < 200 && !(await app.db.selectFrom('webhook_deliveries').select('id').where('status', '=', 'delivered').executeTakeFirst()); i++) await new Promise((r) => setTimeout(r, 20));
+  const d = await app.db.selectFrom('webhook_deliveries').selectAll().executeTakeFirstOrThrow();
+  t.match(d, { status: 'delivered', attempts: 3, response_code: 200 }, 'the third try got it');
+  t.equal(flaky.got.length, 3);
+  t.same(new Set(flaky.got.map((g) => g.headers['webhook-id'])).size, 1, 'one webhook-id for every try');
+  t.not(flaky.got[0].headers['webhook-timestamp'], undefined);
+
+  // A receiver that never answers 2xx: retried, then failed.
+  const dead = await receiver([503]);
+  t.teardown(dead.close);
+  await app.db.updateTable('webhooks').set({ url: dead.url }).execute();
+  await makeContact(app, admin, { first_name: 'Dead' });
+  for (let i = 0; i < 300 && !(await app.db.selectFrom('webhook_deliveries').select('id').where('status', '=', 'failed').executeTakeFirst()); i++) await new Promise((r) => setTimeout(r, 20));
+  const failed = await app.db.selectFrom('webhook_deliveries').selectAll().where('status', '=', 'failed').executeTakeFirstOrThrow();
+  t.match(failed, { attempts: 11, response_code: 503, error: 'HTTP 503' }, 'failed after 11 tries (about a day at the real scale)');
+  t.equal(dead.got.length, 11);
+
+  // A change that rolls back sends nothing.
+  const events = async () => (await app.db.selectFrom('webhook_events').select('id').execute()).length;
+  const before = await events();
+  const { createContact } = await import('../../../src/features/contacts/contacts.service.js');
+  const { scopeFor } = await import('../../../src/lib/access.js');
+  const scope = await scopeFor(app.db, { id: admin.id, name: admin.name, email: admin.email, role: 'admin', timeZone: 'UTC', sessionId: '' });
+  await t.rejects(
+    app.db.transaction().execute(async (trx) => {
+      await createContact(trx, scope, { first_name: 'Ghost', last_name: null, position: null, email: null, phone: null, company_id: null, assigned_to: null }, {});
+      throw new Error('changed my mind');
+    }),
+  );
+  t.equal(await events(), before, 'no event for a rolled-back change');
+
+  // Stopped before sending: the next process (same file) sends what was waiting.
+  const ok = await receiver([200]);
+  t.teardown(ok.close);
+  await app.db.updateTable('webhooks').set({ url: ok.url }).execute();
+  await app.webhooks.stop();
+  await makeContact(app, admin, { first_name: 'Waiting' });
+  await makeContact(app, admin, { first_name: 'Also waiting' });
+  t.equal((await app.db.selectFrom('webhook_deliveries').select('id').where('status', '=', 'pending').execute()).length, 2, 'queued while no worker runs');
+  await app.close();
+  const { db, sqlite } = openDatabase(dbFile);
+  const again = await buildApp({ config: loadConfig({ ORCHARD_DB: dbFile, LOG_LEVEL: 'silent', ...WEBHOOK_ENV }), db, sqlite, logger: false });
+  await again.ready();
+  t.teardown(async () => {
+    await again.close();
+    await db.destroy();
+  });
+  t.ok(await again.webhooks.drain(), 'the restarted server delivers them');
+  t.same(ok.got.map((g) => JSON.parse(g.body).data.changes.first_name[1]).sort(), ['Also waiting', 'Waiting']);
+  t.equal((await again.db.selectFrom('webhook_deliveries').select('id').where('status', '=', 'pending').execute()).length, 0, 'nothing left');
 });

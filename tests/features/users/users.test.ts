@@ -181,7 +181,7 @@ t.test('settings index lists the sections a role may open; admins cannot deactiv
   t.same([...m.body.matchAll(/class="panel settings-card"><strong>([^<]+)</g)].map((x) => x[1]), ['Pipelines', 'Lead statuses', 'Directories']);
   const c = await loginAs(app, admin);
   const a = await c.get('/settings');
-  t.same([...a.body.matchAll(/class="panel settings-card"><strong>([^<]+)</g)].map((x) => x[1]), ['CRM', 'Users', 'Pipelines', 'Lead statuses', 'Directories', 'API tokens', 'Security log']);
+  t.same([...a.body.matchAll(/class="panel settings-card"><strong>([^<]+)</g)].map((x) => x[1]), ['CRM', 'Users', 'Pipelines', 'Lead statuses', 'Directories', 'Webhooks', 'API tokens', 'Security log']);
   t.match(a.body, /href="\/settings" class="active"/, 'the sidebar links the index');
 
   const list = await c.get('/settings/users');

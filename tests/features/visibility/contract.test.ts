@@ -49,7 +49,7 @@ const NOT_RECORD_IDS: Record<string, string> = {
 };
 /** The API's collections and the kinds their ids are. */
 const API_KINDS: Record<string, RecordType | 'note' | 'task'> = { companies: 'company', contacts: 'contact', customers: 'customer', deals: 'deal', leads: 'lead', notes: 'note', tasks: 'task' };
-const isSettingsRoute = (url: string) => url.startsWith('/settings/pipelines/') || url.startsWith('/settings/directories/') || url.startsWith('/settings/lead-statuses/');
+const isSettingsRoute = (url: string) => url.startsWith('/settings/pipelines/') || url.startsWith('/settings/directories/') || url.startsWith('/settings/lead-statuses/') || url.startsWith('/settings/webhooks/');
 
 t.test('every registered kind and every route taking a record id: another rep\'s record is 404 or absent', async (t) => {
   const { app } = await buildTestApp(t);
