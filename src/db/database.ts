@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, SqliteAdapter, SqliteDialect } from 'kysely';
+import { CompiledQuery, Kysely, SqliteAdapter, SqliteDialect, SqliteDriver, type DatabaseConnection } from 'kysely';
 import type { Database } from './schema.js';
 
 /**
@@ -15,9 +15,29 @@ class TransactionalDdlSqliteAdapter extends SqliteAdapter {
   }
 }
 
+/**
+ * Transactions take the write lock when they begin (BEGIN IMMEDIATE). With a second connection
+ * writing (the import and webhook worker threads), a deferred transaction that read first and
+ * then wrote would fail at once with SQLITE_BUSY (its snapshot is stale, so SQLite cannot wait);
+ * an immediate one waits its turn under busy_timeout instead.
+ */
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+
 class OrchardSqliteDialect extends SqliteDialect {
+  readonly #config: ConstructorParameters<typeof SqliteDialect>[0];
+  constructor(config: ConstructorParameters<typeof SqliteDialect>[0]) {
+    super(config);
+    this.#config = config;
+  }
   override createAdapter() {
     return new TransactionalDdlSqliteAdapter();
+  }
+  override createDriver() {
+    return new ImmediateSqliteDriver(this.#config);
   }
 }
 

@@ -1,5 +1,6 @@
-import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
+import type { Config } from '../../config.js';
+import type { DB } from '../../db/database.js';
 import { nowIso } from '../../lib/time.js';
 import { sign } from './webhooks.outbox.js';
 import { postJson } from './webhooks.net.js';
@@ -39,6 +40,13 @@ interface Outcome {
  * outcome is written; deliveries left pending by a stop or a crash are sent after the next start,
  * with the same webhook-id (receivers drop repeats by it).
  */
+/** What the dispatcher needs: a connection, the webhook settings, somewhere to log. */
+export interface DispatcherDeps {
+  db: DB;
+  config: Pick<Config, 'webhookTimeoutMs' | 'webhookAllowPrivate' | 'webhookRetryScale'>;
+  log: { error: (obj: object, msg: string) => void };
+}
+
 export class WebhookDispatcher {
   private inFlight = new Set<number>();
   private outcomes: Outcome[] = [];
@@ -48,7 +56,7 @@ export class WebhookDispatcher {
   private sending = new Set<Promise<void>>();
 
   constructor(
-    private readonly app: FastifyInstance,
+    private readonly app: DispatcherDeps,
     private readonly opts = { concurrency: 32, idleMs: 200, busyMs: 10 },
   ) {}
 

@@ -10,14 +10,14 @@ import { nowIso } from '../../lib/time.js';
 import { staleMessage, type Trx } from '../../lib/writes.js';
 import { viewerOf } from '../../plugins/session.js';
 import { changedFields, record } from '../timeline/timeline.queries.js';
-import { WebhookDispatcher } from './webhooks.dispatcher.js';
+import { WebhookRunner } from './webhooks.runner.js';
 import { urlProblem } from './webhooks.net.js';
 import { newMsgId, newSecret, WEBHOOK_EVENTS } from './webhooks.outbox.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
     /** The webhook delivery worker (features/webhooks). */
-    webhooks: WebhookDispatcher;
+    webhooks: WebhookRunner;
   }
 }
 
@@ -46,7 +46,7 @@ const hint = (secret: string) => `whsec_…${secret.slice(-4)}`;
  * themselves (webhooks.outbox) and sent by the dispatcher started here with the app.
  */
 const webhookRoutes: FastifyPluginAsync = async (app) => {
-  app.decorate('webhooks', new WebhookDispatcher(app));
+  app.decorate('webhooks', new WebhookRunner(app));
   app.addHook('onReady', async () => app.webhooks.start());
   app.addHook('onClose', async () => app.webhooks.stop());
 
@@ -137,6 +137,7 @@ const webhookRoutes: FastifyPluginAsync = async (app) => {
       await audit(trx, request, made.id, 'created', { url: [null, input.url], events: [null, input.events.join(', ')] });
       return made.id;
     });
+    app.webhooks.wake();
     // The secret is shown in this answer only (as a token is).
     return renderShow(reply, await byId(id), null, secret, 201);
   });
@@ -173,6 +174,7 @@ const webhookRoutes: FastifyPluginAsync = async (app) => {
       const changes = changedFields<Record<string, unknown>>(w, next, ['url', 'description', 'events', 'is_active']);
       if (Object.keys(changes).length) await audit(trx, request, w.id, 'updated', changes);
     });
+    app.webhooks.wake();
     reply.flash('success', 'Webhook saved.');
     return reply.redirect(`/settings/webhooks/${w.id}`, 303);
   });
@@ -198,6 +200,7 @@ const webhookRoutes: FastifyPluginAsync = async (app) => {
       const ev = await trx.insertInto('webhook_events').values({ msg_id: newMsgId(), type: 'webhook.test', payload, created_at: now }).returning('id').executeTakeFirstOrThrow();
       await trx.insertInto('webhook_deliveries').values({ webhook_id: w.id, event_id: ev.id, next_attempt_at: now, created_at: now }).execute();
     });
+    app.webhooks.wake();
     reply.flash('success', w.is_active ? 'Test event queued: it shows in the log below within a few seconds.' : 'Test event queued: it is sent once the webhook is active again.');
     return reply.redirect(`/settings/webhooks/${w.id}`, 303);
   });
@@ -210,6 +213,7 @@ const webhookRoutes: FastifyPluginAsync = async (app) => {
     if (!d) throw new NotFoundError();
     const now = nowIso();
     await app.db.insertInto('webhook_deliveries').values({ webhook_id: w.id, event_id: d.event_id, next_attempt_at: now, created_at: now }).execute();
+    app.webhooks.wake();
     reply.flash('success', 'Queued to be sent again.');
     return reply.redirect(`/settings/webhooks/${w.id}`, 303);
   });
