@@ -57,11 +57,28 @@ export interface ListSpec<DB, TB extends keyof DB, F extends Partial<ListBase>, 
   countWhole?: boolean;
 }
 
-/** An API page: ids after `after` in id order (stable while rows are added), changed since `updatedSince`. */
+/** An API page: rows after `after` in id order (stable while rows are added), changed since `updatedSince`, with `columns` of the base table. */
 export interface KeysetOptions {
   after: number | null;
   updatedSince: string | null;
   limit: number;
+  /** Columns of the base table to read (default: the id only). */
+  columns?: readonly string[];
+}
+
+/**
+ * The API's list page over a scoped, filtered query: rows in id order after a cursor — a page
+ * boundary does not move when records are added (new ones have higher ids) or removed — read
+ * in one pass over the primary key (or an updated_at index); no count, no offset.
+ */
+export async function keysetPage<DB, TB extends keyof DB>(q: SelectQueryBuilder<DB, TB, object>, idColumn: string, o: KeysetOptions): Promise<{ rows: Record<string, unknown>[]; more: boolean }> {
+  const alias = idColumn.replace(/\.id$/, '');
+  const id = sql.ref(idColumn);
+  if (o.after !== null) q = q.where(sql<boolean>`${id} > ${o.after}`);
+  if (o.updatedSince !== null) q = q.where(sql<boolean>`${sql.ref(`${alias}.updated_at`)} >= ${o.updatedSince}`);
+  const columns = (o.columns ?? ['id']).map((c) => sql.ref(`${alias}.${c}`).as(c));
+  const rows = (await q.select(columns as never).orderBy(sql`${id}`).limit(o.limit + 1).execute()) as Record<string, unknown>[];
+  return { rows: rows.slice(0, o.limit), more: rows.length > o.limit };
 }
 
 /** How a search narrows the list: the few matching ids, or (a broad term) a probe per row. */
@@ -157,14 +174,8 @@ export function defineList<DB, TB extends keyof DB, F extends Partial<ListBase>,
    * boundary does not move when records are added (new ones have higher ids) or removed. The
    * primary key (or an updated_at index) is walked; no count, no offset.
    */
-  async function keyset(db: Executor, scope: Scope, f: Partial<F>, o: KeysetOptions): Promise<{ ids: number[]; more: boolean }> {
-    let q = filtered(db, scope, f, await matches(db, f), true);
-    const updatedAt = sql.ref(spec.id.replace(/\.id$/, '.updated_at'));
-    if (o.after !== null) q = q.where(sql<boolean>`${idRef} > ${o.after}`);
-    if (o.updatedSince !== null) q = q.where(sql<boolean>`${updatedAt} >= ${o.updatedSince}`);
-    const rows = await q.select(sql<number>`${idRef}`.as('id')).orderBy(sql`${idRef}`).limit(o.limit + 1).execute();
-    const ids = (rows as { id: number }[]).map((r) => Number(r.id));
-    return { ids: ids.slice(0, o.limit), more: ids.length > o.limit };
+  async function keyset(db: Executor, scope: Scope, f: Partial<F>, o: KeysetOptions): Promise<{ rows: Record<string, unknown>[]; more: boolean }> {
+    return keysetPage(filtered(db, scope, f, await matches(db, f), true) as unknown as SelectQueryBuilder<DB, TB, object>, spec.id, o);
   }
 
   return {

@@ -22,7 +22,7 @@ type DB = Kysely<Database>;
 export interface ListDef<P, Row> {
   page: (db: DB, scope: Scope, params: P & { page: number }, pageSize: number) => Promise<{ rows: Row[]; total: number; summary: ListSummary; hasNext: boolean; page: number }>;
   /** The API's pages: ids in id order after a cursor (see lib/list-query). */
-  keyset: (db: DB, scope: Scope, params: Partial<P>, opts: KeysetOptions) => Promise<{ ids: number[]; more: boolean }>;
+  keyset: (db: DB, scope: Scope, params: Partial<P>, opts: KeysetOptions) => Promise<{ rows: Record<string, unknown>[]; more: boolean }>;
   rowsQuery: (db: DB, scope: Scope, params: P) => Promise<{ compile: () => Parameters<typeof sendCsv>[3] }>;
 }
 

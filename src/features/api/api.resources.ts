@@ -6,7 +6,7 @@ import { recordKind, visible, type Executor } from '../../lib/entities.js';
 import { NotFoundError, ValidationError } from '../../lib/errors.js';
 import type { FormBody } from '../../lib/forms.js';
 import { filters } from '../../lib/listing.js';
-import type { KeysetOptions } from '../../lib/list-query.js';
+import { keysetPage, type KeysetOptions } from '../../lib/list-query.js';
 import type { ResourceCore } from '../../lib/resource-routes.js';
 import type { Trx } from '../../lib/writes.js';
 import { companyResource } from '../companies/companies.routes.js';
@@ -41,7 +41,8 @@ export interface ApiResource {
   filters: z.ZodObject;
   /** Query parameters the page's schema has that the API list does not use (its own paging and sort). */
   omitFilters?: string[];
-  keyset(db: DB, scope: Scope, filters: Record<string, unknown>, o: KeysetOptions): Promise<{ ids: number[]; more: boolean }>;
+  /** A page of rows (the columns asked for) in id order after the cursor. */
+  keyset(db: DB, scope: Scope, filters: Record<string, unknown>, o: KeysetOptions): Promise<{ rows: Record<string, unknown>[]; more: boolean }>;
   /** The record if the viewer may see it. */
   find(db: DB, scope: Scope, id: number): Promise<Row | undefined>;
   /** What a record holds beyond its write schema (read-only collections: all of it), for the OpenAPI document. */
@@ -103,16 +104,8 @@ function fromCore(name: string, core: AnyCore, extend?: ApiResource['extend']): 
   };
 }
 
-/** Keyset paging over a scoped query: ids after the cursor, in id order. */
-async function keysetOf(q: ReturnType<DB['selectFrom']>, idColumn: string, o: KeysetOptions): Promise<{ ids: number[]; more: boolean }> {
-  let query = q as unknown as ReturnType<typeof visible.deals>;
-  const id = sql.ref(idColumn);
-  if (o.after !== null) query = query.where(sql<boolean>`${id} > ${o.after}`);
-  if (o.updatedSince !== null) query = query.where(sql<boolean>`${sql.ref(idColumn.replace(/id$/, 'updated_at'))} >= ${o.updatedSince}`);
-  const rows = (await query.select(sql<number>`${id}`.as('id')).orderBy(sql`${id}`).limit(o.limit + 1).execute()) as { id: number }[];
-  const ids = rows.map((r) => Number(r.id));
-  return { ids: ids.slice(0, o.limit), more: ids.length > o.limit };
-}
+/** Keyset paging over a scoped query (lib/list-query keysetPage). */
+const keysetOf = (q: ReturnType<DB['selectFrom']>, idColumn: string, o: KeysetOptions) => keysetPage(q as never, idColumn, o);
 
 /** A record the viewer may see, by type and id (a task's or a note's parent). */
 async function parentVisible(db: Executor, scope: Scope, type: string | null, id: number | null): Promise<boolean> {
@@ -150,7 +143,7 @@ const tasks: ApiResource = {
   async keyset(db, scope, fl, o) {
     let q = visible.tasks(db, scope);
     if (fl.entity_type && fl.entity_id) {
-      if (!(await parentVisible(db, scope, fl.entity_type as string, fl.entity_id as number))) return { ids: [], more: false };
+      if (!(await parentVisible(db, scope, fl.entity_type as string, fl.entity_id as number))) return { rows: [], more: false };
       q = q.where('t.entity_type', '=', fl.entity_type as taskQ.TaskEntity).where('t.entity_id', '=', fl.entity_id as number);
     }
     if (fl.status) q = q.where('t.status', '=', fl.status as (typeof TASK_STATUSES)[number]);
@@ -261,22 +254,38 @@ export const API_RESOURCES: readonly ApiResource[] = [
 /** The records of `ids` as the API returns them, in that order, with what `extend` adds: a few queries per page, none per row. */
 export async function apiRows(db: DB, r: ApiResource, ids: number[]): Promise<Row[]> {
   if (!ids.length) return [];
-  const rows = (await db.selectFrom(r.table).selectAll().where('id', 'in', ids).execute()) as unknown as Row[];
-  const byId = new Map(rows.map((row) => [row.id, present(r, row)]));
-  const out = ids.map((id) => byId.get(id)).filter((x): x is Row => Boolean(x));
+  const rows = (await db.selectFrom(r.table).select((await columnsOf(db, r)) as never).where('id', 'in', ids).execute()) as unknown as Row[];
+  const byId = new Map(rows.map((row) => [row.id, row]));
+  return apiPage(db, r, ids.map((id) => byId.get(id)).filter((x): x is Row => Boolean(x)));
+}
+
+/** A list page's rows (read with `columnsOf`) as the API returns them. */
+export async function apiPage(db: DB, r: ApiResource, rows: Row[]): Promise<Row[]> {
+  const out = rows.map(present);
   await r.extend?.(db, out);
   return out;
 }
 
-function present(r: ApiResource, row: Row): Row {
-  const out: Row = { id: row.id };
-  for (const [k, v] of Object.entries(row)) {
-    if (r.columns ? !r.columns.includes(k) : isInternalColumn(k)) continue;
-    out[k] = v;
+/**
+ * The columns an answer holds, read once per table from the file itself: not the kept sort keys,
+ * and not generated columns (the duplicate keys), which SQLite would compute for every row read.
+ */
+const columnCache = new Map<string, string[]>();
+export async function columnsOf(db: DB, r: ApiResource): Promise<string[]> {
+  const key = `${r.table}:${r.name}`;
+  let cols = columnCache.get(key);
+  if (!cols) {
+    const info = await sql<{ name: string; hidden: number }>`select name, hidden from pragma_table_xinfo(${r.table})`.execute(db);
+    cols = info.rows.filter((c) => c.hidden === 0 && (r.columns ? r.columns.includes(c.name) : !isInternalColumn(c.name))).map((c) => c.name);
+    columnCache.set(key, cols);
   }
+  return cols;
+}
+
+function present(row: Row): Row {
   // Money as the forms take it (value), beside the stored minor units (value_cents).
-  if ('value_cents' in out) out.value = out.value_cents === null ? null : Number(out.value_cents) / 100;
-  return out;
+  if ('value_cents' in row) return { ...row, value: row.value_cents === null ? null : Number(row.value_cents) / 100 };
+  return row;
 }
 
 /** Who may write to a collection at all (customer groups: managers and admins). */

@@ -12,7 +12,7 @@ import { moveDeal } from '../deals/deals.service.js';
 import { convertSchema } from '../leads/leads.schemas.js';
 import { alreadyConverted, convertLead } from '../leads/leads.service.js';
 import { convertDefaults } from '../leads/leads.routes.js';
-import { API_RESOURCES, apiRows, mayWrite, type ApiResource } from './api.resources.js';
+import { API_RESOURCES, apiPage, apiRows, columnsOf, mayWrite, type ApiResource } from './api.resources.js';
 import { API_PAGE_MAX, cursorAfter, pagingSchema } from './api.paging.js';
 import { recordShapes, referenceSections } from './api.reference.js';
 import { openApiDocument } from './api.openapi.js';
@@ -93,9 +93,9 @@ const apiRoutes: FastifyPluginAsync = async (app) => {
       const paging = pagingSchema.safeParse({ limit: query.limit, cursor: query.cursor, updated_since: query.updated_since });
       if (!paging.success) throw new ValidationError(fieldErrorsFrom(paging.error), query);
       const filters = parseQuery(r.filters, Object.fromEntries(Object.entries(query).filter(([k]) => !['limit', 'cursor', 'updated_since'].includes(k)))) as Record<string, unknown>;
-      const { ids, more } = await r.keyset(app.db, scope, filters, { after: paging.data.cursor, updatedSince: paging.data.updated_since, limit: paging.data.limit });
-      const data = await apiRows(app.db, r, ids);
-      return reply.send({ data, next_cursor: more && ids.length ? cursorAfter(ids[ids.length - 1]) : null });
+      const { rows, more } = await r.keyset(app.db, scope, filters, { after: paging.data.cursor, updatedSince: paging.data.updated_since, limit: paging.data.limit, columns: await columnsOf(app.db, r) });
+      const data = await apiPage(app.db, r, rows as never);
+      return reply.send({ data, next_cursor: more && data.length ? cursorAfter(data[data.length - 1].id) : null });
     });
 
     app.get(`${base}/:id`, api, async (request, reply) => {
