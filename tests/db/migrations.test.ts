@@ -173,3 +173,39 @@ t.test('the migrated database matches schema.ts, table by table and column by co
     t.same(actual, Object.keys(columns).sort(), `${table}: the same columns`);
   }
 });
+
+/* ---------- concurrent writers ---------- */
+
+t.test('a transaction that reads and then writes waits for another connection’s write instead of failing (BEGIN IMMEDIATE)', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orchard-immediate-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const file = path.join(dir, 'o.db');
+  const { db, sqlite } = openDatabase(file);
+  await migrateToLatest(db, sqlite);
+  t.teardown(() => db.destroy());
+  // Another connection in another thread (as the import and webhook workers are): told "go", it writes a setting.
+  const { Worker } = await import('node:worker_threads');
+  const worker = new Worker(
+    `const { parentPort, workerData } = require('node:worker_threads');
+     const S = require(workerData.lib);
+     const c = new S(workerData.file); c.pragma('busy_timeout = 5000');
+     parentPort.on('message', () => {
+       c.prepare("insert into settings (key, value, updated_at) values ('worker_wrote', '1', 'now')").run();
+       parentPort.postMessage('committed');
+     });`,
+    { eval: true, workerData: { file, lib: path.join(appRoot, 'node_modules/better-sqlite3') } },
+  );
+  t.teardown(() => worker.terminate());
+  const committed = new Promise((r) => worker.once('message', r));
+  await db.transaction().execute(async (trx) => {
+    await trx.selectFrom('settings').select('key').execute();
+    worker.postMessage('go');
+    // A deferred transaction would let the worker commit now, and then fail on its own write
+    // (SQLITE_BUSY: its snapshot is stale). An immediate one holds the lock: the worker waits.
+    await Promise.race([committed, new Promise((r) => setTimeout(r, 300))]);
+    await trx.insertInto('settings').values({ key: 'app_wrote', value: '1', updated_at: 'now' }).execute();
+  });
+  await committed;
+  const keys = (await db.selectFrom('settings').select('key').where('key', 'in', ['app_wrote', 'worker_wrote']).execute()).map((r) => r.key).sort();
+  t.same(keys, ['app_wrote', 'worker_wrote'], 'both writes went in, one after the other');
+});

@@ -40,6 +40,19 @@ interface Outcome {
  * outcome is written; deliveries left pending by a stop or a crash are sent after the next start,
  * with the same webhook-id (receivers drop repeats by it).
  */
+/** Deliveries to active webhooks that are pending and due (in flight ones are still pending). */
+export async function dueCount(db: DB): Promise<number> {
+  const due = await db
+    .selectFrom('webhook_deliveries as d')
+    .innerJoin('webhooks as w', 'w.id', 'd.webhook_id')
+    .select(sql<number>`count(*)`.as('n'))
+    .where('d.status', '=', 'pending')
+    .where('d.next_attempt_at', '<=', nowIso())
+    .where('w.is_active', '=', 1)
+    .executeTakeFirstOrThrow();
+  return Number(due.n);
+}
+
 /** What the dispatcher needs: a connection, the webhook settings, somewhere to log. */
 export interface DispatcherDeps {
   db: DB;
@@ -162,15 +175,7 @@ export class WebhookDispatcher {
     const end = Date.now() + timeoutMs;
     while (Date.now() < end) {
       await this.tick();
-      const due = await this.app.db
-        .selectFrom('webhook_deliveries as d')
-        .innerJoin('webhooks as w', 'w.id', 'd.webhook_id')
-        .select(sql<number>`count(*)`.as('n'))
-        .where('d.status', '=', 'pending')
-        .where('d.next_attempt_at', '<=', nowIso())
-        .where('w.is_active', '=', 1)
-        .executeTakeFirstOrThrow();
-      if (Number(due.n) === 0 && this.inFlight.size === 0 && this.outcomes.length === 0) return true;
+      if ((await dueCount(this.app.db)) === 0 && this.inFlight.size === 0 && this.outcomes.length === 0) return true;
       await new Promise((r) => setTimeout(r, 10));
     }
     return false;

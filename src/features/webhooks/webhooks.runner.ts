@@ -1,9 +1,7 @@
 import type { Worker } from 'node:worker_threads';
 import type { FastifyInstance } from 'fastify';
-import { sql } from 'kysely';
 import { startWorker } from '../../lib/workers.js';
-import { nowIso } from '../../lib/time.js';
-import { WebhookDispatcher } from './webhooks.dispatcher.js';
+import { dueCount, WebhookDispatcher } from './webhooks.dispatcher.js';
 
 /**
  * Runs the delivery worker (webhooks.dispatcher) in a thread of its own, started when there is an
@@ -62,15 +60,7 @@ export class WebhookRunner {
     if (this.local) return this.local.drain(timeoutMs);
     const end = Date.now() + timeoutMs;
     while (Date.now() < end) {
-      const due = await this.app.db
-        .selectFrom('webhook_deliveries as d')
-        .innerJoin('webhooks as w', 'w.id', 'd.webhook_id')
-        .select(sql<number>`count(*)`.as('n'))
-        .where('d.status', '=', 'pending')
-        .where('d.next_attempt_at', '<=', nowIso())
-        .where('w.is_active', '=', 1)
-        .executeTakeFirstOrThrow();
-      if (Number(due.n) === 0) return true;
+      if ((await dueCount(this.app.db)) === 0) return true;
       await new Promise((r) => setTimeout(r, 20));
     }
     return false;
