@@ -36,6 +36,8 @@ declare module 'fastify' {
     scope: Scope | null;
     /** Set when a personal API token, not a session, signed the request in. */
     apiToken: { id: number; scope: 'read' | 'write' } | null;
+    /** Where the database stood when the request came in (lib/figure-cache), for the caches the guard reads through; undefined: not taken. */
+    dbStamp: string | null | undefined;
   }
   interface FastifyReply {
     locals: Record<string, unknown>;

@@ -14,8 +14,9 @@ export interface Scope {
   pageSize?: number;
 }
 
-export async function scopeFor(db: Kysely<Database>, viewer: Viewer): Promise<Scope> {
-  const settings = await getSettings(db);
+/** `known`: settings the caller already read (the session plugin keeps them between requests). */
+export async function scopeFor(db: Kysely<Database>, viewer: Viewer, known?: CrmSettings): Promise<Scope> {
+  const settings = known ?? (await getSettings(db));
   return { viewer, ownOnly: viewer.role === 'rep' && settings.rep_visibility === 'own', settings, pageSize: viewer.pageSize ?? settings.page_size };
 }
 

@@ -18,16 +18,18 @@ export class FigureCache<T> {
     private readonly sqlite: SQLite.Database,
     private readonly max = 500,
   ) {
-    this.changes = sqlite.prepare('select total_changes()').pluck();
+    this.changes = sqlite.prepare("select data_version || ':' || total_changes() from pragma_data_version").pluck();
   }
 
-  private stamp(): string | null {
+  /** Where the database stands (null inside a transaction: nothing is kept then). */
+  stamp(): string | null {
     if (this.sqlite.inTransaction) return null;
-    return `${this.sqlite.pragma('data_version', { simple: true })}:${this.changes.get()}`;
+    return this.changes.get() as string;
   }
 
-  async get(key: string, compute: () => Promise<T>): Promise<T> {
-    const before = this.stamp();
+  /** `at`: a stamp the caller just took (one per request serves several caches on the same connection). */
+  async get(key: string, compute: () => Promise<T>, at?: string | null): Promise<T> {
+    const before = at === undefined ? this.stamp() : at;
     const hit = this.entries.get(key);
     if (before !== null && hit?.stamp === before) return hit.value;
     const value = await compute();

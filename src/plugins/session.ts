@@ -7,6 +7,8 @@ import { deleteExpiredSessions, findSessionViewer, touchSession } from '../featu
 import { scopeFor, type Scope } from '../lib/access.js';
 import { purgeOldSecurityEvents } from '../features/security/security.queries.js';
 import { touchApiToken, viewerForToken } from '../features/api-tokens/api-tokens.queries.js';
+import { getSettings, type CrmSettings } from '../features/settings/settings.queries.js';
+import { FigureCache } from '../lib/figure-cache.js';
 
 export const SESSION_COOKIE = 'orchard_sid';
 export const SESSION_IDLE_DAYS = 14;
@@ -71,7 +73,14 @@ export default fp(async (app) => {
     if (request.viewer && request.routeOptions.config?.access !== 'public' && !reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
   });
 
+  // Who a token is and the CRM settings are read on every request and rarely change: both are kept
+  // until the database changes (any write on this connection or another: lib/figure-cache), so a
+  // revoked token or a deactivated user is refused on the very next request.
+  const tokens = new FigureCache<Awaited<ReturnType<typeof viewerForToken>>>(app.sqlite);
+  const settings = new FigureCache<CrmSettings>(app.sqlite, 1);
+
   app.decorateRequest('viewer', null);
+  app.decorateRequest('dbStamp', undefined);
   app.decorateRequest('apiToken', null);
   app.decorateRequest('scope', null);
 
@@ -87,7 +96,8 @@ export default fp(async (app) => {
       const auth = request.headers.authorization;
       const bearer = typeof auth === 'string' && /^Bearer\s+(\S+)$/i.exec(auth)?.[1];
       if (!bearer) return;
-      const found = await viewerForToken(app.db, bearer);
+      request.dbStamp = tokens.stamp();
+      const found = await tokens.get(bearer, () => viewerForToken(app.db, bearer), request.dbStamp);
       if (!found) return;
       request.viewer = found.viewer;
       request.apiToken = found.token;
@@ -108,7 +118,7 @@ export default fp(async (app) => {
     assertAccess(request, access);
     // A read-only token reads.
     if (request.apiToken?.scope === 'read' && !['GET', 'HEAD'].includes(request.method)) throw new ForbiddenError('This API token is read-only: create a read-write token in your profile to make changes.');
-    if (request.viewer) request.scope = await scopeFor(app.db, request.viewer);
+    if (request.viewer) request.scope = await scopeFor(app.db, request.viewer, await settings.get('settings', () => getSettings(app.db), request.dbStamp));
     // When an admin requires a second factor, a user without one sets it up before anything else.
     if (request.scope?.settings.require_two_factor && !request.viewer?.twoFactor && !TWO_FACTOR_SETUP.test(request.routeOptions.url ?? '')) {
       if (request.method === 'GET') return reply.redirect('/profile/two-factor', 303);

@@ -17,19 +17,20 @@ export const pagingSchema = z.object({
     .string()
     .meta({ description: 'next_cursor of the previous page.' })
     .optional()
-    .transform((v, ctx) => {
+    .transform((v, ctx): ApiCursor | null => {
       if (!v) return null;
-      const m = /^id:(\d{1,15})$/.exec(Buffer.from(v, 'base64url').toString('utf8'));
-      const after = m ? Number(m[1]) : NaN;
-      if (!Number.isSafeInteger(after)) {
+      const text = Buffer.from(v, 'base64url').toString('utf8');
+      const m = /^id:(\d{1,15})$/.exec(text) ?? /^u:([^|]{1,40})\|(\d{1,15})$/.exec(text);
+      const id = m ? Number(m[2] ?? m[1]) : NaN;
+      if (!m || !Number.isSafeInteger(id)) {
         ctx.addIssue({ code: 'custom', message: 'Use next_cursor from the previous page as it was given.' });
         return z.NEVER;
       }
-      return after;
+      return { id, updatedAt: m[2] === undefined ? null : m[1] };
     }),
   updated_since: z
     .string()
-    .meta({ description: 'Only records changed at or after this date or time (ISO 8601).' })
+    .meta({ description: 'Only records changed at or after this date or time (ISO 8601), in order of change (updated_at, then id): a record changed while you page comes again at the end.' })
     .optional()
     .transform((v, ctx) => {
       if (!v) return null;
@@ -40,7 +41,22 @@ export const pagingSchema = z.object({
       }
       return new Date(t).toISOString();
     }),
+}).superRefine((p, ctx) => {
+  // A page of "changed since" runs in order of change: its cursor says where in that order it is.
+  if (p.cursor && (p.cursor.updatedAt !== null) !== (p.updated_since !== null)) {
+    ctx.addIssue({ code: 'custom', path: ['cursor'], message: 'Send the same updated_since as for the page this cursor came from.' });
+  }
 });
 
-export const cursorAfter = (id: number) => Buffer.from(`id:${id}`).toString('base64url');
+/**
+ * Where a page ended. Lists are in id order; with updated_since in order of change (updated_at,
+ * then id), so a record changed while a client pages through comes again at the end rather than
+ * being missed, and each page reads its rows off the updated_at index.
+ */
+export interface ApiCursor {
+  id: number;
+  updatedAt: string | null;
+}
+
+export const cursorAfter = (id: number, updatedAt: string | null = null) => Buffer.from(updatedAt === null ? `id:${id}` : `u:${updatedAt}|${id}`).toString('base64url');
 

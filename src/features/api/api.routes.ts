@@ -1,4 +1,4 @@
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import { ConflictError, ForbiddenError, HttpError, NotFoundError } from '../../lib/errors.js';
 import { asFormBody, fieldErrorsFrom, parseForm, parseQuery, type FormBody } from '../../lib/forms.js';
@@ -12,12 +12,15 @@ import { moveDeal } from '../deals/deals.service.js';
 import { convertSchema } from '../leads/leads.schemas.js';
 import { alreadyConverted, convertLead } from '../leads/leads.service.js';
 import { convertDefaults } from '../leads/leads.routes.js';
-import { API_RESOURCES, apiPage, apiRows, columnsOf, mayWrite, type ApiResource } from './api.resources.js';
+import { API_RESOURCES, apiJson, apiPage, apiRows, columnsOf, mayWrite, recordJson, type ApiResource } from './api.resources.js';
 import { API_PAGE_MAX, cursorAfter, pagingSchema } from './api.paging.js';
 import { recordShapes, referenceSections } from './api.reference.js';
 import { openApiDocument } from './api.openapi.js';
 
 export const API_BASE = '/api/v1';
+
+/** An answer already written as JSON text. */
+const sendJson = (reply: FastifyReply, text: string) => reply.type('application/json; charset=utf-8').send(text);
 
 class TooManyRequestsError extends HttpError {
   constructor(message: string) {
@@ -72,6 +75,12 @@ const apiRoutes: FastifyPluginAsync = async (app) => {
     });
   });
 
+  /** A record as JSON text (404 if it is gone by now). */
+  const recordText = async (r: ApiResource, id: number) => {
+    const [text] = await apiJson(app.db, r, [id]);
+    if (text === undefined) throw new NotFoundError();
+    return text;
+  };
   const loadFor = async (r: ApiResource, request: FastifyRequest) => {
     const scope = scopeOf(request);
     const rec = await r.find(app.db, scope, idParam(request));
@@ -93,15 +102,18 @@ const apiRoutes: FastifyPluginAsync = async (app) => {
       const paging = pagingSchema.safeParse({ limit: query.limit, cursor: query.cursor, updated_since: query.updated_since });
       if (!paging.success) throw new ValidationError(fieldErrorsFrom(paging.error), query);
       const filters = parseQuery(r.filters, Object.fromEntries(Object.entries(query).filter(([k]) => !['limit', 'cursor', 'updated_since'].includes(k)))) as Record<string, unknown>;
-      const { rows, more } = await r.keyset(app.db, scope, filters, { after: paging.data.cursor, updatedSince: paging.data.updated_since, limit: paging.data.limit, columns: await columnsOf(app.db, r) });
-      const data = await apiPage(app.db, r, rows as never);
-      return reply.send({ data, next_cursor: more && data.length ? cursorAfter(data[data.length - 1].id) : null });
+      // Records come as JSON text written by SQLite (api.resources recordJson), joined as they are.
+      const json = r.extend ? undefined : (alias: string) => recordJson(app.db, r, alias);
+      const { rows, more } = await r.keyset(app.db, scope, filters, { after: paging.data.cursor, updatedSince: paging.data.updated_since, limit: paging.data.limit, columns: json ? undefined : await columnsOf(app.db, r), json });
+      const items = json ? rows.map((row) => row.json as string) : (await apiPage(app.db, r, rows as never)).map((row) => JSON.stringify(row));
+      const last = rows[rows.length - 1] as { id: number; updated_at?: string } | undefined;
+      const next = more && last ? cursorAfter(last.id, paging.data.updated_since === null ? null : String(last.updated_at)) : null;
+      return sendJson(reply, `{"data":[${items.join(',')}],"next_cursor":${JSON.stringify(next)}}`);
     });
 
     app.get(`${base}/:id`, api, async (request, reply) => {
       const { rec } = await loadFor(r, request);
-      const [row] = await apiRows(app.db, r, [rec.id]);
-      return reply.send(row);
+      return sendJson(reply, await recordText(r, rec.id));
     });
 
     if (!r.write) continue;
@@ -113,8 +125,7 @@ const apiRoutes: FastifyPluginAsync = async (app) => {
       if (!('assigned_to' in body) && write.assignable) body.assigned_to = String(scope.viewer.id);
       const input = parseForm(write.createSchema, body);
       const id = await app.db.transaction().execute((trx) => write.create(trx, scope, input, body));
-      const [row] = await apiRows(app.db, r, [id]);
-      return reply.code(201).header('location', `${base}/${id}`).send(row);
+      return sendJson(reply.code(201).header('location', `${base}/${id}`), await recordText(r, id));
     });
 
     // Only the fields sent change: the rest are the record's, as its edit form would hold them.
@@ -125,8 +136,7 @@ const apiRoutes: FastifyPluginAsync = async (app) => {
       const body = { ...asFormBody(write.formValues(rec, scope)), ...jsonBody(request.body) };
       const input = parseForm(write.updateSchema, body);
       await app.db.transaction().execute((trx) => write.update(trx, scope, rec, input, body));
-      const [row] = await apiRows(app.db, r, [rec.id]);
-      return reply.send(row);
+      return sendJson(reply, await recordText(r, rec.id));
     });
 
     app.delete(`${base}/:id`, api, async (request, reply) => {
@@ -145,8 +155,7 @@ const apiRoutes: FastifyPluginAsync = async (app) => {
     const { scope, rec } = await loadFor(deals, request);
     const input = parseForm(moveSchema, jsonBody(request.body));
     await app.db.transaction().execute((trx) => moveDeal(trx, scope, rec.id, input));
-    const [row] = await apiRows(app.db, deals, [rec.id]);
-    return reply.send(row);
+    return sendJson(reply, await recordText(deals, rec.id));
   });
 
   /** A lead into a customer (and a company and a deal), as the conversion form does; fields not sent start as the form's do. */
