@@ -74,6 +74,9 @@ export async function insertContacts(db: Executor, values: readonly ContactValue
       .values(
         values.slice(i, i + 100).map((v) => ({
           ...v,
+          // The kept sort keys in the row as it is written (the insert triggers then leave it alone).
+          company_sort: v.company_id == null ? null : sql<string>`(select name from companies where id = ${v.company_id})`,
+          assigned_sort: v.assigned_to == null ? null : sql<string>`(select name from users where id = ${v.assigned_to})`,
           created_at: now,
           updated_at: now,
         })),

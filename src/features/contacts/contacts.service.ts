@@ -33,7 +33,8 @@ export async function createContact(trx: Trx, scope: Scope, input: ContactInput,
  * why it was refused (then nothing of it is written). The valid ones go in with multi-row
  * INSERTs, their audit entries too — the form's single create is this with one.
  */
-export async function createContacts(trx: Trx, scope: Scope, items: readonly { input: ContactInput; values: Record<string, unknown> }[]): Promise<(number | ValidationError)[]> {
+/** `from`: the file an import read them from, named in each one's "created" entry (its timeline says "imported … from a file"). */
+export async function createContacts(trx: Trx, scope: Scope, items: readonly { input: ContactInput; values: Record<string, unknown> }[], from?: { file: string }): Promise<(number | ValidationError)[]> {
   const out: (number | ValidationError)[] = [];
   const ok: { at: number; data: ReturnType<typeof valuesOf> }[] = [];
   for (const [at, { input, values }] of items.entries()) {
@@ -48,7 +49,7 @@ export async function createContacts(trx: Trx, scope: Scope, items: readonly { i
   }
   const ids = await q.insertContacts(trx, ok.map((o) => o.data), nowIso());
   ok.forEach((o, k) => (out[o.at] = ids[k]));
-  await recordCreatedMany(trx, scope, contact, ok.map((o, k) => ({ id: ids[k], changes: changedFields(null, o.data, CONTACT_FIELDS) })));
+  await recordCreatedMany(trx, scope, contact, ok.map((o, k) => ({ id: ids[k], changes: from ? { ...changedFields(null, o.data, CONTACT_FIELDS), file: [null, from.file] } : changedFields(null, o.data, CONTACT_FIELDS) })));
   return out;
 }
 

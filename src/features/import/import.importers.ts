@@ -93,7 +93,8 @@ export interface Importer {
    * Creates many records through the entity's own bulk service (multi-row INSERTs): the rows
    * `write` deferred (`pending`), each an id or why it was refused. Importers without it create row by row.
    */
-  createMany?(trx: Trx, scope: Scope, items: PendingCreate[]): Promise<(number | ValidationError)[]>;
+  /** Creates at once; each record's "created" entry names the file (`from`) instead of a separate "imported" entry. */
+  createMany?(trx: Trx, scope: Scope, items: PendingCreate[], from: { file: string }): Promise<(number | ValidationError)[]>;
   /** Undo: delete what the import created, put back what it updated (through the services). */
   undo(trx: Trx, scope: Scope, r: Touched): Promise<void>;
   /** The row as it would be stored (the preview), or why not. */
@@ -289,7 +290,7 @@ export const contactImporter: Importer = {
       defer: defer ? values : undefined,
     });
   },
-  createMany: (trx, scope, items) => createContacts(trx, scope, items as { input: ContactInput; values: Record<string, unknown> }[]),
+  createMany: (trx, scope, items, from) => createContacts(trx, scope, items as { input: ContactInput; values: Record<string, unknown> }[], from),
   async undo(trx, scope, r) {
     if (r.entity_type === 'company') return undoCompanyMadeOnTheWay(trx, scope, r.entity_id);
     if (r.action === 'created') {

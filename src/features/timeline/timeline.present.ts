@@ -105,7 +105,9 @@ export async function presentTimeline(
       };
       lines.push({ label: spec.label, from: show(oldV), to: show(newV) });
     }
-    const template = ACTION_SUMMARY[row.action] ?? row.action.replace(/_/g, ' ');
+    // An imported record's "created" entry names its file (import job): one entry, not two.
+    const file = row.action === 'created' && 'file' in changes ? String(changes.file[1] ?? '') : null;
+    const template = file ? `imported this {noun} from ${file}` : (ACTION_SUMMARY[row.action] ?? row.action.replace(/_/g, ' '));
     return {
       id: row.id,
       key: `${row.src}${row.id}`,
