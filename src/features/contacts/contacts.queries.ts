@@ -1,4 +1,5 @@
 import { sql, type Kysely, type SelectQueryBuilder, type Transaction } from 'kysely';
+import { insertRows } from '../../lib/bulk.js';
 import type { Contact, Database } from '../../db/schema.js';
 import type { Scope } from '../../lib/access.js';
 import { ftsQuery } from '../../lib/listing.js';
@@ -67,26 +68,24 @@ export async function insertContact(db: Executor, values: ContactValues, now: st
  * rows in order (RETURNING itself promises no order).
  */
 export async function insertContacts(db: Executor, values: readonly ContactValues[], now: string): Promise<number[]> {
-  const ids: number[] = [];
-  for (let i = 0; i < values.length; i += 100) {
-    const rows = await db
-      .insertInto('contacts')
-      .values(
-        values.slice(i, i + 100).map((v) => ({
-          ...v,
-          // The kept sort keys in the row as it is written (the insert triggers then leave it alone).
-          company_sort: v.company_id == null ? null : sql<string>`(select name from companies where id = ${v.company_id})`,
-          assigned_sort: v.assigned_to == null ? null : sql<string>`(select name from users where id = ${v.assigned_to})`,
-          created_at: now,
-          updated_at: now,
-        })),
-      )
-      .returning('id')
-      .execute();
-    ids.push(...rows.map((r) => r.id).sort((a, b) => a - b));
-  }
-  return ids;
+  // The kept sort keys are in the row as it is written (the insert triggers then leave it alone).
+  const ids = (await insertRows(
+    db,
+    'contacts',
+    [...CONTACT_COLUMNS, 'company_sort', 'assigned_sort', 'created_at', 'updated_at'],
+    values.map((v) => [...CONTACT_COLUMNS.map((c) => v[c] ?? null), v.company_id ?? null, v.assigned_to ?? null, now, now]),
+    { row: `(${CONTACT_COLUMNS.map(() => '?').join(', ')}, (select name from companies where id = ?), (select name from users where id = ?), ?, ?)`, returning: 'id' },
+  )) as number[];
+  // One statement's ids sorted ascending are its rows in order; statements run in order.
+  const out: number[] = [];
+  for (let i = 0; i < ids.length; i += 100) out.push(...ids.slice(i, i + 100).sort((a, b) => a - b));
+  return out;
 }
+
+/** A contact's columns as its form writes them, in INSERT order: every field of the form (checked here at compile time). */
+export const CONTACT_COLUMNS = ['first_name', 'last_name', 'position', 'email', 'phone', 'company_id', 'assigned_to'] as const satisfies readonly (keyof ContactValues)[];
+const everyField: [Exclude<keyof ContactValues, (typeof CONTACT_COLUMNS)[number]>] extends [never] ? true : never = true;
+void everyField;
 
 export async function updateContact(db: Executor, id: number, version: number | null, values: Partial<ContactValues>, now: string): Promise<boolean> {
   let q = db.updateTable('contacts').set({ ...values, updated_at: now, version: sql<number>`version + 1` }).where('id', '=', id);

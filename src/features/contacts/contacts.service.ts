@@ -11,7 +11,7 @@ import * as q from './contacts.queries.js';
 import type { ContactInput } from './contacts.schemas.js';
 
 /** Contact writes: each takes the caller's transaction (see lib/writes). */
-export const CONTACT_FIELDS = ['first_name', 'last_name', 'position', 'email', 'phone', 'company_id', 'assigned_to'] as const;
+export const CONTACT_FIELDS = q.CONTACT_COLUMNS;
 
 async function validate(trx: Trx, scope: Scope, input: ContactInput, current: Contact | null, values: Record<string, unknown>): Promise<void> {
   const errors: FieldErrors = {};

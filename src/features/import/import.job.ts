@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Worker } from 'node:worker_threads';
 import { startWorker } from '../../lib/workers.js';
+import { insertRows } from '../../lib/bulk.js';
 import type { FastifyInstance } from 'fastify';
 import type SQLite from 'better-sqlite3';
 import type { DB } from '../../db/database.js';
@@ -21,11 +22,12 @@ export const BATCH_BUDGET_MS = 40;
  * user's save waits at most about this long for its turn. A commit writes every index page the
  * batch touched, and 2,000 random names, emails and phones touch most leaf pages of a 100,000-row
  * table's name, email and duplicate-key indexes: a commit cost about as much for 2,000 rows as for
- * 3,000, a third of the import's SQLite time at 150 ms batches. 250 ms: 100,000 contacts in
- * ~9.3 s instead of ~10.1 s (bench:import).
+ * 3,000, a third of the import's SQLite time at 150 ms batches; 200 ms batches save most of it.
  */
-export const WORKER_BATCH_SIZE = 5000;
-export const WORKER_BATCH_BUDGET_MS = 250;
+export const WORKER_BATCH_SIZE = 3000;
+/** A batch's cells at most (text): 3,000 rows of a typical export are ~300 KB; 4 MB leaves the heap room for wide ones. */
+export const BATCH_TEXT_BYTES = 4 * 1024 * 1024;
+export const WORKER_BATCH_BUDGET_MS = 200;
 
 export type BatchResult = 'more' | 'done' | 'gone';
 
@@ -54,7 +56,12 @@ export async function runBatch(app: Connection, importId: number, size = BATCH_S
     const scope = await scopeFor(trx, { id: user.id, name: user.name, email: user.email, role: user.role, timeZone: user.time_zone ?? 'UTC', sessionId: '' });
     const mapping = JSON.parse(imp.mapping) as string[];
     const options: ImportOptions = { ...DEFAULT_OPTIONS, ...(JSON.parse(imp.options) as Partial<ImportOptions>) };
-    const rows = await trx.selectFrom('import_rows').select(['n', 'line', 'cells']).where('import_id', '=', importId).where('n', '>=', imp.next_row).orderBy('n').limit(size).execute();
+    // Up to `size` rows, and no more than BATCH_TEXT_BYTES of their cells: a file of wide rows (long
+    // notes) takes smaller batches, so a batch fits the import thread's small heap.
+    const sizes = await trx.selectFrom('import_rows').select(sql<number>`length(cells)`.as('len')).where('import_id', '=', importId).where('n', '>=', imp.next_row).orderBy('n').limit(size).execute();
+    let take = 0;
+    for (let bytes = 0; take < sizes.length && (take === 0 || bytes + sizes[take].len <= BATCH_TEXT_BYTES); take++) bytes += sizes[take].len;
+    const rows = await trx.selectFrom('import_rows').select(['n', 'line', 'cells']).where('import_id', '=', importId).where('n', '>=', imp.next_row).orderBy('n').limit(take).execute();
     const mapped = rows.map((r) => mapRow(JSON.parse(r.cells) as string[], mapping));
     const lookups = await importer.lookups(trx, scope, mapped);
     const results: { import_id: number; n: number; outcome: 'created' | 'updated' | 'skipped'; entity_id: number | null; reason: string | null }[] = [];
@@ -128,11 +135,11 @@ export async function runBatch(app: Connection, importId: number, size = BATCH_S
       if (pending.length >= 500) await flush();
     }
     await flush();
-    for (let i = 0; i < results.length; i += 100) await trx.insertInto('import_results').values(results.slice(i, i + 100)).execute();
+    await insertRows(trx, 'import_results', ['import_id', 'n', 'outcome', 'entity_id', 'reason'], results.map((r) => [r.import_id, r.n, r.outcome, r.entity_id, r.reason]));
     for (let i = 0; i < imported.length; i += 100) await trx.insertInto('audit_entries').values(imported.slice(i, i + 100)).execute();
     for (let i = 0; i < touched.length; i += 100) await trx.insertInto('import_records').values(touched.slice(i, i + 100)).onConflict((oc) => oc.columns(['import_id', 'entity_type', 'entity_id', 'action']).doUpdateSet({ version_after: (eb) => eb.ref('excluded.version_after') })).execute();
     const next = handled ? rows[handled - 1].n + 1 : imp.next_row;
-    const done = (handled === rows.length && rows.length < size) || next >= imp.total_rows;
+    const done = (handled === rows.length && rows.length === sizes.length && sizes.length < size) || next >= imp.total_rows;
     const now = nowIso();
     await trx
       .updateTable('imports')
@@ -196,7 +203,7 @@ export class ImportRunner {
   private ensureWorker(): Worker {
     if (this.worker) return this.worker;
     // A small young generation, as the server's own (--max-semi-space-size=4): batches make short-lived garbage, not a big heap.
-    const worker = startWorker(import.meta.url, 'import.worker', { dbPath: this.app.config.dbPath }, { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 48 });
+    const worker = startWorker(import.meta.url, 'import.worker', { dbPath: this.app.config.dbPath }, { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 32 });
     worker.on('message', (m: { done: number; error?: string }) => {
       const job = this.running.get(m.done);
       if (m.error) void this.failed(m.done, new Error(m.error)).then(() => job?.resolve());

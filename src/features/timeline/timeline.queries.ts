@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import { nowIso } from '../../lib/time.js';
+import { insertRows } from '../../lib/bulk.js';
 import { queueEvents } from '../webhooks/webhooks.outbox.js';
 import type { RefTable } from '../../lib/entities.js';
 
@@ -23,21 +24,12 @@ export async function record(trx: Transaction<Database>, input: AuditInput): Pro
 /** Many audit entries (an import batch's creations) in multi-row INSERTs: one statement per 100. */
 export async function recordMany(trx: Transaction<Database>, inputs: readonly AuditInput[]): Promise<void> {
   const now = nowIso();
-  for (let i = 0; i < inputs.length; i += 100) {
-    await trx
-      .insertInto('audit_entries')
-      .values(
-        inputs.slice(i, i + 100).map((input) => ({
-          entity_type: input.entityType,
-          entity_id: input.entityId,
-          action: input.action,
-          changes: input.changes && Object.keys(input.changes).length ? JSON.stringify(input.changes) : null,
-          user_id: input.userId,
-          created_at: now,
-        })),
-      )
-      .execute();
-  }
+  await insertRows(
+    trx,
+    'audit_entries',
+    ['entity_type', 'entity_id', 'action', 'changes', 'user_id', 'created_at'],
+    inputs.map((input) => [input.entityType, input.entityId, input.action, input.changes && Object.keys(input.changes).length ? JSON.stringify(input.changes) : null, input.userId, now]),
+  );
   // Webhook events for these changes, in the same transaction (features/webhooks).
   await queueEvents(trx, inputs);
 }

@@ -193,6 +193,16 @@ t.test('an import stopped between batches holds whole batches only; resumed, it 
   t.same([end.status, end.created, end.updated, end.skipped, end.created + end.updated + end.skipped, await contacts()], ['done', 24, 0, 1, 25, 24]);
   const results = await app.db.selectFrom('import_results').select('n').where('import_id', '=', id).orderBy('n').execute();
   t.same(results.map((r) => r.n), Array.from({ length: 25 }, (_, i) => i), 'one result per row, none twice');
+
+  // Wide rows (a 500 KB column, even one left unmapped) make smaller batches: at most 4 MB of cells each.
+  const wide = Array.from({ length: 12 }, (_, i) => `W${i},Wide,w${i}@example.com,${'x'.repeat(500_000)}`);
+  const wideRes = await upload(c, 'wide.csv', `First name,Last name,Email,Notes\n${wide.join('\n')}\n`);
+  const wideId = Number((wideRes.headers.location as string).split('/').pop());
+  await app.db.updateTable('imports').set({ status: 'running' }).where('id', '=', wideId).execute();
+  t.equal(await runBatch(app, wideId, 100), 'more', 'a batch of 100 rows stops at 4 MB of cells');
+  t.equal((await app.db.selectFrom('imports').select('next_row').where('id', '=', wideId).executeTakeFirstOrThrow()).next_row, 8, '8 rows of 500 KB');
+  t.equal(await runBatch(app, wideId, 100), 'done');
+  t.same(await app.db.selectFrom('imports').select(['status', 'created', 'skipped']).where('id', '=', wideId).executeTakeFirstOrThrow(), { status: 'done', created: 12, skipped: 0 }, 'and the rest in the next');
 });
 
 t.test('bulk creates: the same email twice in one batch, each duplicate mode; one refused create leaves the others in', async (t) => {
