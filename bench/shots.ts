@@ -42,7 +42,8 @@ const all: [string, string][] = [
   ['duplicates-companies', '/duplicates?kind=companies'],
   ['merge', '/duplicates/merge?kind=contacts&ids=2&ids=81'],
 ];
-// ONLY=leads,lead-board takes just those.
+// EXTRA=name:/path,… adds pages (a record made for the occasion); ONLY=leads,lead-board takes just those.
+for (const extra of process.env.EXTRA?.split(',') ?? []) all.push(extra.split(':') as [string, string]);
 const only = process.env.ONLY?.split(',');
 const pages = only ? all.filter(([name]) => only.includes(name)) : all;
 fs.mkdirSync(out, { recursive: true });
