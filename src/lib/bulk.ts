@@ -3,7 +3,8 @@ import type { Database } from '../db/schema.js';
 
 type Executor = Kysely<Database> | Transaction<Database>;
 
-const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
+/** An SQL identifier, quoted (a table, column or alias name from our own definitions). */
+export const quoteId = (name: string) => `"${name.replaceAll('"', '""')}"`;
 const texts = new Map<string, string>();
 
 /**
@@ -30,7 +31,7 @@ export async function insertRows(
     const key = `${table}\u0001${columns.join(',')}\u0001${row}\u0001${chunk.length}\u0001${o.returning ?? ''}`;
     let text = texts.get(key);
     if (!text) {
-      text = `insert into ${quote(table)} (${columns.map(quote).join(', ')}) values ${Array.from({ length: chunk.length }, () => row).join(', ')}${o.returning ? ` returning ${quote(o.returning)}` : ''}`;
+      text = `insert into ${quoteId(table)} (${columns.map(quoteId).join(', ')}) values ${Array.from({ length: chunk.length }, () => row).join(', ')}${o.returning ? ` returning ${quoteId(o.returning)}` : ''}`;
       texts.set(key, text);
     }
     const result = await db.executeQuery<Record<string, unknown>>(CompiledQuery.raw(text, chunk.flat()));

@@ -2,6 +2,7 @@ import { sql, type SelectQueryBuilder } from 'kysely';
 import type { Scope } from './access.js';
 import type { Executor } from './entities.js';
 import { pageByIds, type ListBase } from './listing.js';
+import { quoteId } from './bulk.js';
 
 /** A sort key: its ORDER BY expression and, when it orders by a joined name, that join. */
 export interface SortSpec<DB, TB extends keyof DB> {
@@ -72,7 +73,6 @@ export interface KeysetOptions {
   json?: (alias: string) => Promise<string>;
 }
 
-const quoteId = (name: string) => `"${name.replaceAll('"', '""')}"`;
 const selectLists = new Map<string, ReturnType<typeof sql.raw>>();
 
 /**

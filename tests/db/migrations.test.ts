@@ -209,3 +209,16 @@ t.test('a transaction that reads and then writes waits for another connection’
   const keys = (await db.selectFrom('settings').select('key').where('key', 'in', ['app_wrote', 'worker_wrote']).execute()).map((r) => r.key).sort();
   t.same(keys, ['app_wrote', 'worker_wrote'], 'both writes went in, one after the other');
 });
+
+t.test('rows are objects with their columns in order, also after a schema change re-prepares a kept statement', async (t) => {
+  const { db } = openDatabase(':memory:');
+  t.teardown(() => db.destroy());
+  await sql`create table things (id integer primary key, name text)`.execute(db);
+  await sql`insert into things (name) values ('a'), ('b')`.execute(db);
+  const read = () => sql<Record<string, unknown>>`select * from things order by id`.execute(db).then((r) => r.rows);
+  t.same(await read(), [{ id: 1, name: 'a' }, { id: 2, name: 'b' }]);
+  t.same(Object.keys((await read())[0]), ['id', 'name'], 'keys in column order');
+  await sql`alter table things add column size integer default 3`.execute(db);
+  t.same(await read(), [{ id: 1, name: 'a', size: 3 }, { id: 2, name: 'b', size: 3 }], 'the same SQL, re-prepared by SQLite with a new column, brings it');
+  t.same((await sql<{ n: number }>`select 1 as n, 2 as n`.execute(db)).rows, [{ n: 2 }], 'a repeated name: the last column wins, as in better-sqlite3');
+});

@@ -7,6 +7,7 @@ import { NotFoundError, ValidationError } from '../../lib/errors.js';
 import type { FormBody } from '../../lib/forms.js';
 import { filters } from '../../lib/listing.js';
 import { keysetPage, type KeysetOptions } from '../../lib/list-query.js';
+import { quoteId } from '../../lib/bulk.js';
 import type { ResourceCore } from '../../lib/resource-routes.js';
 import type { Trx } from '../../lib/writes.js';
 import { companyResource } from '../companies/companies.routes.js';
@@ -284,7 +285,6 @@ export async function apiPage(db: DB, r: ApiResource, rows: Row[]): Promise<Row[
 }
 
 const sqlString = (s: string) => `'${s.replaceAll("'", "''")}'`;
-const sqlId = (s: string) => `"${s.replaceAll('"', '""')}"`;
 const jsonSql = new Map<string, string>();
 
 /**
@@ -296,9 +296,9 @@ export async function recordJson(db: DB, r: ApiResource, alias: string): Promise
   const key = `${r.name}\u0001${alias}`;
   const known = jsonSql.get(key);
   if (known) return known;
-  const a = sqlId(alias);
+  const a = quoteId(alias);
   const cols = await columnsOf(db, r);
-  const pairs = cols.map((c) => `${sqlString(c)}, ${a}.${sqlId(c)}`);
+  const pairs = cols.map((c) => `${sqlString(c)}, ${a}.${quoteId(c)}`);
   if (cols.includes('value_cents')) pairs.push(`'value', iif(${a}.value_cents % 100 = 0, ${a}.value_cents / 100, ${a}.value_cents / 100.0)`);
   if (r.jsonExtras) pairs.push(r.jsonExtras(a));
   const text = `json_object(${pairs.join(', ')})`;
