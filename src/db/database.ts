@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { CompiledQuery, Kysely, SqliteAdapter, SqliteDialect, SqliteDriver, type DatabaseConnection } from 'kysely';
+import { CompiledQuery, Kysely, sql, type RawBuilder, SqliteAdapter, SqliteDialect, SqliteDriver, SqliteQueryCompiler, ValueNode, type DatabaseConnection, type LimitNode } from 'kysely';
 import type { Database } from './schema.js';
 
 /**
@@ -27,7 +27,29 @@ class ImmediateSqliteDriver extends SqliteDriver {
   }
 }
 
-class OrchardSqliteDialect extends SqliteDialect {
+/**
+ * A LIMIT is written into the SQL as a number, not bound as a parameter. SQLite (3.47+) reads a
+ * bound LIMIT's value while planning and marks the statement to be planned again whenever that
+ * parameter is bound — on every run of a kept statement: a deals page of the API spent more time
+ * re-preparing its query than reading its 51 rows. Page sizes are few, so the kept statements
+ * (cachedStatements) stay few. OFFSET and every other value stay parameters.
+ */
+export class InlineLimitCompiler extends SqliteQueryCompiler {
+  protected override visitLimit(node: LimitNode): void {
+    const limit = node.limit;
+    if (ValueNode.is(limit) && Number.isSafeInteger(limit.value)) this.append(`limit ${limit.value as number}`);
+    else super.visitLimit(node);
+  }
+}
+
+/** A LIMIT in a raw `sql` template, written as a number for the same reason (InlineLimitCompiler). */
+export function sqlLimit(n: number): RawBuilder<unknown> {
+  if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`A LIMIT must be a whole number, not ${n}`);
+  return sql.lit(n);
+}
+
+/** The SQLite dialect every Kysely instance of the app uses (tests that log queries too). */
+export class OrchardSqliteDialect extends SqliteDialect {
   readonly #config: ConstructorParameters<typeof SqliteDialect>[0];
   constructor(config: ConstructorParameters<typeof SqliteDialect>[0]) {
     super(config);
@@ -38,6 +60,9 @@ class OrchardSqliteDialect extends SqliteDialect {
   }
   override createDriver() {
     return new ImmediateSqliteDriver(this.#config);
+  }
+  override createQueryCompiler() {
+    return new InlineLimitCompiler();
   }
 }
 

@@ -3,6 +3,7 @@ import type { Scope } from './access.js';
 import type { Executor } from './entities.js';
 import { pageByIds, type ListBase } from './listing.js';
 import { quoteId } from './bulk.js';
+import { sqlLimit } from '../db/database.js';
 
 /** A sort key: its ORDER BY expression and, when it orders by a joined name, that join. */
 export interface SortSpec<DB, TB extends keyof DB> {
@@ -137,7 +138,7 @@ export function defineList<DB, TB extends keyof DB, F extends Partial<ListBase>,
     const match = spec.search?.match(f) ?? null;
     if (!spec.search || !match) return null;
     const table = sql.table(spec.search.table);
-    const found = await sql<{ id: number }>`select rowid as id from ${table} where ${table} match ${match} limit ${COUNT_CAP + 1}`.execute(db);
+    const found = await sql<{ id: number }>`select rowid as id from ${table} where ${table} match ${match} limit ${sqlLimit(COUNT_CAP + 1)}`.execute(db);
     return found.rows.length > COUNT_CAP ? { broad: match } : { ids: found.rows.map((r) => Number(r.id)) };
   }
 
@@ -244,7 +245,7 @@ export function defineList<DB, TB extends keyof DB, F extends Partial<ListBase>,
       if (m && 'broad' in m && spec.search) {
         const table = sql.table(spec.search.table);
         const sort = sortOf(f);
-        const newest = sql<boolean>`${idRef} in (select rowid from ${table} where ${table} match ${m.broad} order by rowid desc limit ${TOP_CANDIDATES})`;
+        const newest = sql<boolean>`${idRef} in (select rowid from ${table} where ${table} match ${m.broad} order by rowid desc limit ${sqlLimit(TOP_CANDIDATES)})`;
         const found = await spec.filter(spec.base(db, scope, true), f).where(newest).select(sql<number>`${idRef}`.as('id')).orderBy(sort.order).limit(limit).execute();
         return { rows: await rowsByIds(db, f, (found as { id: number }[]).map((r) => Number(r.id))), more: true };
       }

@@ -2,9 +2,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import t from 'tap';
-import { Kysely, SqliteDialect, type CompiledQuery } from 'kysely';
+import { Kysely, type CompiledQuery } from 'kysely';
 import type { Database } from '../../src/db/schema.js';
-import { openDatabase } from '../../src/db/database.js';
+import { OrchardSqliteDialect, openDatabase } from '../../src/db/database.js';
+import { buildApp } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
+import { createApiToken } from '../../src/features/api-tokens/api-tokens.queries.js';
+import { makeUser } from '../helpers/factories.js';
+import { loginAs } from '../helpers/app.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
 import { seedDemo } from '../../src/seed/demo.js';
 import { scaled, seedVolume } from '../../src/seed/volume.js';
@@ -28,6 +33,13 @@ const LARGE = /\bSCAN (companies|contacts|customers|deals|deal_contacts|leads|ta
 t.test('hot list, board, detail and search queries search indexes, never scan a large table', async (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orchard-plans-'));
   const { db, sqlite } = openDatabase(path.join(dir, 'plans.db'));
+  // Every statement the app prepares, for the LIMIT check at the end.
+  const prepared = new Set<string>();
+  const prepare = sqlite.prepare.bind(sqlite);
+  sqlite.prepare = ((source: string) => {
+    prepared.add(source);
+    return prepare(source);
+  }) as typeof sqlite.prepare;
   t.teardown(async () => {
     await db.destroy();
     fs.rmSync(dir, { recursive: true, force: true });
@@ -46,7 +58,7 @@ t.test('hot list, board, detail and search queries search indexes, never scan a 
   sqlite.exec('ANALYZE');
 
   const captured: CompiledQuery[] = [];
-  const logged = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }), log: (e) => {
+  const logged = new Kysely<Database>({ dialect: new OrchardSqliteDialect({ database: sqlite }), log: (e) => {
     if (e.level === 'query') captured.push(e.query);
   } });
   const settings = await getSettings(db);
@@ -127,4 +139,24 @@ t.test('hot list, board, detail and search queries search indexes, never scan a 
       if (name.startsWith('deals: own') || name.includes('close range') || name.includes('by value')) t.notOk(plan.some((d) => d.includes('TEMP B-TREE') && !q.sql.includes('close')), `${name}: no sort step`);
     }
   }
+
+  // A bound LIMIT makes SQLite plan a kept statement again on every run (db/database
+  // InlineLimitCompiler): the pages, boards, timelines, searches and API lists of the app write
+  // theirs as numbers.
+  const config = loadConfig({ ORCHARD_DB: path.join(dir, 'plans.db'), LOG_LEVEL: 'silent' });
+  const app = await buildApp({ config, db, sqlite, logger: false });
+  t.teardown(() => app.close());
+  const boss = await makeUser(app, { role: 'admin' });
+  const client = await loginAs(app, boss);
+  const pages = ['/', '/companies', '/contacts', '/customers', '/deals', '/deals/board', `/deals/${deal}`, '/leads', '/leads/board', `/leads/${leadId}`, '/tasks', '/search?q=acme', '/notifications', `/companies/${company}`, '/deals?q=hooli', '/contacts?q=noah&page=2'];
+  for (const url of pages) t.equal((await client.get(url)).statusCode, 200, url);
+  const headers = { authorization: `Bearer ${(await createApiToken(db, boss.id, 'plans', 'read')).secret}` };
+  for (const url of ['/api/v1/deals', '/api/v1/deals?limit=7', '/api/v1/leads?updated_since=2020-01-01', '/api/v1/contacts?limit=3', '/api/v1/tasks', '/api/v1/companies?cursor=' + Buffer.from('id:1').toString('base64url')]) {
+    const res = await app.inject({ url, headers });
+    t.equal(res.statusCode, 200, url);
+  }
+  const limited = [...prepared].filter((q) => /\blimit\b/i.test(q));
+  t.ok(limited.length > 20, `${limited.length} statements with a LIMIT ran`);
+  t.ok(limited.some((q) => /\blimit 8\b/.test(q)), 'an API page size (7, and one more to tell if there is a next page) is written into its statement');
+  t.same(limited.filter((q) => /\blimit\s*(\?|\$|:|@)/i.test(q)), [], 'no LIMIT is a bound parameter');
 });

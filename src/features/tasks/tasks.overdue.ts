@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { FastifyInstance } from 'fastify';
 import type { Database } from '../../db/schema.js';
+import { sqlLimit } from '../../db/database.js';
 
 /** How many newly overdue tasks one transaction takes; the pass loops until none are left. */
 const BATCH = 500;
@@ -22,7 +23,7 @@ export async function runOverduePass(db: Kysely<Database>, now = new Date().toIS
         where id in (
           select id from tasks
           where status in ('pending', 'in_progress') and overdue_notified_at is null and due_at < ${now}
-          order by due_at limit ${BATCH}
+          order by due_at limit ${sqlLimit(BATCH)}
         )
         returning id, assigned_to, title`.execute(trx);
       const notes = rows.rows.filter((r) => r.assigned_to !== null);

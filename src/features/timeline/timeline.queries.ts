@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../../db/schema.js';
+import { sqlLimit } from '../../db/database.js';
 import { nowIso } from '../../lib/time.js';
 import { insertRows } from '../../lib/bulk.js';
 import { queueEvents } from '../webhooks/webhooks.outbox.js';
@@ -90,17 +91,17 @@ export async function listTimeline(
       select 'a' as src, a.id, a.entity_type, a.action, a.changes, null as body, a.created_at, a.user_id, u.name as user_name
       from audit_entries a left join users u on u.id = a.user_id
       where a.entity_type = ${entityType} and a.entity_id = ${entityId} ${auditCursor}
-      order by a.created_at desc, a.id desc limit ${opts.limit}
+      order by a.created_at desc, a.id desc limit ${sqlLimit(opts.limit)}
     )
     union all
     select * from (
       select 'n' as src, n.id, n.entity_type, 'note' as action, null as changes, n.body, n.created_at, n.user_id, u.name as user_name
       from notes n left join users u on u.id = n.user_id
       where n.entity_type = ${entityType} and n.entity_id = ${entityId} ${noteCursor}
-      order by n.created_at desc, n.id desc limit ${opts.limit}
+      order by n.created_at desc, n.id desc limit ${sqlLimit(opts.limit)}
     )
     order by created_at desc, src desc, id desc
-    limit ${opts.limit}`.execute(db);
+    limit ${sqlLimit(opts.limit)}`.execute(db);
   return result.rows;
 }
 
