@@ -72,6 +72,8 @@ export interface KeysetOptions {
   columns?: readonly string[];
   /** Instead of columns: each row as JSON text (`json`) from this SQL expression over the base alias, beside its id and updated_at. */
   json?: (alias: string) => Promise<string>;
+  /** Only this record (a GET through the same scoped query as the list). */
+  id?: number;
 }
 
 const selectLists = new Map<string, ReturnType<typeof sql.raw>>();
@@ -114,6 +116,7 @@ export async function keysetPage<DB, TB extends keyof DB>(q: SelectQueryBuilder<
     order = sql`${updated}, ${id}`;
     if (!columns.includes('updated_at')) columns = [...columns, 'updated_at'];
   } else if (o.after) q = q.where(sql<boolean>`${id} > ${o.after.id}`);
+  if (o.id !== undefined) q = q.where(sql<boolean>`${id} = ${o.id}`);
   const selection = o.json ? selectList(alias, ['id', 'updated_at'], `${await o.json(alias)} as "json"`) : selectList(alias, columns);
   const rows = (await q.select(selection as never).orderBy(order).limit(o.limit + 1).execute()) as Record<string, unknown>[];
   return { rows: rows.slice(0, o.limit), more: rows.length > o.limit };

@@ -46,6 +46,12 @@ export interface ApiResource {
   keyset(db: DB, scope: Scope, filters: Record<string, unknown>, o: KeysetOptions): Promise<{ rows: Record<string, unknown>[]; more: boolean }>;
   /** The record if the viewer may see it. */
   find(db: DB, scope: Scope, id: number): Promise<Row | undefined>;
+  /**
+   * A GET needs only the record's visibility, not what its page shows: true when the list's
+   * scoped query, narrowed to one id, decides it (record kinds with pages) — one query for the
+   * answer instead of the page's joins plus the JSON.
+   */
+  getByList?: boolean;
   /** What a record holds beyond its write schema (read-only collections: all of it), for the OpenAPI document. */
   record?: z.ZodObject;
   /** Columns of the table the API returns (default: all but internal sort and duplicate keys). */
@@ -91,6 +97,7 @@ function fromCore(name: string, core: AnyCore, jsonExtras?: ApiResource['jsonExt
     omitFilters: ['sort', 'dir', 'page'],
     keyset: (db, scope, f, o) => core.list.keyset(db, scope, f, o),
     find: (db, scope, id) => core.find(db, scope, id),
+    getByList: true,
     jsonExtras,
     write: {
       assignable: 'assigned_to' in ((core.formSchema as unknown as { shape?: object }).shape ?? {}),
@@ -238,7 +245,9 @@ export const API_RESOURCES: readonly ApiResource[] = [
   fromCore('customers', customerResource),
   fromCore('customer-groups', customerGroupResource),
   fromCore('leads', leadResource),
-  fromCore('deals', dealResource, (a) => `'contact_ids', json((select json_group_array(dc.contact_id order by dc.contact_id) from deal_contacts dc where dc.deal_id = ${a}.id))`),
+  // contact_ids in id order: read in that order from the (deal_id, contact_id) key — an ORDER BY
+  // inside the aggregate would build and sort a temporary table for every deal of the page.
+  fromCore('deals', dealResource, (a) => `'contact_ids', json((select json_group_array(contact_id) from (select dc.contact_id from deal_contacts dc where dc.deal_id = ${a}.id order by dc.contact_id)))`),
   tasks,
   notes,
   settingsList('pipelines', 'pipeline', 'pipelines', pipelineRecord, undefined, async (db, rows) => {

@@ -112,6 +112,12 @@ const apiRoutes: FastifyPluginAsync = async (app) => {
     });
 
     app.get(`${base}/:id`, api, async (request, reply) => {
+      if (r.getByList && !r.extend) {
+        const json = (alias: string) => recordJson(app.db, r, alias);
+        const { rows } = await r.keyset(app.db, scopeOf(request), {}, { after: null, updatedSince: null, limit: 1, id: idParam(request), json });
+        if (!rows.length) throw new NotFoundError();
+        return sendJson(reply, rows[0].json as string);
+      }
       const { rec } = await loadFor(r, request);
       return sendJson(reply, await recordText(r, rec.id));
     });
