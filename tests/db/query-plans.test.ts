@@ -8,6 +8,7 @@ import { OrchardSqliteDialect, openDatabase } from '../../src/db/database.js';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { createApiToken } from '../../src/features/api-tokens/api-tokens.queries.js';
+import { API_RESOURCES } from '../../src/features/api/api.resources.js';
 import { makeUser } from '../helpers/factories.js';
 import { loginAs } from '../helpers/app.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
@@ -138,6 +139,32 @@ t.test('hot list, board, detail and search queries search indexes, never scan a 
       t.same(scans, [], `${name}: ${q.sql.slice(0, 90)}…`);
       if (name.startsWith('deals: own') || name.includes('close range') || name.includes('by value')) t.notOk(plan.some((d) => d.includes('TEMP B-TREE') && !q.sql.includes('close')), `${name}: no sort step`);
     }
+  }
+
+  // A rep's API pages in id order (lib/list-query manyVisible): walked when the rep sees over a
+  // thousand records (a busy rep's tasks were all gathered and sorted for every page), gathered by
+  // the rep's own indexes when few (a new rep's walk read the whole table).
+  const api = (name: string) => API_RESOURCES.find((r) => r.name === name)!;
+  const keysetOpts = { after: null, updatedSince: null, limit: 50 };
+  const newRep: Scope = { ...own, viewer: { ...own.viewer, id: 999_999 } };
+  t.ok((sqlite.prepare('select count(*) n from tasks where assigned_to = ?').get(rep) as { n: number }).n > 1000, 'the rep is busy: over a thousand tasks');
+  const pageQuery = async (name: string, scope: Scope) => {
+    captured.length = 0;
+    const { rows } = await api(name).keyset(logged, scope, {}, keysetOpts);
+    const page = captured[captured.length - 1];
+    const plan = (sqlite.prepare(`explain query plan ${page.sql}`).all(...(page.parameters as unknown[])) as { detail: string }[]).map((r) => r.detail);
+    return { rows, sql: page.sql, plan };
+  };
+  const busyTasks = await pageQuery('tasks', own);
+  t.equal(busyTasks.rows.length, 50, 'a busy rep: a full page of tasks');
+  t.match(busyTasks.sql, /\+t\.assigned_to = \?/, 'a busy rep\'s tasks are walked in id order');
+  t.notOk(busyTasks.plan.some((d) => d.includes('TEMP B-TREE')), `a busy rep's tasks page sorts nothing: ${busyTasks.plan.join(' | ')}`);
+  for (const name of ['tasks', 'contacts', 'companies']) {
+    const none = await pageQuery(name, newRep);
+    t.equal(none.rows.length, 0, `a new rep sees no ${name}`);
+    // Gathered: the rep's own condition as entities' few-records form (unlikely(…)), not the walk's per-row probe.
+    if (name === 'tasks') t.notMatch(none.sql, /\+t\.assigned_to/, `a new rep's tasks are gathered from their own, not walked: ${none.sql.slice(0, 120)}`);
+    else t.match(none.sql, /where unlikely\(/, `a new rep's ${name} are gathered from their own, not walked: ${none.sql.slice(0, 120)}`);
   }
 
   // A bound LIMIT makes SQLite plan a kept statement again on every run (db/database

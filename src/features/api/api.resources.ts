@@ -6,7 +6,7 @@ import { recordKind, visible, type Executor } from '../../lib/entities.js';
 import { NotFoundError, ValidationError } from '../../lib/errors.js';
 import type { FormBody } from '../../lib/forms.js';
 import { filters } from '../../lib/listing.js';
-import { keysetPage, type KeysetOptions } from '../../lib/list-query.js';
+import { keysetPage, manyVisible, type KeysetOptions } from '../../lib/list-query.js';
 import { quoteId } from '../../lib/bulk.js';
 import type { ResourceCore } from '../../lib/resource-routes.js';
 import type { Trx } from '../../lib/writes.js';
@@ -151,15 +151,21 @@ const tasks: ApiResource = {
     ...parentFilters,
   }),
   async keyset(db, scope, fl, o) {
-    let q = visible.tasks(db, scope);
-    if (fl.entity_type && fl.entity_id) {
-      if (!(await parentVisible(db, scope, fl.entity_type as string, fl.entity_id as number))) return { rows: [], more: false };
-      q = q.where('t.entity_type', '=', fl.entity_type as taskQ.TaskEntity).where('t.entity_id', '=', fl.entity_id as number);
-    }
-    if (fl.status) q = q.where('t.status', '=', fl.status as (typeof TASK_STATUSES)[number]);
-    if (fl.assigned_to === 'none') q = q.where('t.assigned_to', 'is', null);
-    else if (typeof fl.assigned_to === 'number') q = q.where('t.assigned_to', '=', fl.assigned_to);
-    return keysetOf(q as never, 't.id', o);
+    // A rep's tasks (assigned to or made by them), unfiltered: walked in id order when many,
+    // gathered by the two indexes when few (lib/list-query manyVisible) — gathering sorted all
+    // 87,000 of a busy rep's tasks for every page (24 ms at Large volume).
+    const narrowed = (walk: boolean) => {
+      let q = visible.tasks(db, scope, walk);
+      if (fl.entity_type && fl.entity_id) q = q.where('t.entity_type', '=', fl.entity_type as taskQ.TaskEntity).where('t.entity_id', '=', fl.entity_id as number);
+      if (fl.status) q = q.where('t.status', '=', fl.status as (typeof TASK_STATUSES)[number]);
+      if (fl.assigned_to === 'none') q = q.where('t.assigned_to', 'is', null);
+      else if (typeof fl.assigned_to === 'number') q = q.where('t.assigned_to', '=', fl.assigned_to);
+      return q;
+    };
+    if (fl.entity_type && fl.entity_id && !(await parentVisible(db, scope, fl.entity_type as string, fl.entity_id as number))) return { rows: [], more: false };
+    const bare = !(fl.entity_type && fl.entity_id) && !fl.status && fl.assigned_to === undefined && o.updatedSince === null;
+    const walk = scope.ownOnly && bare && o.id === undefined && (await manyVisible(db, narrowed(false)));
+    return keysetOf(narrowed(walk) as never, 't.id', o);
   },
   find: findTaskFor,
   write: {
