@@ -129,11 +129,22 @@ export async function keysetPage<DB, TB extends keyof DB>(q: SelectQueryBuilder<
  * rep's few when not — walking for a new rep with nothing read the whole table (contacts: 49 ms
  * a page at Large volume; tasks assigned to someone else: 119 ms).
  */
-export async function manyVisible<DB, TB extends keyof DB>(db: Executor, few: SelectQueryBuilder<DB, TB, object>): Promise<boolean> {
+export async function manyVisible<DB, TB extends keyof DB>(db: Executor, key: string, few: SelectQueryBuilder<DB, TB, object>): Promise<boolean> {
+  // Both plans give the same rows, so the choice may be a little stale: it is kept a minute per
+  // list and rep (the count cost as much as the page it chose a plan for).
+  const kept = manyKept.get(key);
+  if (kept && Date.now() - kept.at < MANY_KEPT_MS) return kept.many;
   const inner = few.select(sql<number>`1`.as('one')).limit(COUNT_CAP + 1);
   const row = await db.selectFrom(inner.as('m' as never) as never).select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow();
-  return Number((row as { n: number }).n) > COUNT_CAP;
+  const many = Number((row as { n: number }).n) > COUNT_CAP;
+  manyKept.delete(key);
+  manyKept.set(key, { at: Date.now(), many });
+  if (manyKept.size > 1000) manyKept.delete(manyKept.keys().next().value!);
+  return many;
 }
+
+const MANY_KEPT_MS = 60_000;
+const manyKept = new Map<string, { at: number; many: boolean }>();
 
 /** How a search narrows the list: the few matching ids, or (a broad term) a probe per row. */
 type Matches = { ids: number[] } | { broad: string } | null;
@@ -233,7 +244,7 @@ export function defineList<DB, TB extends keyof DB, F extends Partial<ListBase>,
     // A rep's whole list: walked in id order when they see many records, gathered when few
     // (manyVisible). Filters, a search or changed-since narrow the walk as on the list pages;
     // one record (a GET) is found by its id either way.
-    const walk = !scope.ownOnly || o.id !== undefined || o.updatedSince !== null || isFiltered(f) || (await manyVisible(db, filtered(db, scope, f, m, false)));
+    const walk = !scope.ownOnly || o.id !== undefined || o.updatedSince !== null || isFiltered(f) || (await manyVisible(db, `${spec.id}:${scope.viewer.id}`, filtered(db, scope, f, m, false)));
     return keysetPage(filtered(db, scope, f, m, walk) as unknown as SelectQueryBuilder<DB, TB, object>, spec.id, o);
   }
 

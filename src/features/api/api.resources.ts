@@ -164,7 +164,7 @@ const tasks: ApiResource = {
     };
     if (fl.entity_type && fl.entity_id && !(await parentVisible(db, scope, fl.entity_type as string, fl.entity_id as number))) return { rows: [], more: false };
     const bare = !(fl.entity_type && fl.entity_id) && !fl.status && fl.assigned_to === undefined && o.updatedSince === null;
-    const walk = scope.ownOnly && bare && o.id === undefined && (await manyVisible(db, narrowed(false)));
+    const walk = scope.ownOnly && bare && o.id === undefined && (await manyVisible(db, `t.id:${scope.viewer.id}`, narrowed(false)));
     return keysetOf(narrowed(walk) as never, 't.id', o);
   },
   find: findTaskFor,
