@@ -19,8 +19,22 @@ import { openApiDocument } from './api.openapi.js';
 
 export const API_BASE = '/api/v1';
 
-/** An answer already written as JSON text. */
-const sendJson = (reply: FastifyReply, text: string) => reply.type('application/json; charset=utf-8').send(text);
+/** An answer already written as JSON (text, or UTF-8 bytes). */
+const sendJson = (reply: FastifyReply, json: string | Buffer) => reply.type('application/json; charset=utf-8').send(json);
+
+/**
+ * A list's answer from its records' JSON texts (written by SQLite, api.resources recordJson) and
+ * the next cursor, encoded once. V8 keeps a text with any character past Latin-1 ("—", "ł", an
+ * emoji) as two-byte: Array.prototype.join over a mix of such and one-byte texts took its slow
+ * path (~1 ms for a 200-deal page), and a string answer is read twice more on its way out (its
+ * byte length for Content-Length, then its UTF-8 for the socket) — ~4 ms of a 200-deal page's
+ * 5.5. Appending builds a rope; Buffer.from reads it once.
+ */
+function listBytes(records: string[], next: string | null): Buffer {
+  let out = '{"data":[';
+  for (let i = 0; i < records.length; i++) out += i === 0 ? records[i] : `,${records[i]}`;
+  return Buffer.from(`${out}],"next_cursor":${JSON.stringify(next)}}`);
+}
 
 class TooManyRequestsError extends HttpError {
   constructor(message: string) {
@@ -105,9 +119,10 @@ const apiRoutes: FastifyPluginAsync = async (app) => {
       // Records come as JSON text written by SQLite (api.resources recordJson), joined as they are.
       const json = r.extend ? undefined : (alias: string) => recordJson(app.db, r, alias);
       const { rows, more } = await r.keyset(app.db, scope, filters, { after: paging.data.cursor, updatedSince: paging.data.updated_since, limit: paging.data.limit, columns: json ? undefined : await columnsOf(app.db, r), json });
-      const items = json ? rows.map((row) => row.json as string) : (await apiPage(app.db, r, rows as never)).map((row) => JSON.stringify(row));
       const last = rows[rows.length - 1] as { id: number; updated_at?: string } | undefined;
       const next = more && last ? cursorAfter(last.id, paging.data.updated_since === null ? null : String(last.updated_at)) : null;
+      if (json) return sendJson(reply, listBytes(rows.map((row) => row.json as string), next));
+      const items = (await apiPage(app.db, r, rows as never)).map((row) => JSON.stringify(row));
       return sendJson(reply, `{"data":[${items.join(',')}],"next_cursor":${JSON.stringify(next)}}`);
     });
 

@@ -175,6 +175,13 @@ t.test('visibility and scope: 404 for what a rep cannot see, read-only tokens re
   t.same(seen, [...seen].sort((x, y) => x - y), 'in id order');
   t.same(json(await a('GET', `/contacts?company_id=${hooli}`)).data!.map((r) => r.first_name), ['P0', 'P1', 'P2', 'P3'], 'the page’s filters apply');
   t.same(json(await a('GET', `/contacts?q=Late`)).data!.map((r) => r.first_name), ['Late'], 'and its search');
+  // Text past Latin-1 comes back as written: SQLite writes the page as UTF-8 and it is sent as those bytes.
+  const accented = await makeContact(app, admin, { first_name: 'Zoë', last_name: 'Łukasz — 🙂 "quoted"', company_id: hooli });
+  const byCompany = await a('GET', `/contacts?company_id=${hooli}&limit=10`);
+  t.equal(Number(byCompany.headers['content-length']), Buffer.byteLength(byCompany.body), 'content-length counts bytes');
+  t.same(json(byCompany).data!.map((r) => `${r.first_name} ${r.last_name}`), ['P0 Doe', 'P1 Doe', 'P2 Doe', 'P3 Doe', 'Zoë Łukasz — 🙂 "quoted"'], 'accents, a dash, an emoji and quotes in a list');
+  t.equal(json(await a('GET', `/contacts/${accented}`)).last_name, 'Łukasz — 🙂 "quoted"', 'and in one record');
+  t.equal(json(await a('GET', `/contacts?company_id=${hooli}&limit=4`)).next_cursor, Buffer.from(`id:${json(byCompany).data![3].id}`).toString('base64url'), 'a full page points past its last record');
   await app.db.updateTable('contacts').set({ updated_at: '2030-01-01T00:00:00.000Z' }).where('first_name', '=', 'P2').execute();
   t.same(json(await a('GET', '/contacts?updated_since=2029-12-31')).data!.map((r) => r.first_name), ['P2'], 'updated_since');
   // Changed-since pages run in order of change; a record changed while the client pages comes again at the end.
