@@ -321,6 +321,16 @@ export async function recordJson(db: DB, r: ApiResource, alias: string): Promise
   return text;
 }
 
+const bytesSql = new Map<string, string>();
+
+/** recordJson as UTF-8 bytes (a BLOB, read as a Buffer): sent as SQLite wrote it, see api.routes listBytes. */
+export async function recordBytes(db: DB, r: ApiResource, alias: string): Promise<string> {
+  const key = `${r.name}\u0001${alias}`;
+  let text = bytesSql.get(key);
+  if (!text) bytesSql.set(key, (text = `cast(${await recordJson(db, r, alias)} as blob)`));
+  return text;
+}
+
 /**
  * The columns an answer holds, read once per table from the file itself: not the kept sort keys,
  * and not generated columns (the duplicate keys), which SQLite would compute for every row read.
