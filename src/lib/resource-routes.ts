@@ -8,7 +8,7 @@ import { ForbiddenError, NotFoundError, type FieldErrors } from './errors.js';
 import { asFormBody, parseForm, parseQuery, submitForm, type FormBody } from './forms.js';
 import { idParam, redirectAfterPost, safeRedirectPath, wantsFragment } from './http.js';
 import { listView, pageInfo, type ListBase } from './listing.js';
-import type { KeysetOptions, ListSummary } from './list-query.js';
+import type { KeysetOptions, KeysetResult, ListSummary } from './list-query.js';
 import { sendCsv, type CsvColumn } from './csv.js';
 import type { Trx } from './writes.js';
 import { scopeOf } from '../plugins/session.js';
@@ -22,7 +22,7 @@ type DB = Kysely<Database>;
 export interface ListDef<P, Row> {
   page: (db: DB, scope: Scope, params: P & { page: number }, pageSize: number) => Promise<{ rows: Row[]; total: number; summary: ListSummary; hasNext: boolean; page: number }>;
   /** The API's pages: ids in id order after a cursor (see lib/list-query). */
-  keyset: (db: DB, scope: Scope, params: Partial<P>, opts: KeysetOptions) => Promise<{ rows: Record<string, unknown>[]; more: boolean }>;
+  keyset: (db: DB, scope: Scope, params: Partial<P>, opts: KeysetOptions) => Promise<KeysetResult>;
   rowsQuery: (db: DB, scope: Scope, params: P) => Promise<{ compile: () => Parameters<typeof sendCsv>[3] }>;
 }
 

@@ -6,7 +6,7 @@ import { recordKind, visible, type Executor } from '../../lib/entities.js';
 import { NotFoundError, ValidationError } from '../../lib/errors.js';
 import type { FormBody } from '../../lib/forms.js';
 import { filters } from '../../lib/listing.js';
-import { keysetPage, manyVisible, type KeysetOptions } from '../../lib/list-query.js';
+import { keysetPage, manyVisible, type KeysetOptions, type KeysetResult } from '../../lib/list-query.js';
 import { quoteId } from '../../lib/bulk.js';
 import type { ResourceCore } from '../../lib/resource-routes.js';
 import type { Trx } from '../../lib/writes.js';
@@ -43,7 +43,7 @@ export interface ApiResource {
   /** Query parameters the page's schema has that the API list does not use (its own paging and sort). */
   omitFilters?: string[];
   /** A page of rows (the columns asked for) in id order after the cursor. */
-  keyset(db: DB, scope: Scope, filters: Record<string, unknown>, o: KeysetOptions): Promise<{ rows: Record<string, unknown>[]; more: boolean }>;
+  keyset(db: DB, scope: Scope, filters: Record<string, unknown>, o: KeysetOptions): Promise<KeysetResult>;
   /** The record if the viewer may see it. */
   find(db: DB, scope: Scope, id: number): Promise<Row | undefined>;
   /**
@@ -318,16 +318,6 @@ export async function recordJson(db: DB, r: ApiResource, alias: string): Promise
   if (r.jsonExtras) pairs.push(r.jsonExtras(a));
   const text = `json_object(${pairs.join(', ')})`;
   jsonSql.set(key, text);
-  return text;
-}
-
-const bytesSql = new Map<string, string>();
-
-/** recordJson as UTF-8 bytes (a BLOB, read as a Buffer): sent as SQLite wrote it, see api.routes listBytes. */
-export async function recordBytes(db: DB, r: ApiResource, alias: string): Promise<string> {
-  const key = `${r.name}\u0001${alias}`;
-  let text = bytesSql.get(key);
-  if (!text) bytesSql.set(key, (text = `cast(${await recordJson(db, r, alias)} as blob)`));
   return text;
 }
 

@@ -12,8 +12,8 @@ import { moveDeal } from '../deals/deals.service.js';
 import { convertSchema } from '../leads/leads.schemas.js';
 import { alreadyConverted, convertLead } from '../leads/leads.service.js';
 import { convertDefaults } from '../leads/leads.routes.js';
-import { API_RESOURCES, apiJson, apiPage, apiRows, columnsOf, mayWrite, recordBytes, recordJson, type ApiResource } from './api.resources.js';
-import { API_PAGE_DEFAULT, API_PAGE_MAX, cursorAfter, pagingSchema } from './api.paging.js';
+import { API_RESOURCES, apiJson, apiPage, apiRows, columnsOf, mayWrite, recordJson, type ApiResource } from './api.resources.js';
+import { API_PAGE_MAX, cursorAfter, pagingSchema } from './api.paging.js';
 import { recordShapes, referenceSections } from './api.reference.js';
 import { openApiDocument } from './api.openapi.js';
 
@@ -23,30 +23,19 @@ export const API_BASE = '/api/v1';
 const sendJson = (reply: FastifyReply, json: string | Buffer) => reply.type('application/json; charset=utf-8').send(json);
 
 const DATA_OPEN = Buffer.from('{"data":[');
-const COMMA = Buffer.from(',');
 
 /**
- * A list's answer from its records' JSON (written by SQLite: api.resources recordJson, or
- * recordBytes; or JSON.stringify for records built in JavaScript) and the next cursor, as bytes
- * encoded once. V8 keeps a text with any character
- * past Latin-1 ("—", "ł", an emoji) as two-byte: Array.prototype.join over a mix of such and
- * one-byte texts took its slow path (~1 ms for a 200-deal page), and a string answer was read
- * twice more on its way out (its byte length for Content-Length, then its UTF-8 for the socket).
- * Texts are appended into a rope that Buffer.from reads once. Pages past the default size come
- * as bytes: no transcoding at all, though each record's Buffer costs a few µs — more than it
- * saves on a 50-record page (contacts 235 → 400 µs of CPU), half the cost of a 200-deal page.
+ * A list's answer as bytes: its records' JSON — joined by SQLite into one buffer (lib/list-query
+ * keysetPage `packed`), or texts (JSON.stringify for records built in JavaScript) — and the next
+ * cursor. V8 keeps a text with any character past Latin-1 ("—", "ł", an emoji) as two-byte:
+ * Array.prototype.join over a mix of such and one-byte texts took its slow path (~1 ms for a
+ * 200-deal page), and a string answer was read twice more on its way out (its byte length for
+ * Content-Length, then its UTF-8 for the socket). Texts are appended into a rope that
+ * Buffer.from reads once; a packed page is sent as SQLite wrote it.
  */
-function listBytes(records: (string | Buffer)[], next: string | null): Buffer {
+function listBytes(records: Buffer | string[], next: string | null): Buffer {
   const tail = `],"next_cursor":${JSON.stringify(next)}}`;
-  if (records.length && typeof records[0] !== 'string') {
-    const parts: Buffer[] = [DATA_OPEN];
-    for (let i = 0; i < records.length; i++) {
-      if (i) parts.push(COMMA);
-      parts.push(records[i] as Buffer);
-    }
-    parts.push(Buffer.from(tail));
-    return Buffer.concat(parts);
-  }
+  if (Buffer.isBuffer(records)) return Buffer.concat([DATA_OPEN, records, Buffer.from(tail)]);
   let out = '{"data":[';
   for (let i = 0; i < records.length; i++) out += i === 0 ? records[i] : `,${records[i]}`;
   return Buffer.from(out + tail);
@@ -132,13 +121,13 @@ const apiRoutes: FastifyPluginAsync = async (app) => {
       const paging = pagingSchema.safeParse({ limit: query.limit, cursor: query.cursor, updated_since: query.updated_since });
       if (!paging.success) throw new ValidationError(fieldErrorsFrom(paging.error), query);
       const filters = parseQuery(r.filters, Object.fromEntries(Object.entries(query).filter(([k]) => !['limit', 'cursor', 'updated_since'].includes(k)))) as Record<string, unknown>;
-      // Records come as JSON written by SQLite (api.resources recordJson; past the default page size recordBytes), sent as they are.
-      const asBytes = paging.data.limit > API_PAGE_DEFAULT;
-      const json = r.extend ? undefined : (alias: string) => (asBytes ? recordBytes : recordJson)(app.db, r, alias);
-      const { rows, more } = await r.keyset(app.db, scope, filters, { after: paging.data.cursor, updatedSince: paging.data.updated_since, limit: paging.data.limit, columns: json ? undefined : await columnsOf(app.db, r), json });
+      // Records come as JSON written by SQLite (api.resources recordJson), joined into one buffer, sent as they are.
+      const json = r.extend ? undefined : (alias: string) => recordJson(app.db, r, alias);
+      const { rows, more, packed } = await r.keyset(app.db, scope, filters, { after: paging.data.cursor, updatedSince: paging.data.updated_since, limit: paging.data.limit, columns: json ? undefined : await columnsOf(app.db, r), json, packed: app.db });
       const last = rows[rows.length - 1] as { id: number; updated_at?: string } | undefined;
       const next = more && last ? cursorAfter(last.id, paging.data.updated_since === null ? null : String(last.updated_at)) : null;
-      if (json) return sendJson(reply, listBytes(rows.map((row) => row.json as string | Buffer), next));
+      if (packed) return sendJson(reply, listBytes(packed, next));
+      if (json) return sendJson(reply, listBytes(rows.map((row) => row.json as string), next));
       return sendJson(reply, listBytes((await apiPage(app.db, r, rows as never)).map((row) => JSON.stringify(row)), next));
     });
 

@@ -182,6 +182,13 @@ t.test('visibility and scope: 404 for what a rep cannot see, read-only tokens re
   t.same(json(byCompany).data!.map((r) => `${r.first_name} ${r.last_name}`), ['P0 Doe', 'P1 Doe', 'P2 Doe', 'P3 Doe', 'Zoë Łukasz — 🙂 "quoted"'], 'accents, a dash, an emoji and quotes in a list');
   t.equal((await a('GET', `/contacts?company_id=${hooli}&limit=200`)).body, byCompany.body, 'a page past the default size (records read as bytes) answers the same');
   t.equal(json(await a('GET', `/contacts/${accented}`)).last_name, 'Łukasz — 🙂 "quoted"', 'and in one record');
+  // A page's records are joined by SQLite with a newline (lib/list-query packedPage): a newline typed into a record stays its own.
+  const lined = await makeContact(app, admin, { first_name: 'Line', position: 'Head of\nSales\tEMEA', company_id: hooli });
+  const withLine = json(await a('GET', `/contacts?company_id=${hooli}&limit=10`)).data!;
+  t.same(withLine.map((r) => r.id), [...json(byCompany).data!.map((r) => r.id), lined], 'every record once, in id order');
+  t.equal(withLine[withLine.length - 1].position, 'Head of\nSales\tEMEA', 'a newline and a tab in a listed record come back as typed');
+  const nobody = await makeCompany(app, admin, { name: 'Empty Co' });
+  t.equal((await a('GET', `/contacts?company_id=${nobody}`)).body, '{"data":[],"next_cursor":null}', 'an empty page');
   t.equal(json(await a('GET', `/contacts?company_id=${hooli}&limit=4`)).next_cursor, Buffer.from(`id:${json(byCompany).data![3].id}`).toString('base64url'), 'a full page points past its last record');
   await app.db.updateTable('contacts').set({ updated_at: '2030-01-01T00:00:00.000Z' }).where('first_name', '=', 'P2').execute();
   t.same(json(await a('GET', '/contacts?updated_since=2029-12-31')).data!.map((r) => r.first_name), ['P2'], 'updated_since');
