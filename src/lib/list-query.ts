@@ -146,27 +146,40 @@ const COMMA = 44;
  * A page of JSON records read as one BLOB: SQLite joins them (group_concat) over the ordered,
  * limited page, so JavaScript gets one buffer instead of a string and an object per record, and
  * sends it without decoding or encoding UTF-8: reading and writing a page of 50 contacts took
- * 90 → 55 µs, 50 deals 140 → 93 (the server's CPU per API request ~14 % less). Records are joined
- * by a newline, a byte SQLite's JSON never holds outside an escape, then by commas. group_concat keeps the order the page's rows arrive in, which
- * is the page's ORDER BY; its keys, joined alongside, prove it — if they ever were out of order
- * (or a record held a newline) the caller reads the rows instead (null).
+ * 90 → 55 µs, 50 deals 140 → 93 (the server's CPU per API request ~14 % less). Records are
+ * joined by a newline, a byte SQLite's JSON never holds outside an escape, then by commas.
+ * group_concat keeps the order the page's rows arrive in, which is the page's ORDER BY; their
+ * keys, joined alongside, prove it — if they ever were out of order (or a record held a newline)
+ * the caller reads the rows instead (null).
  */
 async function packedPage(db: Executor, page: SelectQueryBuilder<never, never, object>, limit: number, byUpdated: boolean): Promise<KeysetResult | null> {
-  const keys = byUpdated ? sql`k.id || ' ' || k.updated_at` : sql`k.id`;
-  const r = (await sql<{ n: number; body: Buffer | null; keys: string | null }>`select count(*) as n, cast(group_concat(k.json, char(10)) as blob) as body, group_concat(${keys}, char(10)) as keys from ${page} as k`.execute(db)).rows[0];
+  const keyOf = byUpdated ? sql`k.id || ' ' || k.updated_at` : sql`k.id`;
+  const r = (await sql<{ n: number; body: Buffer | null; keys: string | null }>`select count(*) as n, cast(group_concat(k.json, char(10)) as blob) as body, group_concat(${keyOf}, char(10)) as keys from ${page} as k`.execute(db)).rows[0];
   if (!r || !r.n || !r.body || r.keys === null) return { rows: [], more: false, packed: Buffer.alloc(0) };
   const more = r.n > limit;
-  const lines = r.keys.split('\n');
-  if (lines.length !== r.n) return null;
-  if (more) lines.pop();
-  const rows: Record<string, unknown>[] = [];
-  let prev: { id: number; updated_at: string } | null = null;
-  for (const line of lines) {
-    const space = line.indexOf(' ');
-    const row = byUpdated ? { id: Number(line.slice(0, space)), updated_at: line.slice(space + 1) } : { id: Number(line), updated_at: '' };
-    if (prev && !(byUpdated ? row.updated_at > prev.updated_at || (row.updated_at === prev.updated_at && row.id > prev.id) : row.id > prev.id)) return null;
-    rows.push(row);
-    prev = row;
+  // The keys ("id" or "id updated_at" per line) read by hand: String.prototype.split made a string
+  // of each short id and looked it up in V8's string table (~2 % of an API request's CPU).
+  const keys = r.keys;
+  const rows: { id: number; updated_at: string }[] = [];
+  let at = 0;
+  for (let k = 0; k < r.n; k++) {
+    let id = 0;
+    const start = at;
+    for (let c = keys.charCodeAt(at); c >= 48 && c <= 57; c = keys.charCodeAt(++at)) id = id * 10 + c - 48;
+    if (at === start) return null;
+    let updated = '';
+    if (byUpdated) {
+      if (keys.charCodeAt(at) !== 32) return null;
+      const end = keys.indexOf('\n', at);
+      updated = keys.slice(at + 1, end === -1 ? keys.length : end);
+      at = end === -1 ? keys.length : end;
+    }
+    if (k < r.n - 1 ? keys.charCodeAt(at) !== NEWLINE : at !== keys.length) return null;
+    at++;
+    if (k === limit) break;
+    const prev = rows[rows.length - 1];
+    if (prev && !(byUpdated ? updated > prev.updated_at || (updated === prev.updated_at && id > prev.id) : id > prev.id)) return null;
+    rows.push({ id, updated_at: updated });
   }
   let body = r.body;
   if (more) body = body.subarray(0, body.lastIndexOf(NEWLINE));
