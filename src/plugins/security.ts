@@ -8,23 +8,54 @@ import helmet from 'helmet';
  * its middleware per request (as @fastify/helmet does) was ~4 % of a list page's CPU.
  */
 export function securityHeaders(secureCookies: boolean): Record<string, string> {
-  const middleware = helmet({
-    contentSecurityPolicy: {
-      useDefaults: true,
-      directives: {
-        'script-src': ["'self'"],
-        'script-src-attr': ["'none'"],
-        // Badges carry their stage colour in a style attribute; scripts stay strictly 'self'.
-        'style-src': ["'self'", "'unsafe-inline'"],
-        'img-src': ["'self'", 'data:'],
-        'connect-src': ["'self'"],
-        'form-action': ["'self'"],
-        'upgrade-insecure-requests': secureCookies ? [] : null,
+  return headersOf(
+    helmet({
+      contentSecurityPolicy: {
+        useDefaults: true,
+        directives: {
+          'script-src': ["'self'"],
+          'script-src-attr': ["'none'"],
+          // Badges carry their stage colour in a style attribute; scripts stay strictly 'self'.
+          'style-src': ["'self'", "'unsafe-inline'"],
+          'img-src': ["'self'", 'data:'],
+          'connect-src': ["'self'"],
+          'form-action': ["'self'"],
+          'upgrade-insecure-requests': secureCookies ? [] : null,
+        },
       },
-    },
-    strictTransportSecurity: secureCookies,
-    crossOriginEmbedderPolicy: false,
-  });
+      strictTransportSecurity: secureCookies,
+      crossOriginEmbedderPolicy: false,
+    }),
+  );
+}
+
+/**
+ * The JSON API's headers (/api/…): what OWASP's REST cheat sheet asks of an API answer — a
+ * policy that allows nothing to load or frame it, nosniff, DENY, no referrer, HSTS over HTTPS —
+ * without the headers that only steer how a browser runs a document (isolation, prefetching,
+ * downloads, Flash, the old XSS filter) and the page policy's long text: ~450 bytes less on
+ * every answer, and seven headers fewer to check and write.
+ */
+export function apiSecurityHeaders(secureCookies: boolean): Record<string, string> {
+  return headersOf(
+    helmet({
+      contentSecurityPolicy: { useDefaults: false, directives: { 'default-src': ["'none'"], 'frame-ancestors': ["'none'"] } },
+      strictTransportSecurity: secureCookies,
+      xFrameOptions: { action: 'deny' },
+      crossOriginEmbedderPolicy: false,
+      crossOriginOpenerPolicy: false,
+      crossOriginResourcePolicy: false,
+      originAgentCluster: false,
+      xDnsPrefetchControl: false,
+      xDownloadOptions: false,
+      xPermittedCrossDomainPolicies: false,
+      xXssProtection: false,
+    }),
+  );
+}
+
+/** The headers a helmet middleware sets, computed once. */
+function headersOf(middleware: ReturnType<typeof helmet>): Record<string, string> {
   const headers: Record<string, string> = {};
   const res = {
     setHeader: (name: string, value: unknown) => void (headers[name.toLowerCase()] = String(value)),
@@ -39,8 +70,9 @@ export function securityHeaders(secureCookies: boolean): Record<string, string> 
 
 export default fp(async (app) => {
   const headers = securityHeaders(app.config.secureCookies);
-  app.addHook('onRequest', (_request, reply, done) => {
-    reply.headers(headers);
+  const api = apiSecurityHeaders(app.config.secureCookies);
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.headers(request.url.startsWith('/api/') ? api : headers);
     done();
   });
 });

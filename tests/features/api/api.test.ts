@@ -179,6 +179,9 @@ t.test('visibility and scope: 404 for what a rep cannot see, read-only tokens re
   const accented = await makeContact(app, admin, { first_name: 'Zoë', last_name: 'Łukasz — 🙂 "quoted"', company_id: hooli });
   const byCompany = await a('GET', `/contacts?company_id=${hooli}&limit=10`);
   t.equal(Number(byCompany.headers['content-length']), Buffer.byteLength(byCompany.body), 'content-length counts bytes');
+  // An API answer carries an API's security headers (plugins/security): nothing may load or frame it.
+  t.match(byCompany.headers, { 'content-security-policy': "default-src 'none';frame-ancestors 'none'", 'x-frame-options': 'DENY', 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer', 'cache-control': 'no-store' }, 'an API answer: the API security headers');
+  t.notOk(byCompany.headers['cross-origin-opener-policy'], 'without the ones that steer a browser document');
   t.same(json(byCompany).data!.map((r) => `${r.first_name} ${r.last_name}`), ['P0 Doe', 'P1 Doe', 'P2 Doe', 'P3 Doe', 'Zoë Łukasz — 🙂 "quoted"'], 'accents, a dash, an emoji and quotes in a list');
   t.equal((await a('GET', `/contacts?company_id=${hooli}&limit=200`)).body, byCompany.body, 'a page past the default size (records read as bytes) answers the same');
   t.equal(json(await a('GET', `/contacts/${accented}`)).last_name, 'Łukasz — 🙂 "quoted"', 'and in one record');
