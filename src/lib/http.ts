@@ -2,6 +2,9 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { NotFoundError } from './errors.js';
 
+/** A request to the JSON API (/api/…): token auth, problem+json errors, the API's security headers. */
+export const isApiRequest = (request: FastifyRequest): boolean => request.url.startsWith('/api/');
+
 const idParams = z.object({ id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
 
 /** The :id of a route, or 404 for anything that is not a positive integer. */

@@ -2,13 +2,10 @@ import fp from 'fastify-plugin';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { HttpError, storageProblem, ValidationError } from '../lib/errors.js';
 import { UnauthenticatedError } from './session.js';
+import { isApiRequest } from '../lib/http.js';
 
 function isHtmx(request: FastifyRequest): boolean {
   return request.headers['hx-request'] === 'true';
-}
-
-function wantsJson(request: FastifyRequest): boolean {
-  return request.url.startsWith('/api/');
 }
 
 const TITLES: Record<number, string> = {
@@ -32,7 +29,7 @@ export function sendProblem(reply: FastifyReply, status: number, detail: string,
 }
 
 export async function renderError(request: FastifyRequest, reply: FastifyReply, status: number, message: string) {
-  if (wantsJson(request)) return sendProblem(reply, status, message);
+  if (isApiRequest(request)) return sendProblem(reply, status, message);
   if (isHtmx(request)) {
     // Errors for htmx requests land in the flash area, whatever the request targeted.
     reply.header('HX-Retarget', '#flash').header('HX-Reswap', 'innerHTML');
@@ -43,7 +40,7 @@ export async function renderError(request: FastifyRequest, reply: FastifyReply, 
 
 export default fp(async (app) => {
   app.setNotFoundHandler(async (request, reply) => {
-    if (!request.viewer && !wantsJson(request) && request.method === 'GET') {
+    if (!request.viewer && !isApiRequest(request) && request.method === 'GET') {
       return reply.redirect(`/login?next=${encodeURIComponent(request.url)}`, 303);
     }
     return renderError(request, reply, 404, 'We could not find that page, or you do not have access to it.');
@@ -51,13 +48,13 @@ export default fp(async (app) => {
 
   app.setErrorHandler(async (error, request, reply) => {
     if (error instanceof UnauthenticatedError) {
-      if (wantsJson(request)) return sendProblem(reply.header('www-authenticate', 'Bearer'), 401, 'Send a personal API token: Authorization: Bearer <token> (create one in your profile).');
+      if (isApiRequest(request)) return sendProblem(reply.header('www-authenticate', 'Bearer'), 401, 'Send a personal API token: Authorization: Bearer <token> (create one in your profile).');
       const next = request.method === 'GET' ? `?next=${encodeURIComponent(request.url)}` : '';
       if (isHtmx(request)) return reply.header('HX-Redirect', `/login${next}`).code(204).send();
       return reply.redirect(`/login${next}`, 303);
     }
     if (error instanceof ValidationError) {
-      if (wantsJson(request)) return sendProblem(reply, 422, 'Some fields are not valid.', { errors: error.fieldErrors });
+      if (isApiRequest(request)) return sendProblem(reply, 422, 'Some fields are not valid.', { errors: error.fieldErrors });
       // Handlers render their own forms; one that did not falls back to a message.
       return renderError(request, reply, 422, Object.values(error.fieldErrors).join(' ') || error.message);
     }

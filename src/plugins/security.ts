@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import helmet from 'helmet';
+import { isApiRequest } from '../lib/http.js';
 
 /**
  * Security headers (CSP, frame, referrer, nosniff …) from helmet. Our headers are the same on
@@ -72,7 +73,7 @@ export default fp(async (app) => {
   const headers = securityHeaders(app.config.secureCookies);
   const api = apiSecurityHeaders(app.config.secureCookies);
   app.addHook('onRequest', (request, reply, done) => {
-    reply.headers(request.url.startsWith('/api/') ? api : headers);
+    reply.headers(isApiRequest(request) ? api : headers);
     done();
   });
 });

@@ -9,6 +9,7 @@ import { purgeOldSecurityEvents } from '../features/security/security.queries.js
 import { touchApiToken, viewerForToken } from '../features/api-tokens/api-tokens.queries.js';
 import { getSettings, type CrmSettings } from '../features/settings/settings.queries.js';
 import { FigureCache } from '../lib/figure-cache.js';
+import { isApiRequest } from '../lib/http.js';
 
 export const SESSION_COOKIE = 'orchard_sid';
 export const SESSION_IDLE_DAYS = 14;
@@ -92,7 +93,7 @@ export default fp(async (app) => {
   app.addHook('onRequest', async (request) => {
     // The API (/api/…) takes a personal token instead of the session cookie: it acts as its user,
     // with their role and visibility, and never carries a cookie a browser could send by itself.
-    if (request.url.startsWith('/api/')) {
+    if (isApiRequest(request)) {
       const auth = request.headers.authorization;
       const bearer = typeof auth === 'string' && /^Bearer\s+(\S+)$/i.exec(auth)?.[1];
       if (!bearer) return;

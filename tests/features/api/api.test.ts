@@ -11,6 +11,7 @@ import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { buildApp } from '../../../src/app.js';
 import { loadConfig } from '../../../src/config.js';
 import { openDatabase } from '../../../src/db/database.js';
+import { keysetPage } from '../../../src/lib/list-query.js';
 import SwaggerParser from '@apidevtools/swagger-parser';
 import createClient from 'openapi-fetch';
 import type { paths } from '../../helpers/orchard-api.js';
@@ -192,6 +193,15 @@ t.test('visibility and scope: 404 for what a rep cannot see, read-only tokens re
   t.equal(withLine[withLine.length - 1].position, 'Head of\nSales\tEMEA', 'a newline and a tab in a listed record come back as typed');
   const nobody = await makeCompany(app, admin, { name: 'Empty Co' });
   t.equal((await a('GET', `/contacts?company_id=${nobody}`)).body, '{"data":[],"next_cursor":null}', 'an empty page');
+  // Where a joined page cannot be trusted (here a record written with a raw newline), the page is read as rows instead.
+  const contactsAfter = () => app.db.selectFrom('contacts as p').where('p.company_id', '=', hooli);
+  const joined = await keysetPage(contactsAfter(), 'p.id', { after: null, updatedSince: null, limit: 2, json: async () => `json_object('id', "p"."id")`, packed: app.db });
+  t.equal(joined.packed?.toString(), withLine.slice(0, 2).map((r) => `{"id":${r.id}}`).join(','), 'a page joined by SQLite');
+  t.ok(joined.more, 'with more after it');
+  const odd = await keysetPage(contactsAfter(), 'p.id', { after: null, updatedSince: null, limit: 2, json: async () => `'{"id":' || "p"."id" || char(10) || '}'`, packed: app.db });
+  t.equal(odd.packed, undefined, 'a record holding a newline: not joined');
+  t.same(odd.rows.map((r) => r.json), withLine.slice(0, 2).map((r) => `{"id":${r.id}\n}`), 'its rows read one by one instead');
+  t.ok(odd.more);
   t.equal(json(await a('GET', `/contacts?company_id=${hooli}&limit=4`)).next_cursor, Buffer.from(`id:${json(byCompany).data![3].id}`).toString('base64url'), 'a full page points past its last record');
   await app.db.updateTable('contacts').set({ updated_at: '2030-01-01T00:00:00.000Z' }).where('first_name', '=', 'P2').execute();
   t.same(json(await a('GET', '/contacts?updated_since=2029-12-31')).data!.map((r) => r.first_name), ['P2'], 'updated_since');
